@@ -1,0 +1,195 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { DiagnosticBag, type Location } from '../diagnostics.ts';
+import schema from './schema.json' with { type: 'json' };
+import { describeSchemaError, fieldLabel } from './schema-errors.ts';
+import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
+import type { DiskOverride, MigrationsConfig } from './types.generated.ts';
+import type { VirtualMachineManifest } from '../kubevirt/api.ts';
+import { parseYamlDocuments, type YamlDocument, type YamlPath } from './yaml-file.ts';
+
+/** One migration from the config with defaults applied and its source VM read. */
+export interface MigrationEntry {
+  /** Unique within the config; the VM name unless the entry names itself. */
+  readonly name: string;
+  readonly vm: string;
+  readonly source: {
+    readonly namespace: string;
+    readonly cluster?: string;
+    /** The source VirtualMachine, checked to be this VM. */
+    readonly virtualMachine: Located<VirtualMachineManifest>;
+    /** The whole manifest file: the VM's DataVolumes and PVCs may stand beside it. */
+    readonly manifest: ManifestFile;
+  };
+  readonly destination: {
+    readonly namespace: string;
+    /** Defaults to the source cluster. */
+    readonly cluster?: string;
+    readonly storageClass?: string;
+  };
+  /** Only when the config gives one; otherwise the plan derives it. */
+  readonly migrationID?: string;
+  readonly attempt: number;
+  readonly connectURL?: string;
+  readonly disks: Readonly<Record<string, DiskOverride>>;
+  /** Points at a field of this entry in the config file. */
+  readonly locate: (path: YamlPath, options?: { key?: boolean }) => Location;
+}
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly migrations: readonly MigrationEntry[];
+  readonly storageClassMap: Readonly<Record<string, string>>;
+}
+
+let validator: ValidateFunction<MigrationsConfig> | undefined;
+function validateSchema(): ValidateFunction<MigrationsConfig> {
+  validator ??= new Ajv({ allErrors: true, verbose: true, strict: true }).compile<MigrationsConfig>(schema);
+  return validator;
+}
+
+/** The name the user should see for a path: relative to the working directory when inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/**
+ * Reads, validates and resolves a migrations config and the source manifests it names. Every fault found is put into
+ * `bag` with its file, line and column; the result is undefined when there is any error.
+ */
+export function loadConfig(configPath: string, bag: DiagnosticBag): LoadedConfig | undefined {
+  const file = displayPath(resolve(configPath));
+  if (!existsSync(configPath) || !statSync(configPath).isFile()) {
+    bag.error(`config file not found`, { file }, 'pass --config FILE, set KVMIGRATE_CONFIG, or create migrations.yaml');
+    return undefined;
+  }
+  const documents = parseYamlDocuments(file, readFileSync(configPath, 'utf8'), bag);
+  if (documents.length > 1) bag.error('the config must be a single YAML document', documents[1]!.locate([]));
+  const document = documents[0];
+  if (!document) {
+    if (bag.errors.length === 0) bag.error('the config is empty', { file, line: 1, column: 1 }, 'list migrations under `migrations:`');
+    return undefined;
+  }
+  const data = document.toJS();
+  const validate = validateSchema();
+  if (!validate(data)) {
+    for (const error of validate.errors ?? []) {
+      const finding = describeSchemaError(error);
+      bag.error(finding.message, document.locate(finding.path, { key: finding.key }), finding.hint);
+    }
+    return undefined;
+  }
+  const migrations = resolveMigrations(data, document, dirname(resolve(configPath)), bag);
+  return bag.errors.length > 0 ? undefined : { file, migrations, storageClassMap: data.storageClassMap ?? {} };
+}
+
+function resolveMigrations(config: MigrationsConfig, document: YamlDocument, baseDir: string, bag: DiagnosticBag): MigrationEntry[] {
+  const manifests = new Map<string, ManifestFile | undefined>();
+  const firstByName = new Map<string, number>();
+  const firstByVm = new Map<string, number>();
+  const firstById = new Map<string, number>();
+  const entries: MigrationEntry[] = [];
+
+  config.migrations.forEach((migration, index) => {
+    const at = (path: YamlPath, options?: { key?: boolean }) => document.locate(['migrations', index, ...path], options);
+    const name = migration.name ?? migration.vm;
+    const sourceCluster = migration.source.cluster;
+    const destinationCluster = migration.destination.cluster ?? sourceCluster;
+
+    const duplicate = (seen: Map<string, number>, key: string, path: YamlPath, what: string, hint: string): void => {
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, index);
+        return;
+      }
+      const firstAt = document.locate(['migrations', first, ...path]);
+      bag.error(`${what} (first at line ${firstAt.line})`, at(path), hint);
+    };
+    duplicate(firstByName, name, migration.name ? ['name'] : ['vm'], `duplicate migration name "${name}"`, 'give one of them its own `name:`');
+    duplicate(
+      firstByVm,
+      `${sourceCluster ?? ''}/${migration.source.namespace}/${migration.vm}`,
+      ['vm'],
+      `VM "${migration.source.namespace}/${migration.vm}" is migrated twice`,
+      'a VM moves once at a time: remove one entry, or raise `attempt` on the one to retry',
+    );
+    if (migration.migrationID) {
+      duplicate(firstById, migration.migrationID, ['migrationID'], `duplicate migrationID "${migration.migrationID}"`, 'every migration needs its own ID');
+    }
+    if (sourceCluster === destinationCluster && migration.source.namespace === migration.destination.namespace) {
+      bag.error(
+        `${fieldLabel(['migrations', index, 'destination'])}: source and destination are the same namespace${sourceCluster ? ` of cluster "${sourceCluster}"` : ''}`,
+        at(['destination', 'namespace']),
+        'a decentralized migration moves a VM to another namespace or cluster; use a regular live migration to change nodes',
+      );
+    }
+
+    const manifestPath = resolve(baseDir, migration.source.manifest);
+    if (!manifests.has(manifestPath)) {
+      const shown = displayPath(manifestPath);
+      if (!existsSync(manifestPath) || !statSync(manifestPath).isFile()) {
+        bag.error(`source manifest "${migration.source.manifest}" does not exist (looked for ${shown})`, at(['source', 'manifest']));
+        manifests.set(manifestPath, undefined);
+      } else {
+        manifests.set(manifestPath, parseManifestFile(shown, readFileSync(manifestPath, 'utf8'), bag));
+      }
+    }
+    const manifest = manifests.get(manifestPath);
+    if (!manifest) return;
+    const virtualMachine = findVirtualMachine(manifest, migration.vm, migration.source.namespace, at(['source', 'manifest']), bag);
+    if (!virtualMachine) return;
+
+    entries.push({
+      name,
+      vm: migration.vm,
+      source: { namespace: migration.source.namespace, cluster: sourceCluster, virtualMachine, manifest },
+      destination: { namespace: migration.destination.namespace, cluster: destinationCluster, storageClass: migration.destination.storageClass },
+      migrationID: migration.migrationID,
+      attempt: migration.attempt ?? 1,
+      connectURL: migration.connectURL,
+      disks: migration.disks ?? {},
+      locate: at,
+    });
+  });
+  return entries;
+}
+
+function findVirtualMachine(
+  manifest: ManifestFile,
+  vm: string,
+  namespace: string,
+  manifestField: Location,
+  bag: DiagnosticBag,
+): Located<VirtualMachineManifest> | undefined {
+  const byName = manifest.virtualMachines.filter((v) => v.object.metadata?.name === vm);
+  const candidates = byName.filter((v) => (v.object.metadata?.namespace ?? namespace) === namespace);
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length > 1) {
+    bag.error(`${manifest.file} holds VirtualMachine "${vm}" more than once`, candidates[1]!.locate(['metadata', 'name']));
+    return undefined;
+  }
+  const [only] = byName;
+  if (only) {
+    bag.error(
+      `VirtualMachine "${vm}" in ${manifest.file} is in namespace "${only.object.metadata?.namespace}", but the config says the source namespace is "${namespace}"`,
+      only.locate(['metadata', 'namespace']),
+    );
+    return undefined;
+  }
+  const found = manifest.virtualMachines.map((v) => v.object.metadata?.name ?? '(unnamed)');
+  if (manifest.virtualMachines.length === 1) {
+    bag.error(
+      `${manifest.file} holds VirtualMachine "${found[0]}", not "${vm}"`,
+      manifest.virtualMachines[0]!.locate(['metadata', 'name']),
+      'the VM name must be identical in the config and the manifest',
+    );
+  } else {
+    bag.error(
+      `${manifest.file} holds no VirtualMachine "${vm}"${found.length > 0 ? ` (it holds: ${found.join(', ')})` : ' (it holds no kubevirt.io VirtualMachine)'}`,
+      manifestField,
+    );
+  }
+  return undefined;
+}

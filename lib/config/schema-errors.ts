@@ -1,0 +1,58 @@
+import type { ErrorObject } from 'ajv';
+import type { YamlPath } from './yaml-file.ts';
+
+/** An ajv error turned into words a user can act on, with the YAML path it points at. */
+export interface SchemaFinding {
+  readonly path: YamlPath;
+  /** Point at the key rather than the value (an unknown field). */
+  readonly key: boolean;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+function pathOf(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** `migrations[0].source.namespace` */
+export function fieldLabel(path: YamlPath): string {
+  return path.reduce<string>((label, s) => (typeof s === 'number' ? `${label}[${s}]` : label ? `${label}.${s}` : s), '') || '(top level)';
+}
+
+export function describeSchemaError(error: ErrorObject): SchemaFinding {
+  const path = pathOf(error.instancePath);
+  const label = fieldLabel(path);
+  const parent = error.parentSchema as { description?: string; properties?: Record<string, unknown> } | undefined;
+  switch (error.keyword) {
+    case 'required':
+      return { path, key: false, message: `${label}: missing required field "${error.params.missingProperty}"` };
+    case 'additionalProperties': {
+      const field = String(error.params.additionalProperty);
+      const known = Object.keys(parent?.properties ?? {});
+      return {
+        path: [...path, field],
+        key: true,
+        message: `${label}: unknown field "${field}"`,
+        hint: known.length > 0 ? `known fields: ${known.join(', ')}` : undefined,
+      };
+    }
+    case 'pattern':
+    case 'format':
+      return {
+        path,
+        key: false,
+        message: `${label}: ${JSON.stringify(error.data)} is not valid${parent?.description ? `: ${parent.description}` : ` (${error.message})`}`,
+      };
+    case 'const':
+      return { path, key: false, message: `${label}: must be ${JSON.stringify(error.params.allowedValue)}` };
+    case 'type':
+      return { path, key: false, message: `${label}: must be ${error.params.type === 'array' ? 'a list' : `a ${error.params.type}`}` };
+    default:
+      return { path, key: false, message: `${label}: ${error.message}` };
+  }
+}

@@ -1,0 +1,136 @@
+import { Construct } from 'constructs';
+import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate } from '../kubevirt/api.ts';
+import { BlankDataVolume } from './blank-data-volume.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION, MIGRATION_LABEL } from './labels.ts';
+import { MigrationPair } from './migration-pair.ts';
+import { ReceiverVirtualMachine } from './receiver-virtual-machine.ts';
+
+/** One disk to pre-create at the destination. */
+export interface MigratedDisk {
+  /** Name of the blank DataVolume: the source DataVolume's or claim's name. */
+  readonly name: string;
+  /** Size, at least the source disk's (e.g. `30Gi`). */
+  readonly size: string;
+  /**
+   * Storage class at the destination.
+   * @default - the destination's default storage class
+   */
+  readonly storageClassName?: string;
+  /**
+   * `Block` or `Filesystem`.
+   * @default - CDI's storage profile decides
+   */
+  readonly volumeMode?: string;
+  /**
+   * Access modes.
+   * @default - CDI's storage profile decides
+   */
+  readonly accessModes?: readonly string[];
+}
+
+/** Properties of a {@link DecentralizedMigration}. */
+export interface DecentralizedMigrationProps {
+  /** Name of the VM, identical at both ends. */
+  readonly vmName: string;
+  /** Namespace of the running source VM. */
+  readonly sourceNamespace: string;
+  /** Namespace the VM moves to. */
+  readonly destinationNamespace: string;
+  /** The ID that pairs the two migration objects; a retry needs a new one. */
+  readonly migrationID: string;
+  /** The source VM's `spec.template`, as it appears in YAML. */
+  readonly template: VirtualMachineInstanceTemplate;
+  /** The source VM's run strategy, restored at the destination when the migration succeeds. */
+  readonly restoreRunStrategy: RunStrategy;
+  /** The disks to pre-create, one per PVC- or DataVolume-backed volume of the source VM. */
+  readonly disks: readonly MigratedDisk[];
+  /**
+   * The source's instancetype, without `revisionName`.
+   * @default - none
+   */
+  readonly instancetype?: InstancetypeMatcher;
+  /**
+   * The source's preference, without `revisionName`.
+   * @default - none
+   */
+  readonly preference?: InstancetypeMatcher;
+  /**
+   * Static address of the destination's synchronization controller; emits the sendTo migration too.
+   * @default - none: the post-sync hook discovers the address and creates the sendTo migration
+   */
+  readonly connectURL?: string;
+  /**
+   * Name of this migration, put in the `kvmigrate.io/migration` label of every object.
+   * @default - the VM name
+   */
+  readonly migrationName?: string;
+  /**
+   * Names of the receive and sendTo migration objects.
+   * @default - derived from the VM name and migrationID
+   */
+  readonly receiveMigrationName?: string;
+  /** @default - derived from the VM name and migrationID */
+  readonly sendMigrationName?: string;
+  /**
+   * The source VM's own labels and annotations, carried to the receiver.
+   * @default - none
+   */
+  readonly receiverLabels?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly receiverAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * Where the source-side objects are defined, when the source is another cluster (another chart).
+   * @default - this construct's chart
+   */
+  readonly sourceScope?: Construct;
+}
+
+/**
+ * A whole decentralized live migration of one VM: blank disks, the receiver VM and the migration pair, ordered by
+ * Argo CD sync waves (disks, then the receiver, then the receive migration, then a static sendTo migration).
+ */
+export class DecentralizedMigration extends Construct {
+  public readonly disks: readonly BlankDataVolume[];
+  public readonly receiver: ReceiverVirtualMachine;
+  public readonly migrations: MigrationPair;
+
+  public constructor(scope: Construct, id: string, props: DecentralizedMigrationProps) {
+    super(scope, id);
+    const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [MIGRATION_LABEL]: props.migrationName ?? props.vmName };
+    const annotations = { [MIGRATION_ID_ANNOTATION]: props.migrationID };
+
+    this.disks = props.disks.map(
+      (disk) =>
+        new BlankDataVolume(this, `Disk-${disk.name}`, {
+          ...disk,
+          namespace: props.destinationNamespace,
+          labels,
+          annotations,
+        }),
+    );
+    this.receiver = new ReceiverVirtualMachine(this, 'Receiver', {
+      name: props.vmName,
+      namespace: props.destinationNamespace,
+      template: props.template,
+      restoreRunStrategy: props.restoreRunStrategy,
+      instancetype: props.instancetype,
+      preference: props.preference,
+      labels: { ...props.receiverLabels, ...labels },
+      annotations: { ...props.receiverAnnotations, ...annotations },
+    });
+    this.migrations = new MigrationPair(this, 'Migrations', {
+      vmiName: props.vmName,
+      migrationID: props.migrationID,
+      sourceNamespace: props.sourceNamespace,
+      destinationNamespace: props.destinationNamespace,
+      connectURL: props.connectURL,
+      receiveName: props.receiveMigrationName,
+      sendName: props.sendMigrationName,
+      sourceScope: props.sourceScope,
+      labels,
+      annotations,
+    });
+    for (const disk of this.disks) this.receiver.node.addDependency(disk);
+    this.migrations.receive.node.addDependency(this.receiver);
+  }
+}

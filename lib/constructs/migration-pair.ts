@@ -1,0 +1,87 @@
+import { Construct } from 'constructs';
+import { VirtualMachineInstanceMigration } from '../../imports/kubevirt-vmim-kubevirt.io.ts';
+import { migrationObjectNames } from '../names.ts';
+import { SyncWave, withSyncWave } from './sync-wave.ts';
+
+/** Properties of a {@link MigrationPair}. */
+export interface MigrationPairProps {
+  /** Name of the VM instance being moved (the VM name, identical at both ends). */
+  readonly vmiName: string;
+  /** The ID that pairs the two migration objects. A migration is one-shot: a retry needs a new ID. */
+  readonly migrationID: string;
+  /** Namespace of the receiver VM, where the receive migration goes. */
+  readonly destinationNamespace: string;
+  /** Namespace of the source VM, where the sendTo migration goes. */
+  readonly sourceNamespace: string;
+  /**
+   * Address of the destination's synchronization controller (`host:port`, `[ipv6]:port`, no scheme). When set, the
+   * sendTo migration is emitted too; otherwise it is left to the post-sync hook, which discovers the address.
+   * @default - no sendTo migration
+   */
+  readonly connectURL?: string;
+  /**
+   * Name of the receive migration.
+   * @default - `<vmiName>-receive-<hash of migrationID>`
+   */
+  readonly receiveName?: string;
+  /**
+   * Name of the sendTo migration.
+   * @default - `<vmiName>-send-<hash of migrationID>`
+   */
+  readonly sendName?: string;
+  /**
+   * Where the sendTo migration is defined, for a source in another cluster (another chart or app).
+   * @default - this construct: both ends in one chart
+   */
+  readonly sourceScope?: Construct;
+  /**
+   * Labels of both migration objects.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Annotations added to both migration objects (besides the sync wave).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The two VirtualMachineInstanceMigrations of a decentralized live migration, paired by one migrationID: the receive
+ * side (`spec.receive`) in the destination namespace and the sending side (`spec.sendTo`) in the source namespace.
+ * KubeVirt rejects any change to a migration's spec, so both are immutable once applied.
+ */
+export class MigrationPair extends Construct {
+  /** The receive migration. */
+  public readonly receive: VirtualMachineInstanceMigration;
+  /** The sendTo migration; undefined when the address is discovered at run time. */
+  public readonly send?: VirtualMachineInstanceMigration;
+  public readonly receiveName: string;
+  public readonly sendName: string;
+
+  public constructor(scope: Construct, id: string, props: MigrationPairProps) {
+    super(scope, id);
+    const defaults = migrationObjectNames(props.vmiName, props.migrationID);
+    this.receiveName = props.receiveName ?? defaults.receive;
+    this.sendName = props.sendName ?? defaults.send;
+    const metadata = (name: string, namespace: string, wave: number) => ({
+      name,
+      namespace,
+      labels: props.labels && { ...props.labels },
+      annotations: withSyncWave(props.annotations, wave),
+    });
+
+    this.receive = new VirtualMachineInstanceMigration(this, 'Receive', {
+      metadata: metadata(this.receiveName, props.destinationNamespace, SyncWave.RECEIVE_MIGRATION),
+      spec: { vmiName: props.vmiName, receive: { migrationId: props.migrationID } },
+    });
+    if (props.connectURL !== undefined) {
+      const sourceScope = props.sourceScope ? new Construct(props.sourceScope, id) : this;
+      this.send = new VirtualMachineInstanceMigration(sourceScope, 'Send', {
+        metadata: metadata(this.sendName, props.sourceNamespace, SyncWave.SEND_MIGRATION),
+        spec: { vmiName: props.vmiName, sendTo: { migrationId: props.migrationID, connectUrl: props.connectURL } },
+      });
+      if (!props.sourceScope) this.send.addDependency(this.receive);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { VirtualMachine } from '../../imports/kubevirt-vm-kubevirt.io.ts';
+import {
+  RESTORE_RUN_STRATEGY_ANNOTATION,
+  type InstancetypeMatcher,
+  type RunStrategy,
+  type VirtualMachineInstanceTemplate,
+} from '../kubevirt/api.ts';
+import { SyncWave, withSyncWave } from './sync-wave.ts';
+
+/** Properties of a {@link ReceiverVirtualMachine}. */
+export interface ReceiverVirtualMachineProps {
+  /** Name of the VM: identical to the source VM's. */
+  readonly name: string;
+  /**
+   * Namespace of the VM.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The source VM's `spec.template`, as it appears in YAML. It is written unchanged: MAC addresses, firmware UUID and
+   * serial, machine type, CPU, memory, networks and volume names must be identical at both ends.
+   */
+  readonly template: VirtualMachineInstanceTemplate;
+  /** What KubeVirt sets `spec.runStrategy` to once the VM has arrived: the source VM's run strategy. */
+  readonly restoreRunStrategy: RunStrategy;
+  /**
+   * The source's instancetype (without `revisionName`, which names a revision of the source cluster).
+   * @default - none
+   */
+  readonly instancetype?: InstancetypeMatcher;
+  /**
+   * The source's preference (without `revisionName`).
+   * @default - none
+   */
+  readonly preference?: InstancetypeMatcher;
+  /**
+   * Labels of the VM.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Annotations added to the VM (besides the restore and sync-wave annotations).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Argo CD sync wave.
+   * @default SyncWave.RECEIVER
+   */
+  readonly syncWave?: number;
+}
+
+/**
+ * The VirtualMachine that receives a decentralized live migration: the source VM's template, parked with
+ * `runStrategy: WaitAsReceiver`. KubeVirt creates its instance in phase `WaitingForSync`, and when the migration
+ * succeeds copies the `kubevirt.io/restore-run-strategy` annotation into `spec.runStrategy`.
+ */
+export class ReceiverVirtualMachine extends Construct {
+  /** The generated VirtualMachine. */
+  public readonly apiObject: ApiObject;
+  /** Name of the VM, which is also the name of the instance the migrations refer to. */
+  public readonly name: string;
+
+  public constructor(scope: Construct, id: string, props: ReceiverVirtualMachineProps) {
+    super(scope, id);
+    if (props.restoreRunStrategy === 'WaitAsReceiver' || props.restoreRunStrategy === 'Halted') {
+      throw new Error(`ReceiverVirtualMachine ${props.name}: restoreRunStrategy must be a running strategy, not ${props.restoreRunStrategy}`);
+    }
+    this.name = props.name;
+    // A plain ApiObject rather than the imported class: the template is copied as YAML, and the imported class would
+    // drop every field it does not know (or spell differently) on the way through its typed props.
+    this.apiObject = new ApiObject(this, 'Resource', {
+      ...VirtualMachine.GVK,
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels && { ...props.labels },
+        annotations: withSyncWave(
+          { ...props.annotations, [RESTORE_RUN_STRATEGY_ANNOTATION]: props.restoreRunStrategy },
+          props.syncWave ?? SyncWave.RECEIVER,
+        ),
+      },
+      spec: {
+        runStrategy: 'WaitAsReceiver' satisfies RunStrategy,
+        instancetype: props.instancetype,
+        preference: props.preference,
+        template: props.template,
+      },
+    });
+  }
+}

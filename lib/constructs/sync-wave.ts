@@ -1,0 +1,22 @@
+/** Argo CD's annotation that orders objects within a sync. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/**
+ * The order a migration must be applied in: the receive migration is rejected until the receiver VM's instance exists,
+ * and the receiver VM needs its disks. Argo CD applies lower waves first and waits for them to be healthy.
+ */
+export const SyncWave = {
+  /** Blank DataVolumes at the destination. */
+  DISKS: 1,
+  /** The receiver VirtualMachine. */
+  RECEIVER: 2,
+  /** The receive VirtualMachineInstanceMigration. */
+  RECEIVE_MIGRATION: 3,
+  /** A sendTo VirtualMachineInstanceMigration with a static address. */
+  SEND_MIGRATION: 4,
+} as const;
+
+/** Annotations with the sync wave added (Argo CD reads the wave as a string). */
+export function withSyncWave(annotations: Readonly<Record<string, string>> | undefined, wave: number): Record<string, string> {
+  return { ...annotations, [SYNC_WAVE_ANNOTATION]: String(wave) };
+}

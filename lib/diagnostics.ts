@@ -1,0 +1,73 @@
+/** Where a diagnostic points: a position in a file, or an object and field when no file is involved. */
+export interface Location {
+  readonly file: string;
+  /** 1-based; absent when only the file is known. */
+  readonly line?: number;
+  /** 1-based. */
+  readonly column?: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** One finding about the user's input, compiler style: `file:line:col: error: message`. */
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly message: string;
+  readonly location?: Location;
+  /** What to do about it, when we know. */
+  readonly hint?: string;
+}
+
+export function formatLocation(location: Location): string {
+  const { file, line, column } = location;
+  if (line === undefined) return file;
+  return column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
+}
+
+export function formatDiagnostic(diagnostic: Diagnostic): string {
+  const where = diagnostic.location ? `${formatLocation(diagnostic.location)}: ` : '';
+  const hint = diagnostic.hint ? `\n  hint: ${diagnostic.hint}` : '';
+  return `${where}${diagnostic.severity}: ${diagnostic.message}${hint}`;
+}
+
+/** Thrown when the input has errors; carries every error found, not only the first. */
+export class InputError extends Error {
+  public readonly diagnostics: readonly Diagnostic[];
+
+  public constructor(diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'InputError';
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Collects diagnostics while a stage runs, so one run reports every error. */
+export class DiagnosticBag {
+  private readonly items: Diagnostic[] = [];
+
+  public add(diagnostic: Diagnostic): void {
+    this.items.push(diagnostic);
+  }
+
+  public error(message: string, location?: Location, hint?: string): void {
+    this.add({ severity: 'error', message, location, hint });
+  }
+
+  public warning(message: string, location?: Location, hint?: string): void {
+    this.add({ severity: 'warning', message, location, hint });
+  }
+
+  public get errors(): Diagnostic[] {
+    return this.items.filter((d) => d.severity === 'error');
+  }
+
+  public get warnings(): Diagnostic[] {
+    return this.items.filter((d) => d.severity === 'warning');
+  }
+
+  /** Throws an {@link InputError} holding every error collected so far, if any. */
+  public throwIfErrors(): void {
+    const errors = this.errors;
+    if (errors.length > 0) throw new InputError(errors);
+  }
+}

@@ -1,0 +1,68 @@
+import { App, Chart, Yaml } from 'cdk8s';
+import { DecentralizedMigration } from '../constructs/decentralized-migration.ts';
+import type { MigrationPlan } from '../plan/plan.ts';
+
+/** One manifest file of the output, relative to the out dir. */
+export interface RenderedFile {
+  readonly cluster: string;
+  /** `<cluster>/<migration>.k8s.yaml` */
+  readonly path: string;
+  readonly content: string;
+  readonly objects: number;
+  readonly migration: string;
+}
+
+/** Builds the construct tree of one migration: a chart for each cluster it touches. */
+export function buildMigrationCharts(plan: MigrationPlan): Map<string, Chart> {
+  // One app per migration keeps synthesis linear: cdk8s resolves dependencies across the whole app for every chart.
+  const app = new App();
+  const charts = new Map<string, Chart>();
+  const chartFor = (cluster: string) => {
+    let chart = charts.get(cluster);
+    if (!chart) {
+      chart = new Chart(app, `${cluster}-${plan.name}`, { disableResourceNameHashes: true });
+      charts.set(cluster, chart);
+    }
+    return chart;
+  };
+  const destination = chartFor(plan.destination.cluster);
+  const source = chartFor(plan.source.cluster);
+  new DecentralizedMigration(destination, plan.name, {
+    vmName: plan.vm,
+    migrationName: plan.name,
+    sourceNamespace: plan.source.namespace,
+    destinationNamespace: plan.destination.namespace,
+    migrationID: plan.migrationID,
+    template: plan.receiver.template,
+    restoreRunStrategy: plan.receiver.restoreRunStrategy,
+    instancetype: plan.receiver.instancetype,
+    preference: plan.receiver.preference,
+    receiverLabels: plan.receiver.labels,
+    receiverAnnotations: plan.receiver.annotations,
+    disks: plan.disks.map((d) => ({
+      name: d.dataVolumeName,
+      size: d.size,
+      storageClassName: d.storageClassName,
+      volumeMode: d.volumeMode,
+      accessModes: d.accessModes,
+    })),
+    connectURL: plan.connectURL,
+    receiveMigrationName: plan.receiveMigrationName,
+    sendMigrationName: plan.sendMigrationName,
+    sourceScope: source === destination ? undefined : source,
+  });
+  return charts;
+}
+
+/** Renders every plan to multi-document YAML, one file per migration and cluster, in a stable order. */
+export function renderPlans(plans: readonly MigrationPlan[]): RenderedFile[] {
+  const files: RenderedFile[] = [];
+  for (const plan of plans) {
+    for (const [cluster, chart] of buildMigrationCharts(plan)) {
+      const objects = chart.toJson();
+      if (objects.length === 0) continue;
+      files.push({ cluster, migration: plan.name, path: `${cluster}/${plan.name}.k8s.yaml`, content: Yaml.stringify(...objects), objects: objects.length });
+    }
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
