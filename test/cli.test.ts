@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Workspace } from './support/builders.ts';
+import { kvmigrate, root, run } from './support/processes.ts';
+
+function exampleWorkspace(): Workspace {
+  const workspace = new Workspace();
+  workspace.write('migrations.yaml', run('cat', [join(root, 'migrations.yaml')]).stdout);
+  workspace.write('vms/vm-migration-ns-ns-live.yaml', run('cat', [join(root, 'vms/vm-migration-ns-ns-live.yaml')]).stdout);
+  return workspace;
+}
+
+describe('kvmigrate synth as a process', () => {
+  it('two runs give byte-identical output, equal to `cdk8s synth` of the same config', () => {
+    const workspace = exampleWorkspace();
+    const first = kvmigrate(['synth', '--out', 'out-1'], { cwd: workspace.dir });
+    const second = kvmigrate(['synth', '--out', 'out-2'], { cwd: workspace.dir });
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(workspace.files('out-1')).toEqual(workspace.files('out-2'));
+
+    // The project's own cdk8s.yaml runs `node --import tsx main.ts`; from a workspace, name both by full path.
+    const tsx = join(root, 'node_modules/tsx/dist/loader.mjs');
+    workspace.write('cdk8s.yaml', `language: typescript\napp: ${process.execPath} --import ${tsx} ${join(root, 'main.ts')}\n`);
+    const cdk8s = run(join(root, 'node_modules/.bin/cdk8s'), ['synth', '--no-check-upgrade', '--output', 'out-cdk8s'], {
+      cwd: workspace.dir,
+      env: { CDK8S_CHECK_UPGRADE: 'false' },
+    });
+    expect(cdk8s.code, cdk8s.stderr).toBe(0);
+    expect(workspace.files('out-cdk8s')).toEqual(workspace.files('out-1'));
+  });
+
+  it('prints the summary on stdout and warnings on stderr', () => {
+    const result = kvmigrate(['synth'], { cwd: exampleWorkspace().dir });
+    expect(result.stdout).toBe(
+      'synthesized 1 migration into dist/\n  default: 1 migration(s), 3 object(s) in 1 file(s)\n1 warning(s) on stderr: check them before the first sync\n',
+    );
+    expect(result.stderr).toMatch(/^vms\/vm-migration-ns-ns-live\.yaml:77:11: warning: .*plaintext password/);
+  });
+
+  it('-o json prints a machine-readable summary', () => {
+    const result = kvmigrate(['synth', '-o', 'json'], { cwd: exampleWorkspace().dir });
+    const summary = JSON.parse(result.stdout);
+    expect(summary.clusters).toEqual([{ cluster: 'default', migrations: 1, objects: 3, files: 1 }]);
+    expect(summary.migrations[0]).toMatchObject({
+      name: 'vm-migration-ns-ns-live',
+      migrationID: '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123',
+      sendTo: 'hook',
+    });
+  });
+
+  it('reads the config named by KVMIGRATE_CONFIG', () => {
+    const workspace = exampleWorkspace();
+    workspace.write('elsewhere/m.yaml', run('cat', [workspace.path('migrations.yaml')]).stdout.replace('vms/', '../vms/'));
+    const result = kvmigrate(['synth', '--out', 'x'], { cwd: workspace.dir, env: { KVMIGRATE_CONFIG: 'elsewhere/m.yaml' } });
+    expect(result.code).toBe(0);
+    expect(Object.keys(workspace.files('x'))).toEqual(['default/vm-migration-ns-ns-live.k8s.yaml']);
+  });
+});
+
+describe('usage', () => {
+  it('--help lists the commands; synth --help its options', () => {
+    expect(kvmigrate(['--help']).stdout).toContain('synth      compile migrations.yaml');
+    expect(kvmigrate(['synth', '--help']).stdout).toContain('--config FILE');
+  });
+
+  it('--version prints the package version', () => {
+    expect(kvmigrate(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it.each([
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['synth', '--bogus'], "Unknown option '--bogus'"],
+    [['synth', '-o', 'xml'], 'unknown output format "xml"'],
+    [['synth', 'extra'], 'synth takes no arguments'],
+  ])('%j exits 2 with a usage error', (args, message) => {
+    const result = kvmigrate(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+});

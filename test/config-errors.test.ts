@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../lib/cli/main.ts';
+import { migration, vm, withDataVolume, withDataVolumeTemplate, withNamespace, Workspace } from './support/builders.ts';
+
+const goodVm = (name: string) => vm(name, withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }));
+
+/** Runs `kvmigrate synth` on a workspace whose dist/ already holds a file, and reports what happened. */
+async function synthFails(workspace: Workspace) {
+  workspace.write('dist/default/previous.k8s.yaml', 'kind: Previous\n');
+  const before = workspace.files('dist');
+  let stderr = '';
+  let stdout = '';
+  const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')], {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
+  return { code, stderr, stdout, distUnchanged: JSON.stringify(workspace.files('dist')) === JSON.stringify(before) };
+}
+
+/** A workspace whose migrations.yaml is `config` verbatim and whose vms/ hold valid VMs `a` and `b`. */
+function workspaceWith(config: string): Workspace {
+  const workspace = new Workspace();
+  workspace.write('vms/a.yaml', [goodVm('a')]);
+  workspace.write('vms/b.yaml', [goodVm('b')]);
+  workspace.write('migrations.yaml', config);
+  return workspace;
+}
+
+const entry = (vmName: string, indent = '  ') =>
+  `${indent}- vm: ${vmName}\n${indent}  source:\n${indent}    namespace: src\n${indent}    manifest: vms/${vmName}.yaml\n${indent}  destination:\n${indent}    namespace: dst\n`;
+
+describe('config errors name file:line:col and change nothing on disk', () => {
+  it.each([
+    ['YAML syntax', 'migrations:\n  - vm: [a\n', '3:1', 'Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ['a duplicate key', `migrations:\n${entry('a')}migrations: []\n`, '8:1', 'Map keys must be unique'],
+    ['an unknown field', `migrations:\n${entry('a')}    colour: blue\n`, '8:5', 'migrations[0]: unknown field "colour"'],
+    ['a missing field', 'migrations:\n  - vm: a\n    source:\n      namespace: src\n    destination:\n      namespace: dst\n', '4:7', 'migrations[0].source: missing required field "manifest"'],
+    ['an invalid namespace', `migrations:\n${entry('a').replace('namespace: dst', 'namespace: Dst_1')}`, '7:18', 'migrations[0].destination.namespace: "Dst_1" is not valid: a DNS label'],
+    ['attempt 0', `migrations:\n${entry('a')}    attempt: 0\n`, '8:14', 'migrations[0].attempt: must be >= 1'],
+    ['a wrong kind header', `kind: Migrations\nmigrations:\n${entry('a')}`, '1:7', 'kind: must be "MigrationSet"'],
+    ['a config without migrations', 'storageClassMap: {}\n', '1:1', '(top level): missing required field "migrations"'],
+    ['an empty file', '# nothing yet\n', '1:1', 'the config is empty'],
+    ['the same VM twice', `migrations:\n${entry('a')}${entry('a')}`, '8:9', 'VM "src/a" is migrated twice (first at line 2)'],
+    ['a duplicate name', `migrations:\n${entry('a')}    name: x\n${entry('b')}    name: x\n`, '15:11', 'duplicate migration name "x" (first at line 8)'],
+    ['a missing manifest', `migrations:\n${entry('a').replace('vms/a.yaml', 'vms/nope.yaml')}`, '5:17', 'source manifest "vms/nope.yaml" does not exist'],
+    ['the same namespace at both ends', `migrations:\n${entry('a').replace('namespace: dst', 'namespace: src')}`, '7:18', 'migrations[0].destination: source and destination are the same namespace'],
+  ])('%s', async (_, config, position, message) => {
+    const workspace = workspaceWith(config);
+    const result = await synthFails(workspace);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${workspace.path('migrations.yaml')}:${position}: error: ${message}`);
+    expect(result.stderr).toMatch(/error(s)?; nothing was written\n$/);
+    expect(result.stdout).toBe('');
+    expect(result.distUnchanged).toBe(true);
+  });
+
+  it('a manifest holding another VM points at its metadata.name', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a').replace('vms/a.yaml', 'vms/b.yaml')}`);
+    const result = await synthFails(workspace);
+    expect(result.stderr).toContain(`${workspace.path('vms/b.yaml')}:4:9: error: ${workspace.path('vms/b.yaml')} holds VirtualMachine "b", not "a"`);
+    expect(result.distUnchanged).toBe(true);
+  });
+
+  it("a manifest in another namespace points at its metadata.namespace", async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    workspace.write('vms/a.yaml', [vm('a', withNamespace('elsewhere'))]);
+    const result = await synthFails(workspace);
+    expect(result.stderr).toContain(`vms/a.yaml:5:14: error: VirtualMachine "a" in`);
+    expect(result.stderr).toContain('is in namespace "elsewhere", but the config says the source namespace is "src"');
+  });
+
+  it('a manifest without a namespace is taken to be in the source namespace', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    workspace.write('vms/a.yaml', [goodVm('a')].map((m) => ({ ...m, metadata: { name: 'a' } })));
+    const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')], { stdout: () => {}, stderr: () => {} });
+    expect(code).toBe(0);
+  });
+
+  it('a YAML fault in a manifest names the manifest', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    workspace.write('vms/a.yaml', 'apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: a\n');
+    const result = await synthFails(workspace);
+    expect(result.stderr).toMatch(new RegExp(`${workspace.path('vms/a.yaml')}:\\d+:\\d+: error: `));
+    expect(result.distUnchanged).toBe(true);
+  });
+
+  it('reports every error of a run, not only the first', async () => {
+    const config = `migrations:\n${entry('a').replace('namespace: dst', 'namespace: DST')}${entry('b')}    colour: red\n`;
+    const result = await synthFails(workspaceWith(config));
+    expect(result.stderr.match(/: error: /g)).toHaveLength(2);
+    expect(result.stderr).toContain('2 errors; nothing was written');
+  });
+
+  it('an error in the plan (a Halted VM) also leaves the out dir as it was', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    workspace.write('vms/a.yaml', [{ ...goodVm('a'), spec: { ...goodVm('a').spec, runStrategy: 'Halted' } }]);
+    const result = await synthFails(workspace);
+    expect(result.stderr).toContain('vms/a.yaml:7:16: error: the source VM is not running (runStrategy: Halted)');
+    expect(result.distUnchanged).toBe(true);
+  });
+
+  it('a missing config file says how to give one', async () => {
+    const workspace = new Workspace();
+    const result = await synthFails(workspace);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${workspace.path('migrations.yaml')}: error: config file not found`);
+    expect(result.distUnchanged).toBe(true);
+  });
+});
+
+describe('a valid config', () => {
+  it('replaces the out dir wholly: stale files from an earlier synthesis are gone', async () => {
+    const workspace = new Workspace();
+    workspace.setup({ migrations: [migration('a')] }, { a: [goodVm('a')] });
+    workspace.write('dist/default/removed-migration.k8s.yaml', 'kind: Stale\n');
+    const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')], { stdout: () => {}, stderr: () => {} });
+    expect(code).toBe(0);
+    expect(Object.keys(workspace.files('dist'))).toEqual(['default/a.k8s.yaml']);
+  });
+});

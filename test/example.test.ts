@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { synthesize } from '../lib/synth/synthesize.ts';
+import { documents, Workspace } from './support/builders.ts';
+import { crdErrors, crdValidators } from './support/crds.ts';
+import { semanticErrors } from './support/semantic-checks.ts';
+import type { Json } from './support/synth.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const LAB_ID = '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123';
+
+function synthExample() {
+  const workspace = new Workspace();
+  const result = synthesize({ configPath: join(root, 'migrations.yaml'), outdir: workspace.path('dist') });
+  return { workspace, result, files: workspace.files('dist') };
+}
+
+/** Drops what kvmigrate adds on top of the lab's objects: its labels, annotations and the derived VMIM name. */
+function withoutKvmigrateMarks(object: Json): Json {
+  const copy = structuredClone(object);
+  const strip = (map: Record<string, string> | undefined) => {
+    if (!map) return map;
+    for (const key of Object.keys(map)) {
+      if (key.startsWith('kvmigrate.io/') || key === 'app.kubernetes.io/managed-by' || key === 'argocd.argoproj.io/sync-wave') delete map[key];
+    }
+    return Object.keys(map).length > 0 ? map : undefined;
+  };
+  copy.metadata.labels = strip(copy.metadata.labels);
+  copy.metadata.annotations = strip(copy.metadata.annotations);
+  if (copy.metadata.labels === undefined) delete copy.metadata.labels;
+  if (copy.metadata.annotations === undefined) delete copy.metadata.annotations;
+  if (copy.kind === 'VirtualMachineInstanceMigration') delete copy.metadata.name;
+  return copy;
+}
+
+describe('the bundled example (namespace-to-namespace lab)', () => {
+  it('writes one file for the one cluster, and the committed dist/ is exactly that output', () => {
+    const { files } = synthExample();
+    expect(Object.keys(files)).toEqual(['default/vm-migration-ns-ns-live.k8s.yaml']);
+    const committed = readFileSync(join(root, 'dist/default/vm-migration-ns-ns-live.k8s.yaml'), 'utf8');
+    expect(files['default/vm-migration-ns-ns-live.k8s.yaml']).toBe(committed);
+  });
+
+  it('matches the reviewed snapshot', () => {
+    expect(synthExample().files).toMatchSnapshot();
+  });
+
+  it("equals the lab's hand-written DataVolume, receiver VM and receive migration field for field", () => {
+    const { files } = synthExample();
+    const synthesized = documents(files['default/vm-migration-ns-ns-live.k8s.yaml']!);
+    const lab = documents(readFileSync(join(root, 'test/fixtures/lab/destination.yaml'), 'utf8'));
+    expect(synthesized.map((o) => o.kind)).toEqual(['DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration']);
+    for (const [index, expected] of lab.entries()) {
+      expect(withoutKvmigrateMarks(synthesized[index]!), `${expected.kind}`).toEqual(withoutKvmigrateMarks(expected));
+    }
+  });
+
+  it('orders disks, receiver and receive migration by sync wave, in the file too', () => {
+    const objects = documents(synthExample().files['default/vm-migration-ns-ns-live.k8s.yaml']!);
+    const waves = objects.map((o) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']));
+    expect(waves).toEqual([1, 2, 3]);
+  });
+
+  it('pairs the receive migration with the configured migrationID and leaves the sendTo side to the hook', () => {
+    const objects = documents(synthExample().files['default/vm-migration-ns-ns-live.k8s.yaml']!);
+    const migrations = objects.filter((o) => o.kind === 'VirtualMachineInstanceMigration');
+    expect(migrations).toHaveLength(1);
+    expect(migrations[0]!.spec).toEqual({ receive: { migrationID: LAB_ID }, vmiName: 'vm-migration-ns-ns-live' });
+    expect(migrations[0]!.metadata.name.length).toBeLessThanOrEqual(63);
+  });
+
+  it("warns about the lab's plaintext cloud-init password, pointing at the volume", () => {
+    const { result } = synthExample();
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]!.message).toContain('plaintext password');
+    expect(result.warnings[0]!.location).toMatchObject({ file: 'vms/vm-migration-ns-ns-live.yaml', line: 77, column: 11 });
+  });
+
+  describe.skipIf(!crdValidators)('against the CRD schemas', () => {
+    it('every object validates and passes the checks the schemas cannot make', () => {
+      const objects = Object.values(synthExample().files).flatMap((text) => documents(text));
+      for (const object of objects) {
+        expect(crdErrors(object as any), `${object.kind} ${object.metadata.name}`).toEqual([]);
+        expect(semanticErrors(object as any)).toEqual([]);
+      }
+    });
+  });
+});

@@ -1,0 +1,57 @@
+import { App, Chart, Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+// The package's public entry point, as a user's own cdk8s app imports it.
+import { BlankDataVolume, DecentralizedMigration, MigrationPair, ReceiverVirtualMachine } from 'kvmigrate';
+
+const template = { spec: { domain: { devices: {} }, volumes: [{ name: 'root', dataVolume: { name: 'root' } }] } };
+
+describe('the construct library, without any config file', () => {
+  it('BlankDataVolume renders a populator-backed blank DataVolume with its defaults', () => {
+    const chart = Testing.chart();
+    new BlankDataVolume(chart, 'Disk', { name: 'root', namespace: 'dst', size: '10Gi' });
+    expect(Testing.synth(chart)).toEqual([
+      {
+        apiVersion: 'cdi.kubevirt.io/v1beta1',
+        kind: 'DataVolume',
+        metadata: { name: 'root', namespace: 'dst', annotations: { 'argocd.argoproj.io/sync-wave': '1', 'cdi.kubevirt.io/storage.usePopulator': 'true' } },
+        spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '10Gi' } } } },
+      },
+    ]);
+  });
+
+  it('ReceiverVirtualMachine refuses a restore strategy that would leave the VM stopped or parked', () => {
+    const chart = Testing.chart();
+    expect(() => new ReceiverVirtualMachine(chart, 'Vm', { name: 'a', template, restoreRunStrategy: 'Halted' })).toThrow(/running strategy/);
+    expect(() => new ReceiverVirtualMachine(chart, 'Vm2', { name: 'a', template, restoreRunStrategy: 'WaitAsReceiver' })).toThrow(/running strategy/);
+  });
+
+  it('MigrationPair derives stable names and emits sendTo only with an address', () => {
+    const chart = Testing.chart();
+    const pair = new MigrationPair(chart, 'Pair', { vmiName: 'a', migrationID: 'id-1', sourceNamespace: 'src', destinationNamespace: 'dst' });
+    expect(pair.send).toBeUndefined();
+    expect(pair.receiveName).toMatch(/^a-receive-[0-9a-f]{8}$/);
+    expect(Testing.synth(chart).map((o) => o.spec)).toEqual([{ vmiName: 'a', receive: { migrationID: 'id-1' } }]);
+  });
+
+  it('DecentralizedMigration spans two clusters when given a source scope', () => {
+    const app = new App({ outdir: Testing.app().outdir });
+    const west = new Chart(app, 'west');
+    const east = new Chart(app, 'east');
+    new DecentralizedMigration(west, 'web', {
+      vmName: 'web',
+      sourceNamespace: 'prod',
+      destinationNamespace: 'prod',
+      migrationID: 'm-1',
+      template,
+      restoreRunStrategy: 'RerunOnFailure',
+      disks: [{ name: 'root', size: '20Gi', storageClassName: 'fast' }],
+      connectURL: 'west-sync.example:9185',
+      sourceScope: east,
+    });
+    expect(west.toJson().map((o: any) => o.kind)).toEqual(['DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration']);
+    const [send] = east.toJson();
+    expect(send.metadata.namespace).toBe('prod');
+    expect(send.spec.sendTo).toEqual({ migrationID: 'm-1', connectURL: 'west-sync.example:9185' });
+    expect(send.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kvmigrate', 'kvmigrate.io/migration': 'web' });
+  });
+});

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+import { CRD_DIRECTORY_ENV, crdDirectory } from '../../lib/crd-directory.ts';
+
+/** The shared CRDs the output is checked against; never copied into the project. */
+const CRD_FILES = [
+  'kubevirt.io_virtualmachines.yaml',
+  'kubevirt.io_virtualmachineinstances.yaml',
+  'kubevirt.io_virtualmachineinstancemigrations.yaml',
+  'cdi.kubevirt.io_datavolumes.yaml',
+  'argoproj.io_applications.yaml',
+];
+
+interface Crd {
+  spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] };
+}
+
+export const CRDS_MISSING_MESSAGE = `CRDs not found: set ${CRD_DIRECTORY_ENV} or place them in ../shared/crds; CRD schema tests are skipped`;
+
+function load(): Map<string, ValidateFunction> | undefined {
+  const dir = crdDirectory();
+  if (!dir) {
+    console.warn(`\n*** ${CRDS_MISSING_MESSAGE} ***\n`);
+    return undefined;
+  }
+  // OpenAPI schemas use Kubernetes keywords (x-kubernetes-*) and formats (int32, quantity...) that ajv does not know.
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const validators = new Map<string, ValidateFunction>();
+  for (const file of CRD_FILES) {
+    const crd = parse(readFileSync(join(dir, file), 'utf8')) as Crd;
+    for (const version of crd.spec.versions) {
+      validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(version.schema.openAPIV3Schema));
+    }
+  }
+  return validators;
+}
+
+/** Validators keyed `group/version/Kind`; undefined when the CRDs are absent (tests then skip, or fail under CI). */
+export const crdValidators = load();
+
+/** Schema errors of `object` against its CRD, as readable strings; throws for a kind without a CRD. */
+export function crdErrors(object: { apiVersion: string; kind: string }): string[] {
+  const key = `${object.apiVersion}/${object.kind}`;
+  const validate = crdValidators?.get(key);
+  if (!validate) throw new Error(`no CRD schema for ${key}`);
+  if (validate(object)) return [];
+  return (validate.errors ?? []).map((e) => `${key}${e.instancePath}: ${e.message}`);
+}
