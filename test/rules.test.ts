@@ -257,6 +257,33 @@ describe('the receiver VM', () => {
   });
 });
 
+describe('a kubectl dump as the source manifest', () => {
+  it('reads a `kind: List` of VM, DataVolume and PVC and ignores status and server-managed fields', () => {
+    const machine = vm('a', withDataVolume('root', 'root-dv'), withClaim('data', 'data-pvc'));
+    Object.assign(machine.metadata, {
+      uid: '0b6f7c1e-0000-4000-8000-000000000001',
+      resourceVersion: '123',
+      generation: 4,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      managedFields: [{ manager: 'kubectl' }],
+      annotations: { 'kubevirt.io/latest-observed-api-version': 'v1', 'kubevirt.io/storage-observed-api-version': 'v1' },
+    });
+    machine.status = { printableStatus: 'Running', ready: true };
+    const list = { apiVersion: 'v1', kind: 'List', items: [machine, dataVolume('root-dv', { size: '3Gi' }), claim('data-pvc', { size: '4Gi' })] };
+    const workspace = new Workspace();
+    workspace.setup({ migrations: [migration('a')] }, { a: [list] });
+    const fromList = synth(workspace).objects;
+    expect(ofKind(fromList, 'DataVolume').map((d) => [d.metadata.name, d.spec.storage.resources.requests.storage])).toEqual([
+      ['root-dv', '3Gi'],
+      ['data-pvc', '4Gi'],
+    ]);
+    const receiver = only(fromList, 'VirtualMachine');
+    expect(Object.keys(receiver.metadata).sort()).toEqual(['annotations', 'labels', 'name', 'namespace']);
+    expect(Object.keys(receiver.metadata.annotations)).not.toContain('kubevirt.io/latest-observed-api-version');
+    expect(receiver).not.toHaveProperty('status');
+  });
+});
+
 describe('the migration pair', () => {
   it('without connectURL: only the receive migration, in the destination', () => {
     const migrations = ofKind(compile(vm('a', ...rootDisk)).objects, 'VirtualMachineInstanceMigration');
