@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ExitCode, processStreams, reportFailure, UsageError, type Streams } from './output.ts';
-import { defaultConfigPath, parseOutputFormat, runSynth, SYNTH_HELP } from './synth-command.ts';
 
 const HELP = `kvmigrate: live-migrate KubeVirt VMs between namespaces and clusters through Git.
 
@@ -9,6 +8,7 @@ Usage: kvmigrate <command> [options]
 
 Commands:
   synth      compile migrations.yaml into ordered manifests under dist/
+  hook send  create the sendTo migration once the receive side is ready (the post-sync hook)
 
 Options:
   -h, --help     show help (also: kvmigrate <command> --help)
@@ -41,7 +41,13 @@ export async function main(argv: readonly string[], streams: Streams = processSt
       return ExitCode.OK;
     }
     switch (command) {
+      case 'hook': {
+        // Loaded on demand, like synth: each command pays only for its own dependencies at start-up.
+        const { runHookCommand } = await import('./hook-command.ts');
+        return await runHookCommand(rest, streams);
+      }
       case 'synth': {
+        const { defaultConfigPath, parseOutputFormat, runSynth, SYNTH_HELP } = await import('./synth-command.ts');
         const { values, positionals } = parse(rest, {
           config: { type: 'string', short: 'c' },
           out: { type: 'string' },

@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { ClusterFailure, KubeVirtApi } from '../cluster/cluster-calls.ts';
+import { createHookLog, type LogFormat } from '../cluster/hook-log.ts';
+import { connect } from '../cluster/kube-clients.ts';
+import { sendMigration } from '../cluster/send-migration.ts';
+import { ExitCode, reportFailure, UsageError, type Streams } from './output.ts';
+
+export const HOOK_HELP = `Usage: kvmigrate hook send --source-namespace NS --vmi NAME --migration-id ID --name NAME
+                          --destination-namespace NS [options]
+
+Creates the sendTo VirtualMachineInstanceMigration of a decentralized live migration once the receive side is
+ready, using the address of the destination's synchronization controller read at run time. Runs as an Argo CD
+PostSync hook; safe to re-run (an existing migration of that name and ID, or a finished migration, is success).
+
+Address, first found: --connect-url; the destination KubeVirt CR's status.synchronizationAddresses[0]; the receive
+migration's status.synchronizationAddresses[0]; the Lease ${'virt-synchronization-controller'} holder's pod IP with
+KubeVirt.spec.synchronizationPort (default 9185).
+
+Options:
+      --source-namespace NS         namespace of the source VM (where the sendTo migration is created)
+      --vmi NAME                    the VM instance to move
+      --migration-id ID             the migrationID shared with the receive migration
+      --name NAME                   name of the sendTo migration
+      --destination-namespace NS    namespace of the receiver VM and the receive migration
+      --kubevirt-namespace NS       KubeVirt's namespace at the destination (default: kubevirt, then openshift-cnv)
+      --connect-url HOST:PORT       a static address; skips discovery
+      --destination-kubeconfig F    kubeconfig for the destination cluster (default: the source's credentials)
+      --timeout SECONDS             how long to wait for the receive side and the address, and with --wait for the
+                                    migration to finish (default 600)
+      --wait                        follow both migrations and exit 0 only when the migration succeeded
+      --poll-interval SECONDS       between polls; transient API errors back off from it (default 2)
+      --request-timeout SECONDS     per API request (default 30)
+      --log-format text|json        log lines on stderr (default text)
+  -h, --help                        show this help
+
+Credentials: $KUBECONFIG, ~/.kube/config, or the in-cluster service account.
+Exit codes: 0 created (or already there / already succeeded), 1 failed or timed out, 2 bad usage.
+`;
+
+function seconds(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new UsageError(`--${name} must be a positive number of seconds (got "${value}")`);
+  return parsed;
+}
+
+/** `kvmigrate hook <subcommand> ...`; `argv` starts after `hook`. */
+export async function runHookCommand(argv: readonly string[], streams: Streams): Promise<number> {
+  try {
+    const [subcommand, ...rest] = argv;
+    if (subcommand === undefined || subcommand === '-h' || subcommand === '--help') {
+      streams.stdout(HOOK_HELP);
+      return subcommand === undefined ? ExitCode.USAGE : ExitCode.OK;
+    }
+    if (subcommand !== 'send') throw new UsageError(`unknown hook command "${subcommand}" (the hook has one: send)`);
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...rest],
+        strict: true,
+        options: {
+          'source-namespace': { type: 'string' },
+          vmi: { type: 'string' },
+          'migration-id': { type: 'string' },
+          name: { type: 'string' },
+          'destination-namespace': { type: 'string' },
+          'kubevirt-namespace': { type: 'string' },
+          'connect-url': { type: 'string' },
+          'destination-kubeconfig': { type: 'string' },
+          timeout: { type: 'string' },
+          wait: { type: 'boolean' },
+          'poll-interval': { type: 'string' },
+          'request-timeout': { type: 'string' },
+          'log-format': { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }).values;
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    if (parsed.help) {
+      streams.stdout(HOOK_HELP);
+      return ExitCode.OK;
+    }
+    const required = ['source-namespace', 'vmi', 'migration-id', 'name', 'destination-namespace'] as const;
+    const missing = required.filter((option) => !parsed[option]);
+    if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
+    const format = parsed['log-format'] ?? 'text';
+    if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json (got "${format}")`);
+    const options = {
+      sourceNamespace: parsed['source-namespace']!,
+      vmi: parsed.vmi!,
+      migrationID: parsed['migration-id']!,
+      name: parsed.name!,
+      destinationNamespace: parsed['destination-namespace']!,
+      kubevirtNamespace: parsed['kubevirt-namespace'],
+      connectURL: parsed['connect-url'],
+      timeoutSeconds: seconds('timeout', parsed.timeout, 600),
+      wait: parsed.wait ?? false,
+      pollMs: seconds('poll-interval', parsed['poll-interval'], 2) * 1000,
+    };
+    const requestTimeoutMs = seconds('request-timeout', parsed['request-timeout'], 30) * 1000;
+    const log = createHookLog(format as LogFormat, streams.stderr);
+    try {
+      const source = new KubeVirtApi(connect(undefined, requestTimeoutMs));
+      const destinationKubeconfig = parsed['destination-kubeconfig'];
+      const destination = destinationKubeconfig ? new KubeVirtApi(connect(destinationKubeconfig, requestTimeoutMs)) : source;
+      log.info('start', `sendTo migration ${options.sourceNamespace}/${options.name} for VMI ${options.vmi}, migrationID ${options.migrationID}`, {
+        source: source.server,
+        destination: destination.server,
+      });
+      await sendMigration(source, destination, options, log);
+      return ExitCode.OK;
+    } catch (error) {
+      if (!(error instanceof ClusterFailure)) throw error;
+      log.error('failed', error.message);
+      return ExitCode.INPUT;
+    }
+  } catch (error) {
+    return reportFailure(streams, error);
+  }
+}

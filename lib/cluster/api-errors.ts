@@ -1,0 +1,51 @@
+import { ApiException } from '@kubernetes/client-node';
+
+/** What an API call's failure means for whoever retries it. */
+export type FailureKind = 'not-found' | 'conflict' | 'transient' | 'fatal';
+
+/** The HTTP status of a failed call, when the server answered. */
+export function statusCode(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/** Failures to get an answer at all, as node-fetch reports them: the network may come back. */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { type } = error as { type?: string };
+  return error.name === 'AbortError' || type === 'system' || type === 'request-timeout' || type === 'aborted';
+}
+
+/**
+ * 5xx, 429 and failures to get an answer at all (refused, reset, timed out) are transient and worth retrying;
+ * 404 and 409 are answers callers handle; every other 4xx, and every client-side fault (a bad kubeconfig), is final.
+ */
+export function classify(error: unknown): FailureKind {
+  const code = statusCode(error);
+  if (code === undefined) return isNetworkFailure(error) ? 'transient' : 'fatal';
+  if (code === 404) return 'not-found';
+  if (code === 409) return 'conflict';
+  if (code === 429 || code >= 500) return 'transient';
+  return 'fatal';
+}
+
+/** The message of a Kubernetes `Status` body, or a short description of a failure without one. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body = typeof error.body === 'string' ? safeParse(error.body) : error.body;
+    const message = (body as { message?: string } | undefined)?.message;
+    return `HTTP ${error.code}${message ? `: ${message}` : ''}`;
+  }
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+    return error.name === 'AbortError' || /aborted|timeout/i.test(error.message) ? 'request timed out' : `${cause ?? error.name}: ${error.message}`;
+  }
+  return String(error);
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

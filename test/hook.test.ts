@@ -1,0 +1,424 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const BUNDLE = join(root, 'build/kvmigrate-hook.mjs');
+const ID = '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123';
+const VMI = 'web';
+const SEND_NAME = 'web-send-1234abcd';
+
+let dir: string;
+let servers: KubeApiServer[] = [];
+let api: KubeApiServer;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kvmigrate-hook-'));
+  api = await KubeApiServer.start();
+  servers = [api];
+});
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// --- builders for the cluster state the hook sees ---------------------------------------------------------------
+
+const vmi = (namespace: string, phase: string): KubeObject => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstance',
+  metadata: { name: VMI, namespace },
+  status: { phase },
+});
+const receiveMigration = (status: object = { phase: 'WaitingForSync' }): KubeObject => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstanceMigration',
+  metadata: { name: 'web-receive-1234abcd', namespace: 'dst' },
+  spec: { vmiName: VMI, receive: { migrationID: ID } },
+  status,
+});
+const kubevirt = (namespace = 'kubevirt', fields: { addresses?: string[]; port?: number } = {}): KubeObject => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'KubeVirt',
+  metadata: { name: 'kubevirt', namespace },
+  spec: { ...(fields.port && { synchronizationPort: fields.port }), configuration: { developerConfiguration: { featureGates: ['DecentralizedLiveMigration'] } } },
+  status: { phase: 'Deployed', ...(fields.addresses && { synchronizationAddresses: fields.addresses }) },
+});
+const lease = (holder: string, namespace = 'kubevirt'): KubeObject => ({
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  metadata: { name: 'virt-synchronization-controller', namespace },
+  spec: { holderIdentity: holder, leaseDurationSeconds: 15 },
+});
+const pod = (name: string, fields: { ip?: string; phase?: string } = {}, namespace = 'kubevirt'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels: { 'kubevirt.io': 'virt-synchronization-controller' } },
+  spec: { containers: [{ name: 'virt-synchronization-controller', image: 'virt-synchronization-controller' }] },
+  status: { phase: fields.phase ?? 'Running', ...(fields.ip && { podIP: fields.ip, podIPs: [{ ip: fields.ip }] }) },
+});
+
+/** The usual same-cluster state: source VMI running, receiver parked, receive migration waiting. */
+function parkedReceiver(server = api, destination = api): void {
+  server.put(vmi('src', 'Running'));
+  destination.put(vmi('dst', 'WaitingForSync'));
+  destination.put(receiveMigration());
+}
+
+interface HookRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the bundled hook as its own process, with a kubeconfig pointing at the test server. */
+function runHook(extra: string[] = [], options: { server?: KubeApiServer } = {}): Promise<HookRun> {
+  const kubeconfig = (options.server ?? api).writeKubeconfig(dir, 'source');
+  const args = [
+    BUNDLE,
+    'send',
+    '--source-namespace', 'src',
+    '--vmi', VMI,
+    '--migration-id', ID,
+    '--name', SEND_NAME,
+    '--destination-namespace', 'dst',
+    '--poll-interval', '0.05',
+    '--timeout', '5',
+    '--request-timeout', '0.5',
+    ...extra,
+  ];
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+const sendMigrations = (server = api) => server.list('VirtualMachineInstanceMigration', 'src');
+
+/** Exactly one sendTo migration exists, and it is the one the hook must create. */
+function expectCreated(connectURL: string, server = api): void {
+  const created = sendMigrations(server);
+  expect(created).toHaveLength(1);
+  expect(created[0]!.metadata).toMatchObject({
+    name: SEND_NAME,
+    namespace: 'src',
+    labels: { 'app.kubernetes.io/managed-by': 'kvmigrate' },
+    annotations: { 'kvmigrate.io/migration-id': ID },
+  });
+  expect(JSON.stringify(created[0]!.metadata)).not.toMatch(/argocd\.argoproj\.io|app\.kubernetes\.io\/instance/);
+  expect(created[0]!.spec).toEqual({ vmiName: VMI, sendTo: { migrationID: ID, connectURL } });
+}
+
+const later = (ms: number, action: () => void) => setTimeout(action, ms);
+
+describe('finding the synchronization address', () => {
+  it("uses the destination KubeVirt CR's published address first", async () => {
+    parkedReceiver();
+    api.put(kubevirt('kubevirt', { addresses: ['10.128.0.7:9185', '10.128.0.8:9185'] }));
+    api.put(receiveMigration({ phase: 'WaitingForSync', synchronizationAddresses: ['10.1.1.1:9185'] }));
+    api.put(lease('sync-a'));
+    api.put(pod('sync-a', { ip: '10.9.9.9' }));
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expectCreated('10.128.0.7:9185');
+    expect(run.stderr).toContain('synchronization address 10.128.0.7:9185 (from KubeVirt kubevirt/kubevirt status)');
+  });
+
+  it('finds the KubeVirt CR in openshift-cnv when no namespace is given', async () => {
+    parkedReceiver();
+    api.put(kubevirt('openshift-cnv', { addresses: ['10.130.0.4:9185'] }));
+    expect((await runHook()).code).toBe(0);
+    expectCreated('10.130.0.4:9185');
+  });
+
+  it("uses the receive migration's mirrored address when the CR publishes none", async () => {
+    parkedReceiver();
+    api.put(kubevirt());
+    api.put(receiveMigration({ phase: 'WaitingForSync', synchronizationAddresses: ['10.1.1.1:9185'] }));
+    expect((await runHook()).code).toBe(0);
+    expectCreated('10.1.1.1:9185');
+  });
+
+  it('falls back to Lease holder -> Pod IP on the default port', async () => {
+    parkedReceiver();
+    api.put(kubevirt());
+    api.put(lease('sync-a'));
+    api.put(pod('sync-a', { ip: '10.131.0.12' }));
+    const run = await runHook();
+    expect(run.code).toBe(0);
+    expectCreated('10.131.0.12:9185');
+    expect(run.stderr).toContain('(from Lease kubevirt/virt-synchronization-controller -> Pod sync-a)');
+  });
+
+  it('puts an IPv6 pod IP in brackets', async () => {
+    parkedReceiver();
+    api.put(kubevirt());
+    api.put(lease('sync-a'));
+    api.put(pod('sync-a', { ip: 'fd00:10:128::7' }));
+    expect((await runHook()).code).toBe(0);
+    expectCreated('[fd00:10:128::7]:9185');
+  });
+
+  it("uses KubeVirt's custom synchronizationPort", async () => {
+    parkedReceiver();
+    api.put(kubevirt('kubevirt', { port: 19185 }));
+    api.put(lease('sync-a'));
+    api.put(pod('sync-a', { ip: '10.131.0.12' }));
+    expect((await runHook()).code).toBe(0);
+    expectCreated('10.131.0.12:19185');
+  });
+
+  it('takes a static --connect-url without looking anything up', async () => {
+    parkedReceiver();
+    expect((await runHook(['--connect-url', 'sync.west.example:9185'])).code).toBe(0);
+    expectCreated('sync.west.example:9185');
+    expect(api.requests.filter((r) => /leases|pods|kubevirts/.test(r.path))).toEqual([]);
+  });
+
+  it('waits for a Lease that appears later', async () => {
+    parkedReceiver();
+    api.put(kubevirt());
+    later(300, () => {
+      api.put(pod('sync-b', { ip: '10.131.0.20' }));
+      api.put(lease('sync-b'));
+    });
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('waiting for a leader in Lease kubevirt/virt-synchronization-controller');
+    expectCreated('10.131.0.20:9185');
+  });
+
+  it('a holder pod without an IP: keeps waiting, then fails clearly and creates nothing', async () => {
+    parkedReceiver();
+    api.put(kubevirt());
+    api.put(lease('sync-a'));
+    api.put(pod('sync-a', { phase: 'Running' }));
+    const run = await runHook(['--timeout', '1']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: failed: timed out after 1s waiting for an IP for the leader pod kubevirt/sync-a');
+    expect(sendMigrations()).toEqual([]);
+  });
+
+  it('follows a leader change while waiting', async () => {
+    parkedReceiver();
+    api.put(kubevirt());
+    api.put(lease('sync-a'));
+    api.put(pod('sync-a', { phase: 'Pending' }));
+    later(300, () => {
+      api.put(pod('sync-b', { ip: '10.131.0.21' }));
+      api.put(lease('sync-b'));
+      api.remove('Pod', 'kubevirt', 'sync-a');
+    });
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('waiting for the leader pod kubevirt/sync-a to run (phase Pending)');
+    expectCreated('10.131.0.21:9185');
+  });
+});
+
+describe('waiting for the receive side', () => {
+  it('waits until the receive migration and the parked receiver VMI exist', async () => {
+    api.put(vmi('src', 'Running'));
+    api.put(kubevirt('kubevirt', { addresses: ['10.0.0.1:9185'] }));
+    later(200, () => api.put(receiveMigration()));
+    later(400, () => api.put(vmi('dst', 'WaitingForSync')));
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`waiting for the receive migration for migrationID ${ID} in dst`);
+    expect(run.stderr).toContain(`waiting for receiver VMI dst/${VMI} to be WaitingForSync (now: absent)`);
+    expectCreated('10.0.0.1:9185');
+  });
+
+  it('a receive side that never appears: times out with a clear error, non-zero, nothing created', async () => {
+    api.put(vmi('src', 'Running'));
+    const run = await runHook(['--timeout', '1']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`timed out after 1s waiting for the receive migration for migrationID ${ID} in dst`);
+    expect(sendMigrations()).toEqual([]);
+  });
+
+  it('a receive migration that Failed: non-zero with its failureReason, nothing created', async () => {
+    parkedReceiver();
+    api.put(receiveMigration({ phase: 'Failed', migrationState: { failed: true, failureReason: 'target pod unschedulable' } }));
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('receive migration dst/web-receive-1234abcd Failed: failureReason: target pod unschedulable');
+    expect(sendMigrations()).toEqual([]);
+  });
+
+  it('a receive migration that already Succeeded: exit 0 and create nothing (the sendTo side was cleaned up)', async () => {
+    api.put(vmi('src', 'Succeeded'));
+    api.put(receiveMigration({ phase: 'Succeeded' }));
+    const run = await runHook();
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('already Succeeded; nothing to do');
+    expect(api.creates('VirtualMachineInstanceMigration')).toEqual([]);
+  });
+});
+
+describe('idempotence: never more than one sendTo migration', () => {
+  it('a re-run after success reports the existing migration and creates no second one', async () => {
+    parkedReceiver();
+    api.put(kubevirt('kubevirt', { addresses: ['10.0.0.1:9185'] }));
+    expect((await runHook()).code).toBe(0);
+    const again = await runHook();
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`sendTo migration src/${SEND_NAME} already exists for migrationID ${ID}`);
+    expect(api.creates('VirtualMachineInstanceMigration')).toHaveLength(1);
+    expectCreated('10.0.0.1:9185');
+  });
+
+  it('an existing object of that name for another migration: non-zero, saying what differs', async () => {
+    parkedReceiver();
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: SEND_NAME, namespace: 'src' }, spec: { vmiName: VMI, sendTo: { migrationID: 'other', connectURL: '1.2.3.4:9185' } } });
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`migration src/${SEND_NAME} exists but is not ours to reuse: migrationID is "other", not "${ID}"`);
+    expect(api.creates('VirtualMachineInstanceMigration')).toEqual([]);
+  });
+
+  it('409 on create, same migration created concurrently: success, still one', async () => {
+    parkedReceiver();
+    api.put(kubevirt('kubevirt', { addresses: ['10.0.0.1:9185'] }));
+    // Between the hook's first read (404) and its create, another run creates the same migration.
+    api.afterRequest('GET', new RegExp(`virtualmachineinstancemigrations/${SEND_NAME}$`), () =>
+      api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: SEND_NAME, namespace: 'src' }, spec: { vmiName: VMI, sendTo: { migrationID: ID, connectURL: '10.0.0.1:9185' } } }),
+    );
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expect(api.creates('VirtualMachineInstanceMigration').map((r) => r.status)).toEqual([409]);
+    expect(run.stderr).toContain('was created concurrently');
+    expect(sendMigrations()).toHaveLength(1);
+  });
+
+  it('409 on create with a different spec: non-zero, saying what differs', async () => {
+    parkedReceiver();
+    api.put(kubevirt('kubevirt', { addresses: ['10.0.0.1:9185'] }));
+    api.afterRequest('GET', new RegExp(`virtualmachineinstancemigrations/${SEND_NAME}$`), () =>
+      api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: SEND_NAME, namespace: 'src' }, spec: { vmiName: 'db', sendTo: { migrationID: ID, connectURL: '10.0.0.1:9185' } } }),
+    );
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`vmiName is "db", not "${VMI}"`);
+    expect(sendMigrations()).toHaveLength(1);
+  });
+});
+
+describe('transient and permanent API failures', () => {
+  it('retries 500s with backoff, then succeeds', async () => {
+    parkedReceiver();
+    api.put(kubevirt('kubevirt', { addresses: ['10.0.0.1:9185'] }));
+    api.inject({ method: 'GET', path: /virtualmachineinstancemigrations$/, status: 500, times: 3 });
+    api.inject({ method: 'POST', path: /virtualmachineinstancemigrations$/, status: 503, times: 1 });
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.match(/retry: .*HTTP 50[03]/g)).toHaveLength(4);
+    expectCreated('10.0.0.1:9185');
+  });
+
+  it('retries requests that time out, then succeeds', async () => {
+    parkedReceiver();
+    api.put(kubevirt('kubevirt', { addresses: ['10.0.0.1:9185'] }));
+    api.inject({ method: 'GET', path: /kubevirts$/, hang: true, times: 2 });
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.match(/retry: list KubeVirt in kubevirt: request timed out/g)).toHaveLength(2);
+    expectCreated('10.0.0.1:9185');
+  });
+
+  it('429 is retried too', async () => {
+    parkedReceiver();
+    api.inject({ method: 'GET', path: /virtualmachineinstances\/web$/, status: 429, times: 1 });
+    const run = await runHook(['--connect-url', '10.0.0.9:9185']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('HTTP 429');
+  });
+
+  it('a 403 fails fast, without retrying', async () => {
+    parkedReceiver();
+    api.inject({ method: 'GET', path: /virtualmachineinstancemigrations$/, status: 403, times: 10 });
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: failed: list migrations in dst: HTTP 403');
+    expect(api.requests.filter((r) => r.status === 403)).toHaveLength(1);
+  });
+
+  it('a rejected create (admission) fails with the webhook message', async () => {
+    api.put(vmi('dst', 'WaitingForSync'));
+    api.put(receiveMigration());
+    const run = await runHook(['--connect-url', '10.0.0.9:9185']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`create migration src/${SEND_NAME}: HTTP 422: admission webhook "migration-create-validator.kubevirt.io" denied the request: the VMI "web" does not exist`);
+  });
+});
+
+describe('--wait', () => {
+  it('prints phase changes and exits 0 when the migration succeeds', async () => {
+    parkedReceiver();
+    api.afterRequest('POST', /virtualmachineinstancemigrations$/, () => {
+      later(100, () => api.update('VirtualMachineInstanceMigration', 'src', SEND_NAME, (m) => (m.status = { phase: 'Synchronizing' })));
+      later(200, () => api.put(receiveMigration({ phase: 'Running' })));
+      later(400, () => {
+        api.put(receiveMigration({ phase: 'Succeeded' }));
+        api.remove('VirtualMachineInstanceMigration', 'src', SEND_NAME);
+      });
+    });
+    const run = await runHook(['--connect-url', '10.0.0.9:9185', '--wait']);
+    expect(run.code, run.stderr).toBe(0);
+    const progress = run.stderr.split('\n').filter((l) => l.startsWith('progress: '));
+    expect(progress[0]).toBe('progress: send (none), receive WaitingForSync');
+    expect(progress).toContain('progress: send Synchronizing, receive Running');
+    expect(progress.at(-1)).toBe('progress: send (deleted), receive Succeeded');
+  });
+
+  it('exits non-zero with the reason and conditions when the migration fails', async () => {
+    parkedReceiver();
+    api.afterRequest('POST', /virtualmachineinstancemigrations$/, () =>
+      later(150, () =>
+        api.put(
+          receiveMigration({
+            phase: 'Failed',
+            migrationState: { failed: true, failureReason: 'connection refused' },
+            conditions: [{ type: 'decentralizedMigrationBlocked', status: 'True', reason: 'SyncFailed', message: 'dial tcp 10.0.0.9:9185' }],
+          }),
+        ),
+      ),
+    );
+    const run = await runHook(['--connect-url', '10.0.0.9:9185', '--wait']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'receive migration dst/web-receive-1234abcd Failed: failureReason: connection refused; conditions: decentralizedMigrationBlocked=True (SyncFailed: dial tcp 10.0.0.9:9185)',
+    );
+  });
+});
+
+describe('cross-cluster and logging', () => {
+  it('reads the destination through --destination-kubeconfig and creates on the source cluster', async () => {
+    const west = await KubeApiServer.start();
+    servers.push(west);
+    parkedReceiver(api, west);
+    west.put(kubevirt('kubevirt', { addresses: ['192.168.50.4:9185'] }));
+    const run = await runHook(['--destination-kubeconfig', west.writeKubeconfig(dir, 'west')]);
+    expect(run.code, run.stderr).toBe(0);
+    expectCreated('192.168.50.4:9185');
+    expect(west.list('VirtualMachineInstanceMigration', 'src')).toEqual([]);
+    expect(api.requests.filter((r) => r.path.includes('/namespaces/dst/') || r.path.includes('kubevirts'))).toEqual([]);
+    expect(west.requests.some((r) => r.path.endsWith('/namespaces/dst/virtualmachineinstancemigrations'))).toBe(true);
+  });
+
+  it('--log-format json writes one JSON object per line', async () => {
+    parkedReceiver();
+    const run = await runHook(['--connect-url', '10.0.0.9:9185', '--log-format', 'json']);
+    expect(run.code).toBe(0);
+    const lines = run.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual(['start', 'address', 'created']);
+    expect(lines[2]).toMatchObject({ level: 'info', msg: `created sendTo migration src/${SEND_NAME} -> 10.0.0.9:9185` });
+  });
+});

@@ -1,0 +1,342 @@
+// A small, faithful Kubernetes API server for tests: a real HTTP server on 127.0.0.1 that the real client library
+// talks to. It serves the REST paths kvmigrate uses with Kubernetes semantics (Status error bodies, 404/409/422,
+// resourceVersion, creationTimestamp, watch streams as JSON lines), KubeVirt's admission rules for migrations, and
+// lets a test script state changes over time and inject faults.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; creationTimestamp?: string; [k: string]: any };
+  [field: string]: any;
+};
+
+interface ResourceType {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+}
+
+/** The resources served, by the URL prefix of their group/version. */
+const RESOURCE_TYPES: readonly ResourceType[] = [
+  { apiVersion: 'v1', kind: 'Pod', plural: 'pods' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims' },
+  { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' },
+  { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
+  { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' },
+  { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', plural: 'virtualmachineinstancemigrations' },
+  { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', plural: 'virtualmachineinstances' },
+  { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', plural: 'virtualmachines' },
+  { apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', plural: 'kubevirts' },
+  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', plural: 'datavolumes' },
+];
+
+function typeOfKind(kind: string): ResourceType {
+  const type = RESOURCE_TYPES.find((t) => t.kind === kind);
+  if (!type) throw new Error(`the test API server does not serve ${kind}`);
+  return type;
+}
+
+/** A fault to inject into matching requests. */
+export interface Fault {
+  readonly method?: string;
+  /** Matches the request path (without query). */
+  readonly path?: RegExp;
+  /** How many matching requests it applies to. */
+  readonly times?: number;
+  /** Answer with this HTTP status and a Status body. */
+  readonly status?: number;
+  /** Never answer (the client's timeout must fire). */
+  readonly hang?: boolean;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly body?: any;
+  readonly status: number;
+}
+
+type Admission = (object: KubeObject, server: KubeApiServer) => string | undefined;
+
+const FINAL_VMI_PHASES = new Set(['Succeeded', 'Failed']);
+
+/** KubeVirt's virt-api checks on creating a migration (migration-create-admitter.go). */
+const admitMigration: Admission = (vmim, server) => {
+  const spec = vmim.spec ?? {};
+  if (!spec.vmiName) return 'spec.vmiName is required';
+  const sides = ['sendTo', 'receive'].filter((side) => spec[side] !== undefined);
+  if (sides.length > 1) return 'only one of sendTo and receive may be set';
+  if (spec.sendTo && (!spec.sendTo.migrationID || !spec.sendTo.connectURL)) return 'sendTo needs migrationID and connectURL';
+  if (spec.receive && !spec.receive.migrationID) return 'receive needs migrationID';
+  const vmi = server.get('VirtualMachineInstance', vmim.metadata.namespace!, spec.vmiName);
+  if (!vmi) return `the VMI "${spec.vmiName}" does not exist`;
+  if (FINAL_VMI_PHASES.has(vmi.status?.phase)) return `the VMI "${spec.vmiName}" is in a final phase`;
+  const unfinished = server
+    .list('VirtualMachineInstanceMigration', vmim.metadata.namespace)
+    .filter((m) => m.spec?.vmiName === spec.vmiName && !['Succeeded', 'Failed'].includes(m.status?.phase));
+  if (unfinished.length > 0) return `in-flight migration detected. Active migration job (${unfinished[0]!.metadata.uid}) is currently already in progress for VMI ${spec.vmiName}.`;
+  return undefined;
+};
+
+interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: KubeObject;
+  readonly resourceVersion: number;
+}
+
+export class KubeApiServer {
+  private readonly server: Server;
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly events: WatchEvent[] = [];
+  private readonly watchers = new Set<{ kind: string; namespace?: string; send: (e: WatchEvent) => void }>();
+  private readonly faults: (Fault & { remaining: number })[] = [];
+  private readonly admissions = new Map<string, Admission>([['VirtualMachineInstanceMigration', admitMigration]]);
+  private readonly hanging = new Set<ServerResponse>();
+  private readonly reactions: { method: string; path: RegExp; action: () => void }[] = [];
+  private revision = 100;
+  /** Every request answered, in order. */
+  public readonly requests: RecordedRequest[] = [];
+  /** The bearer token this server accepts; other tokens get 401. */
+  public readonly token = `token-${randomUUID()}`;
+
+  private constructor() {
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  public static async start(): Promise<KubeApiServer> {
+    const api = new KubeApiServer();
+    await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
+    return api;
+  }
+
+  public get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Writes a kubeconfig for this server into `dir` and returns its path. */
+  public writeKubeconfig(dir: string, name = 'test'): string {
+    const path = join(dir, `${name}.kubeconfig`);
+    writeFileSync(
+      path,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        // Plain HTTP on loopback: the client only allows it with TLS verification off.
+        clusters: [{ name, cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
+        users: [{ name, user: { token: this.token } }],
+        contexts: [{ name, context: { cluster: name, user: name } }],
+        'current-context': name,
+      }),
+    );
+    return path;
+  }
+
+  public async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    for (const watcher of this.watchers) this.watchers.delete(watcher);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // --- state, for tests to script -------------------------------------------------------------------------------
+
+  public get(kind: string, namespace: string, name: string): KubeObject | undefined {
+    const object = this.objects.get(this.key(kind, namespace, name));
+    return object && structuredClone(object);
+  }
+
+  public list(kind: string, namespace?: string): KubeObject[] {
+    return [...this.objects.values()]
+      .filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace))
+      .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
+      .map((o) => structuredClone(o));
+  }
+
+  /** Creates or replaces an object as a controller would (no admission), bumping its resourceVersion. */
+  public put(object: KubeObject): KubeObject {
+    const existing = this.objects.get(this.keyOf(object));
+    const stored = this.stamp(structuredClone(object), existing);
+    this.objects.set(this.keyOf(stored), stored);
+    this.emit(existing ? 'MODIFIED' : 'ADDED', stored);
+    return structuredClone(stored);
+  }
+
+  /** Changes an existing object in place (e.g. its status), as a controller would. */
+  public update(kind: string, namespace: string, name: string, change: (object: KubeObject) => void): KubeObject {
+    const object = this.get(kind, namespace, name);
+    if (!object) throw new Error(`no ${kind} ${namespace}/${name} to update`);
+    change(object);
+    return this.put(object);
+  }
+
+  public remove(kind: string, namespace: string, name: string): void {
+    const key = this.key(kind, namespace, name);
+    const existing = this.objects.get(key);
+    if (!existing) return;
+    this.objects.delete(key);
+    this.revision++;
+    this.emit('DELETED', { ...existing, metadata: { ...existing.metadata, resourceVersion: String(this.revision) } });
+  }
+
+  /** Makes matching requests fail (status) or hang, `times` times (default once). */
+  public inject(fault: Fault): void {
+    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+  }
+
+  /** Runs `action` once, right after the first answered request that matches: a state change timed to a request. */
+  public afterRequest(method: string, path: RegExp, action: () => void): void {
+    this.reactions.push({ method, path, action });
+  }
+
+  /** Creates (POST) of `kind` seen so far. */
+  public creates(kind: string): RecordedRequest[] {
+    const { plural } = typeOfKind(kind);
+    return this.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${plural}`));
+  }
+
+  // --- HTTP -------------------------------------------------------------------------------------------------------
+
+  private key(kind: string, namespace: string | undefined, name: string): string {
+    return `${kind}/${namespace ?? ''}/${name}`;
+  }
+
+  private keyOf(object: KubeObject): string {
+    return this.key(object.kind, object.metadata.namespace, object.metadata.name);
+  }
+
+  private stamp(object: KubeObject, existing: KubeObject | undefined): KubeObject {
+    this.revision++;
+    object.metadata.resourceVersion = String(this.revision);
+    object.metadata.uid = existing?.metadata.uid ?? object.metadata.uid ?? randomUUID();
+    object.metadata.creationTimestamp = existing?.metadata.creationTimestamp ?? object.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    return object;
+  }
+
+  private emit(type: WatchEvent['type'], object: KubeObject): void {
+    const event = { type, object: structuredClone(object), resourceVersion: Number(object.metadata.resourceVersion) };
+    this.events.push(event);
+    for (const watcher of this.watchers) {
+      if (watcher.kind === object.kind && (watcher.namespace === undefined || watcher.namespace === object.metadata.namespace)) watcher.send(event);
+    }
+  }
+
+  private route(path: string): { type: ResourceType; namespace?: string; name?: string } | undefined {
+    const match = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+    if (!match) return undefined;
+    const [, group, version, namespace, plural, name] = match;
+    const apiVersion = group ? `${group}/${version}` : 'v1';
+    const type = RESOURCE_TYPES.find((t) => t.apiVersion === apiVersion && t.plural === plural);
+    return type && { type, namespace, name };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const text = await new Promise<string>((resolve) => {
+      let data = '';
+      req.on('data', (chunk) => (data += chunk));
+      req.on('end', () => resolve(data));
+    });
+    const body = text ? JSON.parse(text) : undefined;
+    const answer = (status: number, payload: unknown) => {
+      this.requests.push({ method, path: url.pathname, query: url.search, body, status });
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(payload));
+      const reaction = this.reactions.findIndex((r) => r.method === method && r.path.test(url.pathname));
+      if (reaction >= 0) this.reactions.splice(reaction, 1)[0]!.action();
+    };
+
+    if (req.headers.authorization !== `Bearer ${this.token}`) return answer(401, status(401, 'Unauthorized', 'Unauthorized'));
+    const fault = this.faults.find((f) => f.remaining > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)));
+    if (fault) {
+      fault.remaining--;
+      if (fault.hang) {
+        this.requests.push({ method, path: url.pathname, query: url.search, body, status: 0 });
+        this.hanging.add(res);
+        return;
+      }
+      return answer(fault.status ?? 500, status(fault.status ?? 500, 'InternalError', 'injected fault'));
+    }
+
+    const route = this.route(url.pathname);
+    if (!route) return answer(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
+    const { type, namespace, name } = route;
+    const notFound = () => answer(404, status(404, 'NotFound', `${type.plural}.${group(type)} "${name}" not found`, { name, group: group(type), kind: type.plural }));
+
+    if (method === 'GET' && name) {
+      const object = this.get(type.kind, namespace!, name);
+      return object ? answer(200, object) : notFound();
+    }
+    if (method === 'GET') {
+      const watch = url.searchParams.get('watch');
+      if (watch === 'true' || watch === '1') return this.watch(type, namespace, url, res, method);
+      const items = this.list(type.kind, namespace).filter(matchesSelectors(url.searchParams));
+      return answer(200, { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: String(this.revision) }, items });
+    }
+    if (method === 'POST') {
+      if (!body?.metadata?.name) return answer(422, status(422, 'Invalid', `${type.kind} is invalid: metadata.name: Required value`));
+      if (body.metadata.namespace && body.metadata.namespace !== namespace) {
+        return answer(400, status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
+      }
+      const object: KubeObject = { ...body, apiVersion: type.apiVersion, kind: type.kind, metadata: { ...body.metadata, namespace } };
+      if (this.objects.has(this.keyOf(object))) {
+        return answer(409, status(409, 'AlreadyExists', `${type.plural}.${group(type)} "${object.metadata.name}" already exists`, { name: object.metadata.name, group: group(type), kind: type.plural }));
+      }
+      const denied = this.admissions.get(type.kind)?.(object, this);
+      if (denied) return answer(422, status(422, 'Invalid', `admission webhook "migration-create-validator.kubevirt.io" denied the request: ${denied}`));
+      return answer(201, this.put(object));
+    }
+    if (method === 'DELETE' && name) {
+      const object = this.get(type.kind, namespace!, name);
+      if (!object) return notFound();
+      this.remove(type.kind, namespace!, name);
+      return answer(200, object);
+    }
+    return answer(405, status(405, 'MethodNotAllowed', `${method} is not supported by the test API server`));
+  }
+
+  private watch(type: ResourceType, namespace: string | undefined, url: URL, res: ServerResponse, method: string): void {
+    this.requests.push({ method, path: url.pathname, query: url.search, status: 200 });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    const send = (e: WatchEvent) => res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
+    const since = url.searchParams.get('resourceVersion');
+    if (since) {
+      for (const e of this.events) {
+        if (e.resourceVersion > Number(since) && e.object.kind === type.kind && (!namespace || e.object.metadata.namespace === namespace)) send(e);
+      }
+    } else {
+      for (const object of this.list(type.kind, namespace)) send({ type: 'ADDED', object, resourceVersion: 0 });
+    }
+    const watcher = { kind: type.kind, namespace, send };
+    this.watchers.add(watcher);
+    this.hanging.add(res);
+    res.on('close', () => {
+      this.watchers.delete(watcher);
+      this.hanging.delete(res);
+    });
+  }
+}
+
+function group(type: ResourceType): string {
+  return type.apiVersion.includes('/') ? type.apiVersion.split('/')[0]! : '';
+}
+
+/** A Kubernetes `Status` body, as the API server sends with every error. */
+function status(code: number, reason: string, message: string, details?: object): object {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details && { details }) };
+}
+
+function matchesSelectors(params: URLSearchParams): (object: KubeObject) => boolean {
+  const labels = (params.get('labelSelector') ?? '').split(',').filter(Boolean).map((s) => s.split('='));
+  const fields = (params.get('fieldSelector') ?? '').split(',').filter(Boolean).map((s) => s.split('='));
+  return (object) =>
+    labels.every(([k, v]) => object.metadata.labels?.[k!] === v) &&
+    fields.every(([k, v]) => (k === 'metadata.name' ? object.metadata.name === v : k === 'metadata.namespace' ? object.metadata.namespace === v : false));
+}
