@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runHookProcess, type HookRun } from './support/hook-process.ts';
 import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
-
-const root = resolve(import.meta.dirname, '..');
-const BUNDLE = join(root, 'build/kvmigrate-hook.mjs');
 const ID = '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123';
 const VMI = 'web';
 const SEND_NAME = 'web-send-1234abcd';
@@ -68,17 +65,10 @@ function parkedReceiver(server = api, destination = api): void {
   destination.put(receiveMigration());
 }
 
-interface HookRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the bundled hook as its own process, with a kubeconfig pointing at the test server. */
 function runHook(extra: string[] = [], options: { server?: KubeApiServer } = {}): Promise<HookRun> {
   const kubeconfig = (options.server ?? api).writeKubeconfig(dir, 'source');
   const args = [
-    BUNDLE,
     'send',
     '--source-namespace', 'src',
     '--vmi', VMI,
@@ -90,14 +80,7 @@ function runHook(extra: string[] = [], options: { server?: KubeApiServer } = {})
     '--request-timeout', '0.5',
     ...extra,
   ];
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+  return runHookProcess(args, kubeconfig);
 }
 
 const sendMigrations = (server = api) => server.list('VirtualMachineInstanceMigration', 'src');

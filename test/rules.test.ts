@@ -74,7 +74,7 @@ describe('disks', () => {
     const { files } = compile(
       vm('a', ...rootDisk, withDataVolume('data', 'data-dv'), withDataVolumeTemplate('data-dv', { size: '50Gi' })),
     );
-    const kinds = files[0]!.content.match(/^kind: .*/gm);
+    const kinds = files[0]!.content.match(/^kind: (DataVolume|VirtualMachine|VirtualMachineInstanceMigration)$/gm);
     expect(kinds).toEqual(['kind: DataVolume', 'kind: DataVolume', 'kind: VirtualMachine', 'kind: VirtualMachineInstanceMigration']);
   });
 
@@ -305,6 +305,7 @@ describe('clusters and output folders', () => {
     const result = compile(vm('a', ...rootDisk), { entry: { source: { cluster: 'east' }, destination: { cluster: 'west' }, connectURL: '10.0.0.5:9185' } });
     expect(Object.keys(result.byPath)).toEqual(['east/a.k8s.yaml', 'west/a.k8s.yaml']);
     expect(result.byPath['east/a.k8s.yaml']!.map((o) => o.kind)).toEqual(['VirtualMachineInstanceMigration']);
+    // A static address: no hook, so no hook access either.
     expect(result.byPath['west/a.k8s.yaml']!.map((o) => o.kind)).toEqual(['DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration']);
     expect(result.clusters).toEqual([
       { cluster: 'east', migrations: 1, objects: 1, files: 1 },

@@ -1,8 +1,6 @@
-import { DEFAULT_SYNCHRONIZATION_PORT } from '../kubevirt/api.ts';
+import { DEFAULT_SYNCHRONIZATION_PORT, SYNC_CONTROLLER_LEASE as SYNC_CONTROLLER } from '../kubevirt/api.ts';
 import { call, ClusterFailure, type CallContext, type KubeObject, type KubeVirtApi } from './cluster-calls.ts';
 
-/** Lease and Deployment name of KubeVirt's synchronization controller. */
-export const SYNC_CONTROLLER = 'virt-synchronization-controller';
 /** Where KubeVirt is installed upstream and on OpenShift, searched in this order when not given. */
 export const KUBEVIRT_NAMESPACES = ['kubevirt', 'openshift-cnv'] as const;
 

@@ -5,7 +5,7 @@ import { DiagnosticBag, type Location } from '../diagnostics.ts';
 import schema from './schema.json' with { type: 'json' };
 import { describeSchemaError, fieldLabel } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
-import type { DiskOverride, MigrationsConfig } from './types.generated.ts';
+import type { DiskOverride, HookSettings, MigrationsConfig } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
 import { parseYamlDocuments, type YamlDocument, type YamlPath } from './yaml-file.ts';
 
@@ -33,6 +33,8 @@ export interface MigrationEntry {
   readonly attempt: number;
   readonly connectURL?: string;
   readonly disks: Readonly<Record<string, DiskOverride>>;
+  /** The post-sync hook's settings: the entry's own over the config's top-level ones. */
+  readonly hook: HookSettings;
   /** Points at a field of this entry in the config file. */
   readonly locate: (path: YamlPath, options?: { key?: boolean }) => Location;
 }
@@ -150,6 +152,7 @@ function resolveMigrations(config: MigrationsConfig, document: YamlDocument, bas
       attempt: migration.attempt ?? 1,
       connectURL: migration.connectURL,
       disks: migration.disks ?? {},
+      hook: { ...config.hook, ...migration.hook },
       locate: at,
     });
   });

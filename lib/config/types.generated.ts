@@ -35,6 +35,7 @@ export interface MigrationsConfig {
   storageClassMap?: {
     [k: string]: StorageClassName;
   };
+  hook?: HookSettings;
 }
 export interface Migration {
   /**
@@ -65,6 +66,7 @@ export interface Migration {
   disks?: {
     [k: string]: DiskOverride;
   };
+  hook?: HookSettings;
 }
 export interface Source {
   namespace: DnsLabel;
@@ -91,4 +93,33 @@ export interface DiskOverride {
    */
   size?: string;
   storageClass?: StorageClassName;
+}
+/**
+ * The post-sync hook that creates the sendTo migration (when there is no connectURL). Top level: defaults for every migration; in a migration: its own settings over them.
+ */
+export interface HookSettings {
+  /**
+   * the hook image, built from kvmigrate's Dockerfile (default: ghcr.io/kvmigrate/kvmigrate-hook:<version>)
+   */
+  image?: string;
+  /**
+   * Always, IfNotPresent or Never (default IfNotPresent)
+   */
+  imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /**
+   * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+   */
+  kubevirtNamespace?: string;
+  /**
+   * how long the hook waits for the receive side and the address (default 600)
+   */
+  timeoutSeconds?: number;
+  /**
+   * keep the hook Job running until the migration ends, so a failed migration fails the sync (default false)
+   */
+  wait?: boolean;
+  /**
+   * for a cross-cluster migration: Secret in the source namespace whose key `kubeconfig` reaches the destination cluster
+   */
+  destinationKubeconfigSecret?: string;
 }

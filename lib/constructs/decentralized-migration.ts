@@ -3,7 +3,9 @@ import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate }
 import { BlankDataVolume } from './blank-data-volume.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION, MIGRATION_LABEL } from './labels.ts';
 import { MigrationPair } from './migration-pair.ts';
+import { remoteScope } from './remote-scope.ts';
 import { ReceiverVirtualMachine } from './receiver-virtual-machine.ts';
+import { SendMigrationHook, type SendMigrationHookSettings } from './send-migration-hook.ts';
 
 /** One disk to pre-create at the destination. */
 export interface MigratedDisk {
@@ -60,6 +62,11 @@ export interface DecentralizedMigrationProps {
    */
   readonly connectURL?: string;
   /**
+   * The post-sync hook that creates the sendTo migration when no `connectURL` is given.
+   * @default - the hook's defaults: KubeVirt in `kubevirt`, the default image, destination in the same cluster
+   */
+  readonly hook?: SendMigrationHookSettings;
+  /**
    * Name of this migration, put in the `kvmigrate.io/migration` label of every object.
    * @default - the VM name
    */
@@ -87,12 +94,15 @@ export interface DecentralizedMigrationProps {
 
 /**
  * A whole decentralized live migration of one VM: blank disks, the receiver VM and the migration pair, ordered by
- * Argo CD sync waves (disks, then the receiver, then the receive migration, then a static sendTo migration).
+ * Argo CD sync waves (hook access, disks, the receiver, the receive migration, then the sendTo side: a static sendTo
+ * migration, or the PostSync hook that creates it once the address is known).
  */
 export class DecentralizedMigration extends Construct {
   public readonly disks: readonly BlankDataVolume[];
   public readonly receiver: ReceiverVirtualMachine;
   public readonly migrations: MigrationPair;
+  /** The hook that creates the sendTo migration; undefined with a static `connectURL`. */
+  public readonly hook?: SendMigrationHook;
 
   public constructor(scope: Construct, id: string, props: DecentralizedMigrationProps) {
     super(scope, id);
@@ -132,5 +142,22 @@ export class DecentralizedMigration extends Construct {
     });
     for (const disk of this.disks) this.receiver.node.addDependency(disk);
     this.migrations.receive.node.addDependency(this.receiver);
+    if (props.connectURL === undefined) {
+      this.hook = new SendMigrationHook(props.sourceScope ? remoteScope(this, props.sourceScope) : this, 'SendHook', {
+        ...props.hook,
+        vmiName: props.vmName,
+        migrationID: props.migrationID,
+        sourceNamespace: props.sourceNamespace,
+        destinationNamespace: props.destinationNamespace,
+        sendMigrationName: this.migrations.sendName,
+        destinationScope: props.sourceScope ? this : undefined,
+        labels,
+        annotations,
+      });
+      if (!props.sourceScope) this.hook.job.node.addDependency(this.migrations.receive);
+      // The hook's access comes first in this chart's file too, as its sync wave says.
+      const accessHere = props.sourceScope ? this.hook.access.destinationAccess : this.hook.access;
+      for (const disk of this.disks) disk.node.addDependency(accessHere);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { VirtualMachineInstanceMigration } from '../../imports/kubevirt-vmim-kubevirt.io.ts';
 import { migrationObjectNames } from '../names.ts';
+import { remoteScope } from './remote-scope.ts';
 import { SyncWave, withSyncWave } from './sync-wave.ts';
 
 /** Properties of a {@link MigrationPair}. */
@@ -76,7 +77,7 @@ export class MigrationPair extends Construct {
       spec: { vmiName: props.vmiName, receive: { migrationId: props.migrationID } },
     });
     if (props.connectURL !== undefined) {
-      const sourceScope = props.sourceScope ? new Construct(props.sourceScope, id) : this;
+      const sourceScope = props.sourceScope ? remoteScope(this, props.sourceScope) : this;
       this.send = new VirtualMachineInstanceMigration(sourceScope, 'Send', {
         metadata: metadata(this.sendName, props.sourceNamespace, SyncWave.SEND_MIGRATION),
         spec: { vmiName: props.vmiName, sendTo: { migrationId: props.migrationID, connectUrl: props.connectURL } },

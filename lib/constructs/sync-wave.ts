@@ -6,13 +6,15 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
  * and the receiver VM needs its disks. Argo CD applies lower waves first and waits for them to be healthy.
  */
 export const SyncWave = {
+  /** The post-sync hook's ServiceAccount and Roles, before anything that could start the migration. */
+  HOOK_ACCESS: 0,
   /** Blank DataVolumes at the destination. */
   DISKS: 1,
   /** The receiver VirtualMachine. */
   RECEIVER: 2,
   /** The receive VirtualMachineInstanceMigration. */
   RECEIVE_MIGRATION: 3,
-  /** A sendTo VirtualMachineInstanceMigration with a static address. */
+  /** A sendTo VirtualMachineInstanceMigration with a static address, or the PostSync hook Job that creates it. */
   SEND_MIGRATION: 4,
 } as const;
 

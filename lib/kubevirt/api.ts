@@ -14,6 +14,9 @@ export const RESTORE_RUN_STRATEGY_ANNOTATION = 'kubevirt.io/restore-run-strategy
 /** Makes CDI fill the blank disk through a volume populator, so the target pod can bind it. */
 export const USE_POPULATOR_ANNOTATION = 'cdi.kubevirt.io/storage.usePopulator';
 
+/** Name of the synchronization controller's Deployment and leader-election Lease, in KubeVirt's namespace. */
+export const SYNC_CONTROLLER_LEASE = 'virt-synchronization-controller';
+
 /** The synchronization controller's default port (`KubeVirt.spec.synchronizationPort`). */
 export const DEFAULT_SYNCHRONIZATION_PORT = 9185;
 

@@ -1,4 +1,5 @@
 import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
+import type { HookSettings } from '../config/types.generated.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { migrationObjectNames } from '../names.ts';
 import { planDisks, type DiskPlan } from './disks.ts';
@@ -29,6 +30,8 @@ export interface MigrationPlan {
   readonly sendMigrationName: string;
   /** Static sync-controller address; absent when it is discovered at run time. */
   readonly connectURL?: string;
+  /** The post-sync hook that discovers the address and creates the sendTo migration; absent with a connectURL. */
+  readonly hook?: HookSettings;
 }
 
 export interface PlanResult {
@@ -42,6 +45,14 @@ function planMigration(entry: MigrationEntry, storageClassMap: Readonly<Record<s
   const disks = planDisks(entry, storageClassMap, bag);
   const receiver = planReceiver(entry, bag);
   checkPrerequisites(entry, bag);
+  const crossCluster = source.cluster !== destination.cluster;
+  if (crossCluster && entry.connectURL === undefined && entry.hook.destinationKubeconfigSecret === undefined) {
+    bag.error(
+      `migration "${entry.name}" crosses clusters (${source.cluster} -> ${destination.cluster}) but its hook cannot reach the destination`,
+      entry.locate(['destination', 'cluster']),
+      'set `hook: { destinationKubeconfigSecret: <Secret in the source namespace with key kubeconfig> }`, or a static `connectURL`',
+    );
+  }
   if (!receiver) return undefined;
   const migrationID = entry.migrationID ?? deriveMigrationId({ vm: entry.vm, source, destination, attempt: entry.attempt });
   const names = migrationObjectNames(entry.vm, migrationID);
@@ -57,6 +68,7 @@ function planMigration(entry: MigrationEntry, storageClassMap: Readonly<Record<s
     receiveMigrationName: names.receive,
     sendMigrationName: names.send,
     connectURL: entry.connectURL,
+    hook: entry.connectURL === undefined ? entry.hook : undefined,
   };
 }
 

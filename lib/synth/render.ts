@@ -47,6 +47,7 @@ export function buildMigrationCharts(plan: MigrationPlan): Map<string, Chart> {
       accessModes: d.accessModes,
     })),
     connectURL: plan.connectURL,
+    hook: plan.hook,
     receiveMigrationName: plan.receiveMigrationName,
     sendMigrationName: plan.sendMigrationName,
     sourceScope: source === destination ? undefined : source,

@@ -40,6 +40,11 @@ function load(): Map<string, ValidateFunction> | undefined {
 /** Validators keyed `group/version/Kind`; undefined when the CRDs are absent (tests then skip, or fail under CI). */
 export const crdValidators = load();
 
+/** Whether `object` is of a kind whose CRD is among the shared ones (core kinds such as Job are not). */
+export function hasCrd(object: { apiVersion?: string; kind?: string }): boolean {
+  return /^(kubevirt\.io|cdi\.kubevirt\.io|argoproj\.io)\//.test(object.apiVersion ?? '');
+}
+
 /** Schema errors of `object` against its CRD, as readable strings; throws for a kind without a CRD. */
 export function crdErrors(object: { apiVersion: string; kind: string }): string[] {
   const key = `${object.apiVersion}/${object.kind}`;

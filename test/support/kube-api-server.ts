@@ -100,6 +100,7 @@ export class KubeApiServer {
   private readonly admissions = new Map<string, Admission>([['VirtualMachineInstanceMigration', admitMigration]]);
   private readonly hanging = new Set<ServerResponse>();
   private readonly reactions: { method: string; path: RegExp; action: () => void }[] = [];
+  private rbac?: { roles: KubeObject[]; bindings: KubeObject[]; serviceAccount: { namespace: string; name: string } };
   private revision = 100;
   /** Every request answered, in order. */
   public readonly requests: RecordedRequest[] = [];
@@ -190,6 +191,38 @@ export class KubeApiServer {
     this.faults.push({ ...fault, remaining: fault.times ?? 1 });
   }
 
+  /**
+   * Authorizes every request as the ServiceAccount `serviceAccount` through the Roles and RoleBindings among
+   * `objects`, as the RBAC authorizer does: a request no rule allows gets 403. ClusterRoles are not modelled, so
+   * bindings to them grant nothing here.
+   */
+  public enforceRbac(objects: readonly KubeObject[], serviceAccount: { namespace: string; name: string }): void {
+    this.rbac = {
+      roles: objects.filter((o) => o.kind === 'Role'),
+      bindings: objects.filter((o) => o.kind === 'RoleBinding' && o.roleRef?.kind === 'Role'),
+      serviceAccount,
+    };
+  }
+
+  private allowed(verb: string, type: ResourceType, namespace: string | undefined, name: string | undefined): boolean {
+    if (!this.rbac) return true;
+    const { roles, bindings, serviceAccount } = this.rbac;
+    const roleNames = bindings
+      .filter((b) => b.metadata.namespace === namespace)
+      .filter((b) => (b.subjects ?? []).some((s: any) => s.kind === 'ServiceAccount' && s.name === serviceAccount.name && s.namespace === serviceAccount.namespace))
+      .map((b) => b.roleRef.name);
+    return roles
+      .filter((r) => r.metadata.namespace === namespace && roleNames.includes(r.metadata.name))
+      .flatMap((r) => r.rules ?? [])
+      .some(
+        (rule: any) =>
+          rule.apiGroups?.includes(group(type)) &&
+          rule.resources?.includes(type.plural) &&
+          rule.verbs?.includes(verb) &&
+          (!rule.resourceNames?.length || (name !== undefined && rule.resourceNames.includes(name))),
+      );
+  }
+
   /** Runs `action` once, right after the first answered request that matches: a state change timed to a request. */
   public afterRequest(method: string, path: RegExp, action: () => void): void {
     this.reactions.push({ method, path, action });
@@ -268,6 +301,12 @@ export class KubeApiServer {
     const route = this.route(url.pathname);
     if (!route) return answer(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
     const { type, namespace, name } = route;
+    const watching = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+    const verb = { GET: name ? 'get' : watching ? 'watch' : 'list', POST: 'create', DELETE: 'delete', PUT: 'update', PATCH: 'patch' }[method] ?? method.toLowerCase();
+    if (!this.allowed(verb, type, namespace, method === 'POST' ? undefined : name)) {
+      const user = `system:serviceaccount:${this.rbac!.serviceAccount.namespace}:${this.rbac!.serviceAccount.name}`;
+      return answer(403, status(403, 'Forbidden', `${type.plural}${group(type) ? `.${group(type)}` : ''}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${type.plural}" in API group "${group(type)}" in the namespace "${namespace}"`));
+    }
     const notFound = () => answer(404, status(404, 'NotFound', `${type.plural}.${group(type)} "${name}" not found`, { name, group: group(type), kind: type.plural }));
 
     if (method === 'GET' && name) {
@@ -275,8 +314,7 @@ export class KubeApiServer {
       return object ? answer(200, object) : notFound();
     }
     if (method === 'GET') {
-      const watch = url.searchParams.get('watch');
-      if (watch === 'true' || watch === '1') return this.watch(type, namespace, url, res, method);
+      if (watching) return this.watch(type, namespace, url, res, method);
       const items = this.list(type.kind, namespace).filter(matchesSelectors(url.searchParams));
       return answer(200, { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: String(this.revision) }, items });
     }

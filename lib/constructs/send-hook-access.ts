@@ -1,0 +1,102 @@
+import { Construct } from 'constructs';
+import { KubeRole, KubeRoleBinding, KubeServiceAccount, type PolicyRule } from 'cdk8s-plus-33/lib/imports/k8s.js';
+import { SYNC_CONTROLLER_LEASE } from '../kubevirt/api.ts';
+import { remoteScope } from './remote-scope.ts';
+import { SyncWave, withSyncWave } from './sync-wave.ts';
+
+/** KubeVirt's ClusterRole whose rights creating a migration needs (since v1.5). */
+export const MIGRATE_CLUSTER_ROLE = 'kubevirt.io:migrate';
+
+/** Properties of a {@link SendHookAccess}. */
+export interface SendHookAccessProps {
+  /** Name of the ServiceAccount, and of every Role and RoleBinding. */
+  readonly name: string;
+  /** Namespace of the source VM: the ServiceAccount lives here and creates the sendTo migration here. */
+  readonly sourceNamespace: string;
+  /** Namespace of the receiver VM and its receive migration, which the hook reads. */
+  readonly destinationNamespace: string;
+  /** KubeVirt's namespace at the destination, where the hook reads the KubeVirt CR, the Lease and its Pod. */
+  readonly kubevirtNamespace: string;
+  /** The VM instance the hook reads at the destination. */
+  readonly vmiName: string;
+  /** The sendTo migration the hook may read back. */
+  readonly sendMigrationName: string;
+  /**
+   * Where the destination's Roles go when it is another cluster. There they are bound to a reader ServiceAccount of
+   * the same name in the destination namespace, whose token belongs in the hook's destination kubeconfig.
+   * @default - this construct: the destination is this cluster, and its Roles are bound to the hook's ServiceAccount
+   */
+  readonly destinationScope?: Construct;
+  /**
+   * Labels of every object.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Annotations of every object (besides the sync wave).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+const kubevirtRule = (resources: string[], verbs: string[], resourceNames?: string[]): PolicyRule => ({ apiGroups: ['kubevirt.io'], resources, verbs, resourceNames });
+
+/**
+ * Least-privilege access for the post-sync hook, all namespaced (no ClusterRoleBinding, no wildcards): read back and
+ * create the sendTo migration in the source namespace (with KubeVirt's migrate role bound there), read the receive
+ * migration and receiver VMI in the destination namespace, and read the KubeVirt CR, the synchronization controller's
+ * Lease and Pods in KubeVirt's namespace. Applied before everything else (sync wave 0).
+ */
+export class SendHookAccess extends Construct {
+  /** The ServiceAccount the hook Job runs as. */
+  public readonly serviceAccountName: string;
+  /** The objects granting access at the destination: in `destinationScope` when given, else this construct. */
+  public readonly destinationAccess: Construct;
+
+  public constructor(scope: Construct, id: string, props: SendHookAccessProps) {
+    super(scope, id);
+    this.serviceAccountName = props.name;
+    const metadata = (namespace: string) => ({
+      name: props.name,
+      namespace,
+      labels: props.labels && { ...props.labels },
+      annotations: withSyncWave(props.annotations, SyncWave.HOOK_ACCESS),
+    });
+    const grant = (scope: Construct, id: string, namespace: string, rules: PolicyRule[], subject: { name: string; namespace: string }) => {
+      const role = new KubeRole(scope, `${id}Role`, { metadata: metadata(namespace), rules });
+      new KubeRoleBinding(scope, `${id}Binding`, {
+        metadata: metadata(namespace),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
+        subjects: [{ kind: 'ServiceAccount', ...subject }],
+      }).addDependency(role);
+    };
+
+    const hook = { name: props.name, namespace: props.sourceNamespace };
+    new KubeServiceAccount(this, 'ServiceAccount', { metadata: metadata(props.sourceNamespace), automountServiceAccountToken: true });
+    grant(this, 'Source', props.sourceNamespace, [
+      kubevirtRule(['virtualmachineinstancemigrations'], ['get'], [props.sendMigrationName]),
+      kubevirtRule(['virtualmachineinstancemigrations'], ['create']),
+    ], hook);
+    new KubeRoleBinding(this, 'MigrateBinding', {
+      metadata: { ...metadata(props.sourceNamespace), name: `${props.name}-migrate` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: MIGRATE_CLUSTER_ROLE },
+      subjects: [{ kind: 'ServiceAccount', ...hook }],
+    });
+
+    const destination = props.destinationScope ? remoteScope(this, props.destinationScope) : this;
+    this.destinationAccess = destination;
+    const reader = props.destinationScope ? { name: props.name, namespace: props.destinationNamespace } : hook;
+    if (props.destinationScope) {
+      new KubeServiceAccount(destination, 'ReaderServiceAccount', { metadata: metadata(props.destinationNamespace), automountServiceAccountToken: false });
+    }
+    grant(destination, 'Destination', props.destinationNamespace, [
+      kubevirtRule(['virtualmachineinstancemigrations'], ['list']),
+      kubevirtRule(['virtualmachineinstances'], ['get'], [props.vmiName]),
+    ], reader);
+    grant(destination, 'KubeVirt', props.kubevirtNamespace, [
+      kubevirtRule(['kubevirts'], ['list']),
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'], resourceNames: [SYNC_CONTROLLER_LEASE] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+    ], reader);
+  }
+}

@@ -1,0 +1,178 @@
+import { Construct } from 'constructs';
+import { KubeJob, Quantity, type Volume, type VolumeMount } from 'cdk8s-plus-33/lib/imports/k8s.js';
+import { boundedName, shortHash } from '../names.ts';
+import { SendHookAccess } from './send-hook-access.ts';
+import { SyncWave, withSyncWave } from './sync-wave.ts';
+
+/** The hook image built from this repository's Dockerfile, tagged with the package version. */
+export const DEFAULT_HOOK_IMAGE = 'ghcr.io/kvmigrate/kvmigrate-hook:0.1.0';
+/** Where the hook Job mounts the destination kubeconfig Secret (key `kubeconfig`). */
+const DESTINATION_KUBECONFIG_DIR = '/etc/kvmigrate/destination';
+
+/** The hook settings a user chooses; the rest of {@link SendMigrationHookProps} comes from the migration. */
+export type SendMigrationHookSettings = Pick<
+  SendMigrationHookProps,
+  'kubevirtNamespace' | 'image' | 'imagePullPolicy' | 'timeoutSeconds' | 'wait' | 'destinationKubeconfigSecret' | 'name'
+>;
+
+/** Properties of a {@link SendMigrationHook}. */
+export interface SendMigrationHookProps {
+  /** The VM instance to move. */
+  readonly vmiName: string;
+  /** The migrationID of the receive migration. */
+  readonly migrationID: string;
+  /** Namespace of the source VM: the Job runs and creates the sendTo migration here. */
+  readonly sourceNamespace: string;
+  /** Namespace of the receiver VM and its receive migration. */
+  readonly destinationNamespace: string;
+  /** Name of the sendTo migration the hook creates. */
+  readonly sendMigrationName: string;
+  /**
+   * KubeVirt's namespace at the destination (`openshift-cnv` on OpenShift).
+   * @default 'kubevirt'
+   */
+  readonly kubevirtNamespace?: string;
+  /**
+   * The hook image (see the Dockerfile).
+   * @default DEFAULT_HOOK_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * @default 'IfNotPresent'
+   */
+  readonly imagePullPolicy?: string;
+  /**
+   * How long the hook waits for the receive side and the address (and with `wait` for the migration).
+   * @default 600
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Keep the Job running until the migration ends, so the sync fails (and runs SyncFail hooks) if the migration does.
+   * @default false - the Job ends once the sendTo migration exists
+   */
+  readonly wait?: boolean;
+  /**
+   * Secret in the source namespace holding a kubeconfig for the destination cluster (key `kubeconfig`).
+   * @default - none: the destination is the hook's own cluster
+   */
+  readonly destinationKubeconfigSecret?: string;
+  /**
+   * Where the destination's Roles go when it is another cluster.
+   * @default - this construct
+   */
+  readonly destinationScope?: Construct;
+  /**
+   * Name of the Job, its ServiceAccount, Roles and RoleBindings.
+   * @default - `<vmiName>-send-hook-<hash of migrationID>`
+   */
+  readonly name?: string;
+  /**
+   * Labels of every object.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Annotations of every object (besides Argo CD's hook and wave annotations).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The Argo CD PostSync hook that completes a decentralized live migration: a Job that waits until the receiver is
+ * parked, reads the destination synchronization controller's address at run time (it changes with leader elections)
+ * and creates the sendTo migration. It runs under the Pod Security "restricted" profile with the least-privilege
+ * access of a {@link SendHookAccess}, and is re-created on every sync (`BeforeHookCreation`), which the hook tolerates.
+ */
+export class SendMigrationHook extends Construct {
+  public readonly job: KubeJob;
+  public readonly access: SendHookAccess;
+  public readonly name: string;
+
+  public constructor(scope: Construct, id: string, props: SendMigrationHookProps) {
+    super(scope, id);
+    this.name = props.name ?? boundedName(props.vmiName, `send-hook-${shortHash(props.migrationID)}`);
+    const kubevirtNamespace = props.kubevirtNamespace ?? 'kubevirt';
+    const timeoutSeconds = props.timeoutSeconds ?? 600;
+    this.access = new SendHookAccess(this, 'Access', {
+      name: this.name,
+      sourceNamespace: props.sourceNamespace,
+      destinationNamespace: props.destinationNamespace,
+      kubevirtNamespace,
+      vmiName: props.vmiName,
+      sendMigrationName: props.sendMigrationName,
+      destinationScope: props.destinationScope,
+      labels: props.labels,
+      annotations: props.annotations,
+    });
+
+    const secret = props.destinationKubeconfigSecret;
+    const volumes: Volume[] | undefined = secret ? [{ name: 'destination-kubeconfig', secret: { secretName: secret, items: [{ key: 'kubeconfig', path: 'kubeconfig' }] } }] : undefined;
+    const volumeMounts: VolumeMount[] | undefined = secret ? [{ name: 'destination-kubeconfig', mountPath: DESTINATION_KUBECONFIG_DIR, readOnly: true }] : undefined;
+    const args = [
+      'send',
+      '--source-namespace', props.sourceNamespace,
+      '--vmi', props.vmiName,
+      '--migration-id', props.migrationID,
+      '--name', props.sendMigrationName,
+      '--destination-namespace', props.destinationNamespace,
+      '--kubevirt-namespace', kubevirtNamespace,
+      '--timeout', String(timeoutSeconds),
+      ...(secret ? ['--destination-kubeconfig', `${DESTINATION_KUBECONFIG_DIR}/kubeconfig`] : []),
+      ...(props.wait ? ['--wait'] : []),
+    ];
+
+    this.job = new KubeJob(this, 'Job', {
+      metadata: {
+        name: this.name,
+        namespace: props.sourceNamespace,
+        labels: props.labels && { ...props.labels },
+        annotations: withSyncWave(
+          {
+            ...props.annotations,
+            'argocd.argoproj.io/hook': 'PostSync',
+            // A retry re-creates the Job instead of reading the failed one; a finished one goes away.
+            'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+          },
+          SyncWave.SEND_MIGRATION,
+        ),
+      },
+      spec: {
+        backoffLimit: 2,
+        // Room for the hook's own timeout, its retries and a slow image pull.
+        activeDeadlineSeconds: timeoutSeconds + 300,
+        ttlSecondsAfterFinished: 86400,
+        template: {
+          metadata: { labels: props.labels && { ...props.labels } },
+          spec: {
+            serviceAccountName: this.access.serviceAccountName,
+            restartPolicy: 'Never',
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'send',
+                image: props.image ?? DEFAULT_HOOK_IMAGE,
+                imagePullPolicy: props.imagePullPolicy ?? 'IfNotPresent',
+                args,
+                resources: {
+                  requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('64Mi') },
+                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('256Mi') },
+                },
+                securityContext: {
+                  runAsNonRoot: true,
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
+                volumeMounts,
+              },
+            ],
+            volumes,
+          },
+        },
+      },
+    });
+    this.job.node.addDependency(this.access);
+  }
+}

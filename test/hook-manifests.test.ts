@@ -1,0 +1,225 @@
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InputError } from '../lib/diagnostics.ts';
+import { synthesize } from '../lib/synth/synthesize.ts';
+import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
+import { runHookProcess } from './support/hook-process.ts';
+import { KubeApiServer } from './support/kube-api-server.ts';
+import { rbacViolations } from './support/rbac.ts';
+import { ofKind, only, synth, type Json } from './support/synth.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const LAB_ID = '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123';
+
+function example(): Json[] {
+  const workspace = new Workspace();
+  const result = synthesize({ configPath: join(root, 'migrations.yaml'), outdir: workspace.path('dist') });
+  return result.files.flatMap((f) => documents(f.content));
+}
+
+const machine = vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }));
+
+function compile(config: Json) {
+  const workspace = new Workspace();
+  workspace.setup(config, { a: [machine] });
+  return synth(workspace);
+}
+
+describe('the hook Job of the bundled example', () => {
+  it('is a PostSync hook in the source namespace that re-creates itself on retry and cleans up after success', () => {
+    const job = only(example(), 'Job');
+    expect(job.metadata.namespace).toBe('vm-live-migration-source');
+    expect(job.metadata.annotations).toMatchObject({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+    });
+    expect(job.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 900, ttlSecondsAfterFinished: 86400 });
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+  });
+
+  it('passes the same migrationID and sendTo name as the compiled receive side', () => {
+    const objects = example();
+    const receive = only(objects, 'VirtualMachineInstanceMigration');
+    const [container] = only(objects, 'Job').spec.template.spec.containers;
+    const hash = receive.metadata.name.replace(/^.*-receive-/, '');
+    expect(container.args).toEqual([
+      'send',
+      '--source-namespace', 'vm-live-migration-source',
+      '--vmi', 'vm-migration-ns-ns-live',
+      '--migration-id', LAB_ID,
+      '--name', `vm-migration-ns-ns-live-send-${hash}`,
+      '--destination-namespace', 'vm-live-migration-destination',
+      '--kubevirt-namespace', 'openshift-cnv',
+      '--timeout', '600',
+    ]);
+    expect(receive.spec.receive.migrationID).toBe(LAB_ID);
+  });
+
+  it('runs under the restricted Pod Security profile with bounded resources', () => {
+    const pod = only(example(), 'Job').spec.template.spec;
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    const [container] = pod.containers;
+    expect(container.securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(container.image).toBe('ghcr.io/kvmigrate/kvmigrate-hook:0.1.0');
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
+    expect(pod).not.toHaveProperty('volumes');
+  });
+});
+
+describe('the hook access of the bundled example', () => {
+  it('grants exactly what the hook does, namespaced, to its own ServiceAccount', () => {
+    const objects = example();
+    const account = only(objects, 'ServiceAccount');
+    expect(account.metadata.namespace).toBe('vm-live-migration-source');
+    expect(only(objects, 'Job').spec.template.spec.serviceAccountName).toBe(account.metadata.name);
+    const send = only(objects, 'Job').spec.template.spec.containers[0].args[8];
+    const rules = Object.fromEntries(ofKind(objects, 'Role').map((r) => [r.metadata.namespace, r.rules]));
+    expect(rules).toEqual({
+      'vm-live-migration-source': [
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['get'], resourceNames: [send] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['create'] },
+      ],
+      'vm-live-migration-destination': [
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['list'] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: ['get'], resourceNames: ['vm-migration-ns-ns-live'] },
+      ],
+      'openshift-cnv': [
+        { apiGroups: ['kubevirt.io'], resources: ['kubevirts'], verbs: ['list'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'], resourceNames: ['virt-synchronization-controller'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      ],
+    });
+    for (const binding of ofKind(objects, 'RoleBinding')) {
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: 'vm-live-migration-source' }]);
+    }
+    const migrate = ofKind(objects, 'RoleBinding').filter((b) => b.roleRef.kind === 'ClusterRole');
+    expect(migrate.map((b) => [b.metadata.namespace, b.roleRef.name])).toEqual([['vm-live-migration-source', 'kubevirt.io:migrate']]);
+  });
+
+  it('has no wildcard and no cluster-wide grant, and the check would catch one', () => {
+    const objects = example();
+    expect(rbacViolations(objects)).toEqual([]);
+    const widened = structuredClone(objects);
+    ofKind(widened, 'Role')[0]!.rules[0].verbs = ['*'];
+    widened.push({ kind: 'ClusterRoleBinding', metadata: { name: 'x' }, roleRef: { kind: 'ClusterRole', name: 'cluster-admin' } });
+    expect(rbacViolations(widened)).toEqual([expect.stringContaining('wildcard in verbs'), 'ClusterRoleBinding (cluster)/x: cluster-wide']);
+  });
+});
+
+describe('the synthesized access against a live (local) API server', () => {
+  const servers: KubeApiServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  /** Starts an API server that authorizes as the hook's ServiceAccount by the synthesized Roles, with the lab's state. */
+  async function labCluster(objects: Json[]) {
+    const api = await KubeApiServer.start();
+    servers.push(api);
+    const account = only(objects, 'ServiceAccount');
+    api.enforceRbac(objects as any, { namespace: account.metadata.namespace, name: account.metadata.name });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm-migration-ns-ns-live', namespace: 'vm-live-migration-source' }, status: { phase: 'Running' } });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm-migration-ns-ns-live', namespace: 'vm-live-migration-destination' }, status: { phase: 'WaitingForSync' } });
+    api.put({ ...only(objects, 'VirtualMachineInstanceMigration'), status: { phase: 'WaitingForSync' } } as any);
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt-kubevirt-hyperconverged', namespace: 'openshift-cnv' }, spec: {}, status: {} });
+    api.put({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'virt-synchronization-controller', namespace: 'openshift-cnv' }, spec: { holderIdentity: 'virt-synchronization-controller-7d9f-x2' } });
+    api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'virt-synchronization-controller-7d9f-x2', namespace: 'openshift-cnv' }, status: { phase: 'Running', podIP: '10.128.2.44' } });
+    return api;
+  }
+
+  it("lets the bundled hook, run with the Job's own arguments, do its whole job", async () => {
+    const objects = example();
+    const api = await labCluster(objects);
+    const workspace = new Workspace();
+    const args = only(objects, 'Job').spec.template.spec.containers[0].args;
+    const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir));
+    expect(run.code, run.stderr).toBe(0);
+    expect(api.requests.filter((r) => r.status === 403)).toEqual([]);
+    const [created] = api.list('VirtualMachineInstanceMigration', 'vm-live-migration-source');
+    expect(created!.spec).toEqual({ vmiName: 'vm-migration-ns-ns-live', sendTo: { migrationID: LAB_ID, connectURL: '10.128.2.44:9185' } });
+    // A re-run (Argo re-runs hooks) is allowed to read back what it made.
+    expect((await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir))).code).toBe(0);
+  });
+
+  it('without the Lease rule the hook is refused, so each rule is needed', async () => {
+    const objects = example();
+    const kubevirtRole = ofKind(objects, 'Role').find((r) => r.metadata.namespace === 'openshift-cnv')!;
+    kubevirtRole.rules = kubevirtRole.rules.filter((r: Json) => !r.resources.includes('leases'));
+    const api = await labCluster(objects);
+    const workspace = new Workspace();
+    const args = only(objects, 'Job').spec.template.spec.containers[0].args;
+    const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "openshift-cnv"');
+    expect(api.list('VirtualMachineInstanceMigration', 'vm-live-migration-source')).toEqual([]);
+  });
+});
+
+describe('hook settings from migrations.yaml', () => {
+  it('image, pull policy, timeout, wait and KubeVirt namespace; a migration overrides the top level', () => {
+    const { objects } = compile({
+      hook: { image: 'registry.example/kvmigrate-hook:1.2', imagePullPolicy: 'Always', timeoutSeconds: 120, kubevirtNamespace: 'openshift-cnv' },
+      migrations: [migration('a', { hook: { timeoutSeconds: 300, wait: true } })],
+    });
+    const job = only(objects, 'Job');
+    const [container] = job.spec.template.spec.containers;
+    expect(container.image).toBe('registry.example/kvmigrate-hook:1.2');
+    expect(container.imagePullPolicy).toBe('Always');
+    expect(container.args.slice(-5)).toEqual(['--kubevirt-namespace', 'openshift-cnv', '--timeout', '300', '--wait']);
+    expect(job.spec.activeDeadlineSeconds).toBe(600);
+  });
+
+  it('a static connectURL emits the sendTo migration and no hook, ServiceAccount or Role', () => {
+    const { objects } = compile({ migrations: [migration('a', { connectURL: '10.0.0.1:9185' })] });
+    expect(objects.map((o) => o.kind)).toEqual(['DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration', 'VirtualMachineInstanceMigration']);
+  });
+
+  it('cross-cluster: the Job mounts the destination kubeconfig; the destination gets a reader ServiceAccount and its Roles', () => {
+    const result = compile({
+      migrations: [migration('a', { source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west-kubeconfig' } })],
+    });
+    const east = result.byPath['east/a.k8s.yaml']!;
+    const west = result.byPath['west/a.k8s.yaml']!;
+    expect(east.map((o) => [o.kind, o.metadata.namespace])).toEqual([
+      ['ServiceAccount', 'src'],
+      ['Role', 'src'],
+      ['RoleBinding', 'src'],
+      ['RoleBinding', 'src'],
+      ['Job', 'src'],
+    ]);
+    expect(west.map((o) => [o.kind, o.metadata.namespace])).toEqual([
+      ['ServiceAccount', 'dst'],
+      ['Role', 'dst'],
+      ['RoleBinding', 'dst'],
+      ['Role', 'kubevirt'],
+      ['RoleBinding', 'kubevirt'],
+      ['DataVolume', 'dst'],
+      ['VirtualMachine', 'dst'],
+      ['VirtualMachineInstanceMigration', 'dst'],
+    ]);
+    for (const binding of ofKind(west, 'RoleBinding')) expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: expect.any(String), namespace: 'dst' }]);
+    const pod = only(east, 'Job').spec.template.spec;
+    expect(pod.volumes).toEqual([{ name: 'destination-kubeconfig', secret: { secretName: 'west-kubeconfig', items: [{ key: 'kubeconfig', path: 'kubeconfig' }] } }]);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'destination-kubeconfig', mountPath: '/etc/kvmigrate/destination', readOnly: true }]);
+    expect(pod.containers[0].args).toContain('/etc/kvmigrate/destination/kubeconfig');
+    expect(rbacViolations([...east, ...west])).toEqual([]);
+  });
+
+  it('cross-cluster without a destination kubeconfig or connectURL is an error saying what to set', () => {
+    try {
+      compile({ migrations: [migration('a', { source: { cluster: 'east' }, destination: { cluster: 'west' } })] });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as InputError).diagnostics.map((d) => [d.message, d.hint])).toEqual([
+        ['migration "a" crosses clusters (east -> west) but its hook cannot reach the destination', expect.stringContaining('destinationKubeconfigSecret')],
+      ]);
+    }
+  });
+});
