@@ -4,6 +4,8 @@ export * from './constructs/blank-data-volume.ts';
 export * from './constructs/receiver-virtual-machine.ts';
 export * from './constructs/migration-pair.ts';
 export * from './constructs/decentralized-migration.ts';
+export * from './constructs/send-migration-hook.ts';
+export * from './constructs/send-hook-access.ts';
 export * from './constructs/sync-wave.ts';
 export * from './constructs/labels.ts';
 export * from './kubevirt/api.ts';
