@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { healthChecks } from '../lib/argocd/health-checks.ts';
+import { runHealthScript } from './support/lua-health.ts';
+
+const HEALTH_DIR = resolve(import.meta.dirname, '../lib/argocd/health');
+const STATUS = { healthy: 'Healthy', progressing: 'Progressing', degraded: 'Degraded', suspended: 'Suspended', unknown: 'Unknown', missing: 'Missing' } as const;
+
+// One data-driven test per fixture, as Argo CD's resource_customizations do: `<expected>_<case>.yaml` beside the
+// script, with the expected message in a `# message:` comment. Adding a case is adding a file.
+for (const check of healthChecks()) {
+  const dir = join(HEALTH_DIR, check.group, check.kind, 'testdata');
+  const fixtures = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+
+  describe(`${check.group}/${check.kind} health`, () => {
+    it.each(fixtures)('%s', (fixture) => {
+      const text = readFileSync(join(dir, fixture), 'utf8');
+      const expectedStatus = STATUS[fixture.split('_')[0] as keyof typeof STATUS];
+      const expectedMessage = /^# message: (.*)$/m.exec(text)?.[1];
+      const object = parse(text);
+      expect(object.kind).toBe(check.kind);
+      expect(runHealthScript(check.script, object)).toEqual({ status: expectedStatus, message: expectedMessage });
+    });
+  });
+}
+
+describe('the health scripts themselves', () => {
+  it('cover the four kinds, each with fixtures for every expected status it can give', () => {
+    expect(healthChecks().map((c) => `${c.group}/${c.kind}`)).toEqual([
+      'cdi.kubevirt.io/DataVolume',
+      'kubevirt.io/VirtualMachine',
+      'kubevirt.io/VirtualMachineInstance',
+      'kubevirt.io/VirtualMachineInstanceMigration',
+    ]);
+  });
+
+  it.each(healthChecks().map((c) => [c.kind, c.script]))('%s uses Lua 5.1 syntax and no string library', (_, script) => {
+    const code = script.replace(/--.*$/gm, '').replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    expect(code).not.toMatch(/\bstring\./);
+    expect(code).not.toMatch(/\/\/|<<|>>|\bgoto\b|::\w+::|[^~=<>]~[^=]|&|\|/);
+    expect(code).not.toMatch(/--#include/);
+  });
+
+  it('fails loudly when a script touches the string library (so the harness is real)', () => {
+    expect(() => runHealthScript('return { status = string.upper("x") }', {})).toThrow(/Lua error/);
+    expect(() => runHealthScript('local s = "x"; return { status = s:upper() }', {})).toThrow(/Lua error/);
+  });
+});
