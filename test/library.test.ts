@@ -13,7 +13,15 @@ describe('the construct library, without any config file', () => {
       {
         apiVersion: 'cdi.kubevirt.io/v1beta1',
         kind: 'DataVolume',
-        metadata: { name: 'root', namespace: 'dst', annotations: { 'argocd.argoproj.io/sync-wave': '1', 'cdi.kubevirt.io/storage.usePopulator': 'true' } },
+        metadata: {
+          name: 'root',
+          namespace: 'dst',
+          annotations: {
+            'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+            'argocd.argoproj.io/sync-wave': '1',
+            'cdi.kubevirt.io/storage.usePopulator': 'true',
+          },
+        },
         spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '10Gi' } } } },
       },
     ]);

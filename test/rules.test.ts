@@ -229,6 +229,7 @@ describe('the receiver VM', () => {
     const receiver = only(compile(machine).objects, 'VirtualMachine');
     expect(receiver.metadata.labels).toEqual({ app: 'web', 'app.kubernetes.io/managed-by': 'kvmigrate', 'kvmigrate.io/migration': 'a' });
     expect(Object.keys(receiver.metadata.annotations).sort()).toEqual([
+      'argocd.argoproj.io/sync-options',
       'argocd.argoproj.io/sync-wave',
       'kubevirt.io/restore-run-strategy',
       'kvmigrate.io/migration-id',

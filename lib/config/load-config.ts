@@ -5,7 +5,7 @@ import { DiagnosticBag, type Location } from '../diagnostics.ts';
 import schema from './schema.json' with { type: 'json' };
 import { describeSchemaError, fieldLabel } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
-import type { DiskOverride, HookSettings, MigrationsConfig } from './types.generated.ts';
+import type { ArgoCD, DiskOverride, HookSettings, Migration, MigrationsConfig } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
 import { parseYamlDocuments, type YamlDocument, type YamlPath } from './yaml-file.ts';
 
@@ -21,6 +21,8 @@ export interface MigrationEntry {
     readonly virtualMachine: Located<VirtualMachineManifest>;
     /** The whole manifest file: the VM's DataVolumes and PVCs may stand beside it. */
     readonly manifest: ManifestFile;
+    /** The source VM is managed in this repository: kvmigrate emits it too. */
+    readonly manage: boolean;
   };
   readonly destination: {
     readonly namespace: string;
@@ -35,6 +37,10 @@ export interface MigrationEntry {
   readonly disks: Readonly<Record<string, DiskOverride>>;
   /** The post-sync hook's settings: the entry's own over the config's top-level ones. */
   readonly hook: HookSettings;
+  /** Where the migration stands in its lifecycle; each step is one commit. */
+  readonly phase: NonNullable<Migration['phase']>;
+  /** With `phase: abort`: also remove the receiver VM and its disks from Git. */
+  readonly removeReceiverOnAbort: boolean;
   /** Points at a field of this entry in the config file. */
   readonly locate: (path: YamlPath, options?: { key?: boolean }) => Location;
 }
@@ -43,6 +49,10 @@ export interface LoadedConfig {
   readonly file: string;
   readonly migrations: readonly MigrationEntry[];
   readonly storageClassMap: Readonly<Record<string, string>>;
+  /** Argo CD output, when the config asks for it. */
+  readonly argocd?: ArgoCD;
+  /** Points at a field of the config file. */
+  readonly locate: (path: YamlPath, options?: { key?: boolean }) => Location;
 }
 
 let validator: ValidateFunction<MigrationsConfig> | undefined;
@@ -84,7 +94,14 @@ export function loadConfig(configPath: string, bag: DiagnosticBag): LoadedConfig
     return undefined;
   }
   const migrations = resolveMigrations(data, document, dirname(resolve(configPath)), bag);
-  return bag.errors.length > 0 ? undefined : { file, migrations, storageClassMap: data.storageClassMap ?? {} };
+  if (bag.errors.length > 0) return undefined;
+  return {
+    file,
+    migrations,
+    storageClassMap: data.storageClassMap ?? {},
+    argocd: data.argocd,
+    locate: (path, options) => document.locate(path, options),
+  };
 }
 
 function resolveMigrations(config: MigrationsConfig, document: YamlDocument, baseDir: string, bag: DiagnosticBag): MigrationEntry[] {
@@ -146,13 +163,15 @@ function resolveMigrations(config: MigrationsConfig, document: YamlDocument, bas
     entries.push({
       name,
       vm: migration.vm,
-      source: { namespace: migration.source.namespace, cluster: sourceCluster, virtualMachine, manifest },
+      source: { namespace: migration.source.namespace, cluster: sourceCluster, virtualMachine, manifest, manage: migration.source.manage ?? false },
       destination: { namespace: migration.destination.namespace, cluster: destinationCluster, storageClass: migration.destination.storageClass },
       migrationID: migration.migrationID,
       attempt: migration.attempt ?? 1,
       connectURL: migration.connectURL,
       disks: migration.disks ?? {},
       hook: { ...config.hook, ...migration.hook },
+      phase: migration.phase ?? 'migrate',
+      removeReceiverOnAbort: migration.abort?.removeReceiver ?? false,
       locate: at,
     });
   });

@@ -36,6 +36,7 @@ export interface MigrationsConfig {
     [k: string]: StorageClassName;
   };
   hook?: HookSettings;
+  argocd?: ArgoCD;
 }
 export interface Migration {
   /**
@@ -67,6 +68,11 @@ export interface Migration {
     [k: string]: DiskOverride;
   };
   hook?: HookSettings;
+  /**
+   * migrate (default): move the VM; cutover: after success, the destination VM as a plain VM and the source Halted; abort: stop, keeping the receiver unless abort.removeReceiver
+   */
+  phase?: "migrate" | "cutover" | "abort";
+  abort?: AbortSettings;
 }
 export interface Source {
   namespace: DnsLabel;
@@ -75,6 +81,10 @@ export interface Source {
    */
   manifest: string;
   cluster?: ClusterName;
+  /**
+   * the source VM is managed in this GitOps repository: kvmigrate emits it, with runStrategy ignored while migrating and Halted at cutover (default false)
+   */
+  manage?: boolean;
 }
 export interface Destination {
   namespace: DnsLabel;
@@ -122,4 +132,59 @@ export interface HookSettings {
    * for a cross-cluster migration: Secret in the source namespace whose key `kubeconfig` reaches the destination cluster
    */
   destinationKubeconfigSecret?: string;
+}
+/**
+ * What phase: abort keeps.
+ */
+export interface AbortSettings {
+  /**
+   * also remove the receiver VM and its disks from Git (default false)
+   */
+  removeReceiver?: boolean;
+}
+/**
+ * Argo CD output: one Application per cluster folder, and the health checks the migration waves need.
+ */
+export interface ArgoCD {
+  /**
+   * the Git repository the out dir is committed to
+   */
+  repoURL: string;
+  /**
+   * branch, tag or commit the Applications follow (default HEAD)
+   */
+  targetRevision?: string;
+  /**
+   * where the out dir is inside the repository (default dist)
+   */
+  path?: string;
+  /**
+   * Argo CD project of the Applications (default default)
+   */
+  project?: string;
+  /**
+   * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+   */
+  namespace?: string;
+  /**
+   * also write the argocd-cm health checks under the out dir (default true)
+   */
+  healthChecks?: boolean;
+  /**
+   * let Argo CD sync on every commit (default true)
+   */
+  automated?: boolean;
+  /**
+   * let Argo CD revert changes made in the cluster (default false)
+   */
+  selfHeal?: boolean;
+  /**
+   * the API server of each cluster folder (default: the default folder is Argo CD's own cluster)
+   */
+  clusters?: {
+    /**
+     * the cluster's API server URL, as registered in Argo CD
+     */
+    [k: string]: string;
+  };
 }

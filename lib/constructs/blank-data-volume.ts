@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { DataVolume, DataVolumeSpecStorageResourcesRequests } from '../../imports/cdi-dv-cdi.kubevirt.io.ts';
 import { USE_POPULATOR_ANNOTATION } from '../kubevirt/api.ts';
-import { SyncWave, withSyncWave } from './sync-wave.ts';
+import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
 
 /** Properties of a {@link BlankDataVolume}. */
 export interface BlankDataVolumeProps {
@@ -35,7 +35,8 @@ export interface BlankDataVolumeProps {
    */
   readonly labels?: Readonly<Record<string, string>>;
   /**
-   * Annotations added to the DataVolume (besides the populator and sync-wave annotations).
+   * Annotations added to the DataVolume (besides the populator annotation and Argo CD's sync wave and
+   * `Prune=false,Delete=false`).
    * @default - none
    */
   readonly annotations?: Readonly<Record<string, string>>;
@@ -49,7 +50,7 @@ export interface BlankDataVolumeProps {
 /**
  * An empty CDI DataVolume at the destination that a decentralized live migration copies one source disk into.
  * It is filled through a volume populator (`cdi.kubevirt.io/storage.usePopulator`), so its claim binds when the
- * migration's target pod starts.
+ * migration's target pod starts. Argo CD never prunes or deletes it: it holds the VM's data once migrated.
  *
  * @see https://kubevirt.io/user-guide/compute/decentralized_live_migration/
  */
@@ -67,7 +68,7 @@ export class BlankDataVolume extends Construct {
         name: props.name,
         namespace: props.namespace,
         labels: props.labels && { ...props.labels },
-        annotations: withSyncWave({ ...props.annotations, [USE_POPULATOR_ANNOTATION]: 'true' }, props.syncWave ?? SyncWave.DISKS),
+        annotations: withSyncWave({ ...props.annotations, ...KEEP_DATA, [USE_POPULATOR_ANNOTATION]: 'true' }, props.syncWave ?? SyncWave.DISKS),
       },
       spec: {
         source: { blank: {} },

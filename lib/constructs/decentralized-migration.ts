@@ -1,11 +1,13 @@
 import { Construct } from 'constructs';
-import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate } from '../kubevirt/api.ts';
+import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate, VirtualMachineManifest } from '../kubevirt/api.ts';
 import { BlankDataVolume } from './blank-data-volume.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION, MIGRATION_LABEL } from './labels.ts';
 import { MigrationPair } from './migration-pair.ts';
 import { remoteScope } from './remote-scope.ts';
 import { ReceiverVirtualMachine } from './receiver-virtual-machine.ts';
 import { SendMigrationHook, type SendMigrationHookSettings } from './send-migration-hook.ts';
+import { SourceVirtualMachine } from './source-virtual-machine.ts';
+import type { MigrationPhase } from '../lifecycle.ts';
 
 /** One disk to pre-create at the destination. */
 export interface MigratedDisk {
@@ -62,6 +64,25 @@ export interface DecentralizedMigrationProps {
    */
   readonly connectURL?: string;
   /**
+   * Where the migration stands.
+   * @default 'migrate'
+   */
+  readonly phase?: MigrationPhase;
+  /**
+   * With `phase: 'abort'`: leave the receiver VM and its disks out too.
+   * @default false
+   */
+  readonly removeReceiverOnAbort?: boolean;
+  /**
+   * The source VM, when it is managed in the same repository: emitted as it is while migrating, Halted at cutover.
+   * @default - the source VM is managed elsewhere
+   */
+  readonly sourceVirtualMachine?: {
+    readonly spec: NonNullable<VirtualMachineManifest['spec']>;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  /**
    * The post-sync hook that creates the sendTo migration when no `connectURL` is given.
    * @default - the hook's defaults: KubeVirt in `kubevirt`, the default image, destination in the same cluster
    */
@@ -99,35 +120,60 @@ export interface DecentralizedMigrationProps {
  */
 export class DecentralizedMigration extends Construct {
   public readonly disks: readonly BlankDataVolume[];
-  public readonly receiver: ReceiverVirtualMachine;
-  public readonly migrations: MigrationPair;
-  /** The hook that creates the sendTo migration; undefined with a static `connectURL`. */
+  /** The receiver VM; undefined when an abort removes it. */
+  public readonly receiver?: ReceiverVirtualMachine;
+  /** The migration pair; only while migrating. */
+  public readonly migrations?: MigrationPair;
+  /** The hook that creates the sendTo migration; only while migrating without a static `connectURL`. */
   public readonly hook?: SendMigrationHook;
+  /** The managed source VM, when given. */
+  public readonly source?: SourceVirtualMachine;
 
   public constructor(scope: Construct, id: string, props: DecentralizedMigrationProps) {
     super(scope, id);
+    const phase = props.phase ?? 'migrate';
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [MIGRATION_LABEL]: props.migrationName ?? props.vmName };
     const annotations = { [MIGRATION_ID_ANNOTATION]: props.migrationID };
+    const sourceScope = props.sourceScope ? remoteScope(this, props.sourceScope) : this;
 
-    this.disks = props.disks.map(
-      (disk) =>
-        new BlankDataVolume(this, `Disk-${disk.name}`, {
-          ...disk,
-          namespace: props.destinationNamespace,
-          labels,
-          annotations,
-        }),
-    );
-    this.receiver = new ReceiverVirtualMachine(this, 'Receiver', {
-      name: props.vmName,
-      namespace: props.destinationNamespace,
-      template: props.template,
-      restoreRunStrategy: props.restoreRunStrategy,
-      instancetype: props.instancetype,
-      preference: props.preference,
-      labels: { ...props.receiverLabels, ...labels },
-      annotations: { ...props.receiverAnnotations, ...annotations },
-    });
+    if (props.sourceVirtualMachine) {
+      this.source = new SourceVirtualMachine(sourceScope, 'Source', {
+        name: props.vmName,
+        namespace: props.sourceNamespace,
+        spec: props.sourceVirtualMachine.spec,
+        migratedAway: phase === 'cutover',
+        labels: props.sourceVirtualMachine.labels,
+        annotations: props.sourceVirtualMachine.annotations,
+      });
+    }
+    const keepReceiver = !(phase === 'abort' && props.removeReceiverOnAbort);
+    this.disks = keepReceiver
+      ? props.disks.map(
+          (disk) =>
+            new BlankDataVolume(this, `Disk-${disk.name}`, {
+              ...disk,
+              namespace: props.destinationNamespace,
+              labels,
+              annotations,
+            }),
+        )
+      : [];
+    if (keepReceiver) {
+      this.receiver = new ReceiverVirtualMachine(this, 'Receiver', {
+        name: props.vmName,
+        namespace: props.destinationNamespace,
+        template: props.template,
+        restoreRunStrategy: props.restoreRunStrategy,
+        arrived: phase === 'cutover',
+        instancetype: props.instancetype,
+        preference: props.preference,
+        labels: { ...props.receiverLabels, ...labels },
+        annotations: { ...props.receiverAnnotations, ...annotations },
+      });
+      for (const disk of this.disks) this.receiver.node.addDependency(disk);
+    }
+    if (phase !== 'migrate') return;
+
     this.migrations = new MigrationPair(this, 'Migrations', {
       vmiName: props.vmName,
       migrationID: props.migrationID,
@@ -140,24 +186,22 @@ export class DecentralizedMigration extends Construct {
       labels,
       annotations,
     });
-    for (const disk of this.disks) this.receiver.node.addDependency(disk);
-    this.migrations.receive.node.addDependency(this.receiver);
-    if (props.connectURL === undefined) {
-      this.hook = new SendMigrationHook(props.sourceScope ? remoteScope(this, props.sourceScope) : this, 'SendHook', {
-        ...props.hook,
-        vmiName: props.vmName,
-        migrationID: props.migrationID,
-        sourceNamespace: props.sourceNamespace,
-        destinationNamespace: props.destinationNamespace,
-        sendMigrationName: this.migrations.sendName,
-        destinationScope: props.sourceScope ? this : undefined,
-        labels,
-        annotations,
-      });
-      if (!props.sourceScope) this.hook.job.node.addDependency(this.migrations.receive);
-      // The hook's access comes first in this chart's file too, as its sync wave says.
-      const accessHere = props.sourceScope ? this.hook.access.destinationAccess : this.hook.access;
-      for (const disk of this.disks) disk.node.addDependency(accessHere);
-    }
+    this.migrations.receive.node.addDependency(this.receiver!);
+    if (props.connectURL !== undefined) return;
+    this.hook = new SendMigrationHook(sourceScope, 'SendHook', {
+      ...props.hook,
+      vmiName: props.vmName,
+      migrationID: props.migrationID,
+      sourceNamespace: props.sourceNamespace,
+      destinationNamespace: props.destinationNamespace,
+      sendMigrationName: this.migrations.sendName,
+      destinationScope: props.sourceScope ? this : undefined,
+      labels,
+      annotations,
+    });
+    if (!props.sourceScope) this.hook.job.node.addDependency(this.migrations.receive);
+    // The hook's access comes first in this chart's file too, as its sync wave says.
+    const accessHere = props.sourceScope ? this.hook.access.destinationAccess : this.hook.access;
+    for (const disk of this.disks) disk.node.addDependency(accessHere);
   }
 }

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { VirtualMachineInstanceMigration } from '../../imports/kubevirt-vmim-kubevirt.io.ts';
 import { migrationObjectNames } from '../names.ts';
 import { remoteScope } from './remote-scope.ts';
-import { SyncWave, withSyncWave } from './sync-wave.ts';
+import { ONE_SHOT_MIGRATION, SyncWave, withSyncWave } from './argocd-annotations.ts';
 
 /** Properties of a {@link MigrationPair}. */
 export interface MigrationPairProps {
@@ -41,7 +41,7 @@ export interface MigrationPairProps {
    */
   readonly labels?: Readonly<Record<string, string>>;
   /**
-   * Annotations added to both migration objects (besides the sync wave).
+   * Annotations added to both migration objects (besides Argo CD's sync wave, `Prune=false` and `IgnoreExtraneous`).
    * @default - none
    */
   readonly annotations?: Readonly<Record<string, string>>;
@@ -69,7 +69,7 @@ export class MigrationPair extends Construct {
       name,
       namespace,
       labels: props.labels && { ...props.labels },
-      annotations: withSyncWave(props.annotations, wave),
+      annotations: withSyncWave({ ...props.annotations, ...ONE_SHOT_MIGRATION }, wave),
     });
 
     this.receive = new VirtualMachineInstanceMigration(this, 'Receive', {

@@ -7,7 +7,7 @@ import {
   type RunStrategy,
   type VirtualMachineInstanceTemplate,
 } from '../kubevirt/api.ts';
-import { SyncWave, withSyncWave } from './sync-wave.ts';
+import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
 
 /** Properties of a {@link ReceiverVirtualMachine}. */
 export interface ReceiverVirtualMachineProps {
@@ -26,6 +26,12 @@ export interface ReceiverVirtualMachineProps {
   /** What KubeVirt sets `spec.runStrategy` to once the VM has arrived: the source VM's run strategy. */
   readonly restoreRunStrategy: RunStrategy;
   /**
+   * Whether the migration has succeeded (the cutover commit): the VM is then written with its final run strategy, as
+   * KubeVirt has rewritten it, so Git and the cluster agree.
+   * @default false - the VM waits as a receiver
+   */
+  readonly arrived?: boolean;
+  /**
    * The source's instancetype (without `revisionName`, which names a revision of the source cluster).
    * @default - none
    */
@@ -41,7 +47,7 @@ export interface ReceiverVirtualMachineProps {
    */
   readonly labels?: Readonly<Record<string, string>>;
   /**
-   * Annotations added to the VM (besides the restore and sync-wave annotations).
+   * Annotations added to the VM (besides the restore annotation and Argo CD's sync wave and `Prune=false,Delete=false`).
    * @default - none
    */
   readonly annotations?: Readonly<Record<string, string>>;
@@ -78,12 +84,12 @@ export class ReceiverVirtualMachine extends Construct {
         namespace: props.namespace,
         labels: props.labels && { ...props.labels },
         annotations: withSyncWave(
-          { ...props.annotations, [RESTORE_RUN_STRATEGY_ANNOTATION]: props.restoreRunStrategy },
+          { ...props.annotations, ...KEEP_DATA, [RESTORE_RUN_STRATEGY_ANNOTATION]: props.restoreRunStrategy },
           props.syncWave ?? SyncWave.RECEIVER,
         ),
       },
       spec: {
-        runStrategy: 'WaitAsReceiver' satisfies RunStrategy,
+        runStrategy: props.arrived ? props.restoreRunStrategy : ('WaitAsReceiver' satisfies RunStrategy),
         instancetype: props.instancetype,
         preference: props.preference,
         template: props.template,

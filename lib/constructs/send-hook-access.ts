@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { KubeRole, KubeRoleBinding, KubeServiceAccount, type PolicyRule } from 'cdk8s-plus-33/lib/imports/k8s.js';
 import { SYNC_CONTROLLER_LEASE } from '../kubevirt/api.ts';
 import { remoteScope } from './remote-scope.ts';
-import { SyncWave, withSyncWave } from './sync-wave.ts';
+import { SyncWave, withSyncWave } from './argocd-annotations.ts';
 
 /** KubeVirt's ClusterRole whose rights creating a migration needs (since v1.5). */
 export const MIGRATE_CLUSTER_ROLE = 'kubevirt.io:migrate';

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { KubeJob, Quantity, type Volume, type VolumeMount } from 'cdk8s-plus-33/lib/imports/k8s.js';
 import { boundedName, shortHash } from '../names.ts';
 import { SendHookAccess } from './send-hook-access.ts';
-import { SyncWave, withSyncWave } from './sync-wave.ts';
+import { SyncWave, withSyncWave } from './argocd-annotations.ts';
 
 /** The hook image built from this repository's Dockerfile, tagged with the package version. */
 export const DEFAULT_HOOK_IMAGE = 'ghcr.io/kvmigrate/kvmigrate-hook:0.1.0';

@@ -1,5 +1,8 @@
 import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
 import type { HookSettings } from '../config/types.generated.ts';
+import type { MigrationPhase } from '../lifecycle.ts';
+import type { VirtualMachineManifest } from '../kubevirt/api.ts';
+import { ownMetadata } from './metadata.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { migrationObjectNames } from '../names.ts';
 import { planDisks, type DiskPlan } from './disks.ts';
@@ -16,9 +19,21 @@ export interface Endpoint {
   readonly namespace: string;
 }
 
+/** A source VM managed in this repository, as kvmigrate emits it. */
+export interface SourceVmPlan {
+  readonly spec: NonNullable<VirtualMachineManifest['spec']>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
 /** Everything that one live migration compiles to, decided; constructs only render it. */
 export interface MigrationPlan {
   readonly name: string;
+  readonly phase: MigrationPhase;
+  /** With phase abort: the receiver and its disks leave Git too. */
+  readonly removeReceiverOnAbort: boolean;
+  /** The source VM, when it is managed here. */
+  readonly sourceVm?: SourceVmPlan;
   readonly vm: string;
   readonly migrationID: string;
   readonly attempt: number;
@@ -39,14 +54,29 @@ export interface PlanResult {
   readonly warnings: readonly Diagnostic[];
 }
 
-function planMigration(entry: MigrationEntry, storageClassMap: Readonly<Record<string, string>>, bag: DiagnosticBag): MigrationPlan | undefined {
+/**
+ * The split-brain guard. KubeVirt halts a migrated `Always` source VM; if Git then puts `Always` back, a second copy
+ * boots from the stale source disks while the migrated one runs. So a managed source VM may only migrate when the
+ * Application that syncs it ignores its runStrategy, which kvmigrate guarantees only for Applications it emits.
+ */
+function checkSplitBrain(entry: MigrationEntry, receiver: ReceiverPlan, argocdApplications: boolean, bag: DiagnosticBag): void {
+  if (entry.phase !== 'migrate' || !entry.source.manage || receiver.restoreRunStrategy !== 'Always' || argocdApplications) return;
+  bag.error(
+    `migration "${entry.name}": the source VM is managed here with runStrategy Always, and nothing makes Argo CD ignore its runStrategy: ` +
+      'after KubeVirt halts it, a sync would start it again from its stale disks while the migrated VM runs',
+    entry.locate(['source', 'manage']),
+    'add an `argocd:` section, so kvmigrate emits the Application with ignoreDifferences on /spec/runStrategy, or set `source.manage: false` and keep the source VM out of this repository',
+  );
+}
+
+function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: DiagnosticBag): MigrationPlan | undefined {
   const source = { cluster: entry.source.cluster ?? DEFAULT_CLUSTER, namespace: entry.source.namespace };
   const destination = { cluster: entry.destination.cluster ?? DEFAULT_CLUSTER, namespace: entry.destination.namespace };
-  const disks = planDisks(entry, storageClassMap, bag);
+  const disks = planDisks(entry, config.storageClassMap, bag);
   const receiver = planReceiver(entry, bag);
   checkPrerequisites(entry, bag);
   const crossCluster = source.cluster !== destination.cluster;
-  if (crossCluster && entry.connectURL === undefined && entry.hook.destinationKubeconfigSecret === undefined) {
+  if (crossCluster && entry.phase === 'migrate' && entry.connectURL === undefined && entry.hook.destinationKubeconfigSecret === undefined) {
     bag.error(
       `migration "${entry.name}" crosses clusters (${source.cluster} -> ${destination.cluster}) but its hook cannot reach the destination`,
       entry.locate(['destination', 'cluster']),
@@ -54,10 +84,15 @@ function planMigration(entry: MigrationEntry, storageClassMap: Readonly<Record<s
     );
   }
   if (!receiver) return undefined;
+  checkSplitBrain(entry, receiver, config.argocd !== undefined, bag);
+  const vm = entry.source.virtualMachine.object;
   const migrationID = entry.migrationID ?? deriveMigrationId({ vm: entry.vm, source, destination, attempt: entry.attempt });
   const names = migrationObjectNames(entry.vm, migrationID);
   return {
     name: entry.name,
+    phase: entry.phase,
+    removeReceiverOnAbort: entry.removeReceiverOnAbort,
+    sourceVm: entry.source.manage ? { spec: vm.spec ?? {}, ...ownMetadata(vm.metadata) } : undefined,
     vm: entry.vm,
     migrationID,
     attempt: entry.attempt,
@@ -68,7 +103,7 @@ function planMigration(entry: MigrationEntry, storageClassMap: Readonly<Record<s
     receiveMigrationName: names.receive,
     sendMigrationName: names.send,
     connectURL: entry.connectURL,
-    hook: entry.connectURL === undefined ? entry.hook : undefined,
+    hook: entry.connectURL === undefined && entry.phase === 'migrate' ? entry.hook : undefined,
   };
 }
 
@@ -78,7 +113,7 @@ function planMigration(entry: MigrationEntry, storageClassMap: Readonly<Record<s
  */
 export function planMigrations(config: LoadedConfig): PlanResult {
   const bag = new DiagnosticBag();
-  const plans = config.migrations.flatMap((entry) => planMigration(entry, config.storageClassMap, bag) ?? []);
+  const plans = config.migrations.flatMap((entry) => planMigration(entry, config, bag) ?? []);
   bag.throwIfErrors();
   return { plans, warnings: bag.warnings };
 }

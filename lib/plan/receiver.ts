@@ -1,6 +1,7 @@
 import type { MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
-import { isRunStrategy, RESTORE_RUN_STRATEGY_ANNOTATION, type InstancetypeMatcher, type RunStrategy, type VirtualMachineInstanceTemplate } from '../kubevirt/api.ts';
+import { isRunStrategy, type InstancetypeMatcher, type RunStrategy, type VirtualMachineInstanceTemplate } from '../kubevirt/api.ts';
+import { ownMetadata } from './metadata.ts';
 
 /** The receiving VirtualMachine: the source's identity and template, parked until the migration arrives. */
 export interface ReceiverPlan {
@@ -13,24 +14,6 @@ export interface ReceiverPlan {
   /** The source's labels and annotations without the ones controllers own. */
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
-}
-
-/** Written by controllers and tools, never part of the VM's identity: not carried to the receiver. */
-const CONTROLLER_OWNED_ANNOTATIONS = new Set([
-  'kubectl.kubernetes.io/last-applied-configuration',
-  'kubevirt.io/latest-observed-api-version',
-  'kubevirt.io/storage-observed-api-version',
-  'kubemacpool.io/transaction-timestamp',
-  RESTORE_RUN_STRATEGY_ANNOTATION,
-]);
-/** GitOps tracking: carried over, they would make the source's Application claim (and prune) the receiver. */
-const CONTROLLER_OWNED_PREFIXES = ['argocd.argoproj.io/', 'kustomize.toolkit.fluxcd.io/', 'kvmigrate.io/'];
-const CONTROLLER_OWNED_LABELS = new Set(['app.kubernetes.io/instance']);
-
-function carried(map: Readonly<Record<string, string>> | undefined, owned: ReadonlySet<string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(map ?? {}).filter(([key]) => !owned.has(key) && !CONTROLLER_OWNED_PREFIXES.some((p) => key.startsWith(p))),
-  );
 }
 
 function withoutRevision(matcher: InstancetypeMatcher | undefined): InstancetypeMatcher | undefined {
@@ -74,6 +57,7 @@ function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RunStrat
   return strategy;
 }
 
+/** The receiver of `entry`'s VM; undefined (with the reasons in `bag`) when the VM cannot be moved live. */
 export function planReceiver(entry: MigrationEntry, bag: DiagnosticBag): ReceiverPlan | undefined {
   const { object, locate } = entry.source.virtualMachine;
   const restore = restoreRunStrategy(entry, bag);
@@ -91,7 +75,6 @@ export function planReceiver(entry: MigrationEntry, bag: DiagnosticBag): Receive
     template,
     instancetype: withoutRevision(object.spec?.instancetype),
     preference: withoutRevision(object.spec?.preference),
-    labels: carried(object.metadata?.labels, CONTROLLER_OWNED_LABELS),
-    annotations: carried(object.metadata?.annotations, CONTROLLER_OWNED_ANNOTATIONS),
+    ...ownMetadata(object.metadata),
   };
 }

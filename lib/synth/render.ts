@@ -29,6 +29,9 @@ export function buildMigrationCharts(plan: MigrationPlan): Map<string, Chart> {
   const source = chartFor(plan.source.cluster);
   new DecentralizedMigration(destination, plan.name, {
     vmName: plan.vm,
+    phase: plan.phase,
+    removeReceiverOnAbort: plan.removeReceiverOnAbort,
+    sourceVirtualMachine: plan.sourceVm,
     migrationName: plan.name,
     sourceNamespace: plan.source.namespace,
     destinationNamespace: plan.destination.namespace,

@@ -1,5 +1,5 @@
 import { RESTORE_RUN_STRATEGY_ANNOTATION, RUN_STRATEGIES } from '../../lib/kubevirt/api.ts';
-import { SYNC_WAVE_ANNOTATION } from '../../lib/constructs/sync-wave.ts';
+import { SYNC_WAVE_ANNOTATION } from '../../lib/constructs/argocd-annotations.ts';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string; annotations?: Record<string, string> }; spec?: any };
 

@@ -1,11 +1,30 @@
+// The Argo CD annotations kvmigrate puts on what it emits: sync order, and the per-resource options that keep Argo CD
+// from deleting data or fighting KubeVirt.
+
 /** Argo CD's annotation that orders objects within a sync. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
+export const COMPARE_OPTIONS_ANNOTATION = 'argocd.argoproj.io/compare-options';
+
+/** Disks and VMs hold data: removing them from Git must never delete them (neither prune nor app deletion). */
+export const KEEP_DATA: Readonly<Record<string, string>> = { [SYNC_OPTIONS_ANNOTATION]: 'Prune=false,Delete=false' };
+
+/**
+ * Migrations are one-shot and KubeVirt garbage-collects finished ones: never prune one (that cancels a running
+ * migration) and do not report it missing or extraneous.
+ */
+export const ONE_SHOT_MIGRATION: Readonly<Record<string, string>> = {
+  [SYNC_OPTIONS_ANNOTATION]: 'Prune=false',
+  [COMPARE_OPTIONS_ANNOTATION]: 'IgnoreExtraneous',
+};
 
 /**
  * The order a migration must be applied in: the receive migration is rejected until the receiver VM's instance exists,
  * and the receiver VM needs its disks. Argo CD applies lower waves first and waits for them to be healthy.
  */
 export const SyncWave = {
+  /** A source VM managed in the same repository: it exists already. */
+  SOURCE_VM: 0,
   /** The post-sync hook's ServiceAccount and Roles, before anything that could start the migration. */
   HOOK_ACCESS: 0,
   /** Blank DataVolumes at the destination. */

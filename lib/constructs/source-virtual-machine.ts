@@ -1,0 +1,54 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { VirtualMachine } from '../../imports/kubevirt-vm-kubevirt.io.ts';
+import type { VirtualMachineManifest } from '../kubevirt/api.ts';
+import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
+
+/** Properties of a {@link SourceVirtualMachine}. */
+export interface SourceVirtualMachineProps {
+  readonly name: string;
+  readonly namespace: string;
+  /** The source VM's `spec`, as it appears in YAML. */
+  readonly spec: NonNullable<VirtualMachineManifest['spec']>;
+  /**
+   * Whether the VM has been migrated away (the cutover commit): it is then written `runStrategy: Halted`, as KubeVirt
+   * left it, so no sync can start it again from its stale disks.
+   * @default false - the VM as it runs today
+   */
+  readonly migratedAway?: boolean;
+  /**
+   * Labels of the VM.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Annotations added to the VM (besides Argo CD's sync wave and `Prune=false,Delete=false`).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A source VM that is managed in the same GitOps repository as its migration. While it migrates, its Application must
+ * ignore `/spec/runStrategy` (KubeVirt halts it when the migration succeeds; reverting that would boot a second copy
+ * from stale disks); at cutover it is written Halted.
+ */
+export class SourceVirtualMachine extends Construct {
+  public readonly apiObject: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: SourceVirtualMachineProps) {
+    super(scope, id);
+    const { running: _running, ...spec } = props.spec;
+    // Copied as YAML, like the receiver's template: see ReceiverVirtualMachine.
+    this.apiObject = new ApiObject(this, 'Resource', {
+      ...VirtualMachine.GVK,
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels && { ...props.labels },
+        annotations: withSyncWave({ ...props.annotations, ...KEEP_DATA }, SyncWave.SOURCE_VM),
+      },
+      spec: props.migratedAway ? { ...spec, runStrategy: 'Halted' } : props.spec,
+    });
+  }
+}
