@@ -8,6 +8,10 @@ Usage: kvmigrate <command> [options]
 
 Commands:
   synth      compile migrations.yaml into ordered manifests under dist/
+  cutover    after success: make the destination VM final, halt a managed source VM (edits the config)
+  abort      stop a migration, keeping the receiver unless --remove-receiver (edits the config)
+  retry      migrate again as a new attempt, with a new migrationID (edits the config)
+  argocd-health  print the Argo CD health checks the migration waves need
   hook send  create the sendTo migration once the receive side is ready (the post-sync hook)
 
 Options:
@@ -45,6 +49,41 @@ export async function main(argv: readonly string[], streams: Streams = processSt
         // Loaded on demand, like synth: each command pays only for its own dependencies at start-up.
         const { runHookCommand } = await import('./hook-command.ts');
         return await runHookCommand(rest, streams);
+      }
+      case 'cutover':
+      case 'abort':
+      case 'retry': {
+        const { values, positionals } = parse(rest, {
+          config: { type: 'string', short: 'c' },
+          output: { type: 'string', short: 'o' },
+          'remove-receiver': { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        });
+        const { LIFECYCLE_HELP, runLifecycle } = await import('./lifecycle-command.ts');
+        const { defaultConfigPath, parseOutputFormat } = await import('./synth-command.ts');
+        if (values.help) {
+          streams.stdout(LIFECYCLE_HELP);
+          return ExitCode.OK;
+        }
+        if (positionals.length !== 1) throw new UsageError(`${command} takes one migration name (got ${positionals.length})`);
+        if (values['remove-receiver'] && command !== 'abort') throw new UsageError('--remove-receiver goes with abort');
+        const edit = command === 'retry' ? { phase: 'migrate' as const, newAttempt: true } : { phase: command, removeReceiver: values['remove-receiver'] === true };
+        return runLifecycle((values.config as string | undefined) ?? defaultConfigPath(), positionals[0]!, edit, parseOutputFormat(values.output as string | undefined), streams);
+      }
+      case 'argocd-health': {
+        const { values, positionals } = parse(rest, {
+          namespace: { type: 'string' },
+          format: { type: 'string' },
+          output: { type: 'string', short: 'o' },
+          help: { type: 'boolean', short: 'h' },
+        });
+        const { ARGOCD_HEALTH_HELP, runArgocdHealth } = await import('./argocd-health-command.ts');
+        if (values.help) {
+          streams.stdout(ARGOCD_HEALTH_HELP);
+          return ExitCode.OK;
+        }
+        if (positionals.length > 0) throw new UsageError('argocd-health takes no arguments');
+        return runArgocdHealth(values as { namespace?: string; format?: string; output?: string }, streams);
       }
       case 'synth': {
         const { defaultConfigPath, parseOutputFormat, runSynth, SYNTH_HELP } = await import('./synth-command.ts');

@@ -1,4 +1,5 @@
 import { displayPath } from '../config/load-config.ts';
+import { ARGOCD_FOLDER } from '../synth/render.ts';
 import { synthesize } from '../synth/synthesize.ts';
 import { ExitCode, printDiagnostics, UsageError, type Streams } from './output.ts';
 
@@ -57,7 +58,8 @@ export function runSynth(args: SynthArguments, streams: Streams): number {
   const migrations = result.plans.length;
   streams.stdout(`synthesized ${migrations} migration${migrations === 1 ? '' : 's'} into ${displayPath(result.outdir)}/\n`);
   for (const c of result.clusters) {
-    streams.stdout(`  ${c.cluster}: ${c.migrations} migration(s), ${c.objects} object(s) in ${c.files} file(s)\n`);
+    const label = c.cluster === ARGOCD_FOLDER ? `${ARGOCD_FOLDER} (Argo CD):` : `${c.cluster}: ${c.migrations} migration(s),`;
+    streams.stdout(`  ${label} ${c.objects} object(s) in ${c.files} file(s)\n`);
   }
   if (result.warnings.length > 0) streams.stdout(`${result.warnings.length} warning(s) on stderr: check them before the first sync\n`);
   return ExitCode.OK;

@@ -69,15 +69,16 @@ export function displayPath(path: string): string {
 
 /**
  * Reads, validates and resolves a migrations config and the source manifests it names. Every fault found is put into
- * `bag` with its file, line and column; the result is undefined when there is any error.
+ * `bag` with its file, line and column; the result is undefined when there is any error. `text`, when given, is
+ * checked as the config's new content (a change not yet written).
  */
-export function loadConfig(configPath: string, bag: DiagnosticBag): LoadedConfig | undefined {
+export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string): LoadedConfig | undefined {
   const file = displayPath(resolve(configPath));
-  if (!existsSync(configPath) || !statSync(configPath).isFile()) {
+  if (text === undefined && (!existsSync(configPath) || !statSync(configPath).isFile())) {
     bag.error(`config file not found`, { file }, 'pass --config FILE, set KVMIGRATE_CONFIG, or create migrations.yaml');
     return undefined;
   }
-  const documents = parseYamlDocuments(file, readFileSync(configPath, 'utf8'), bag);
+  const documents = parseYamlDocuments(file, text ?? readFileSync(configPath, 'utf8'), bag);
   if (documents.length > 1) bag.error('the config must be a single YAML document', documents[1]!.locate([]));
   const document = documents[0];
   if (!document) {

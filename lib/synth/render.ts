@@ -1,6 +1,12 @@
 import { App, Chart, Yaml } from 'cdk8s';
+import { argocdConfigMap } from '../argocd/health-checks.ts';
+import { ClusterApplication } from '../constructs/cluster-application.ts';
 import { DecentralizedMigration } from '../constructs/decentralized-migration.ts';
+import type { ArgoCdPlan } from '../plan/argocd.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
+
+/** The out dir's folder for Argo CD's own objects; a leading `_` cannot clash with a cluster name (a DNS label). */
+export const ARGOCD_FOLDER = '_argocd';
 
 /** One manifest file of the output, relative to the out dir. */
 export interface RenderedFile {
@@ -9,7 +15,8 @@ export interface RenderedFile {
   readonly path: string;
   readonly content: string;
   readonly objects: number;
-  readonly migration: string;
+  /** The migration the file belongs to; absent for Argo CD's own objects. */
+  readonly migration?: string;
 }
 
 /** Builds the construct tree of one migration: a chart for each cluster it touches. */
@@ -68,5 +75,26 @@ export function renderPlans(plans: readonly MigrationPlan[]): RenderedFile[] {
       files.push({ cluster, migration: plan.name, path: `${cluster}/${plan.name}.k8s.yaml`, content: Yaml.stringify(...objects), objects: objects.length });
     }
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort(byPath);
+}
+
+function byPath(a: RenderedFile, b: RenderedFile): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** Renders Argo CD's objects: the Applications, and the argocd-cm health checks when asked for. */
+export function renderArgoCd(plan: ArgoCdPlan | undefined): RenderedFile[] {
+  if (!plan) return [];
+  const files: RenderedFile[] = [];
+  const file = (name: string, objects: unknown[]) =>
+    files.push({ cluster: ARGOCD_FOLDER, path: `${ARGOCD_FOLDER}/${name}`, content: Yaml.stringify(...objects), objects: objects.length });
+  if (plan.applications.length > 0) {
+    const chart = new Chart(new App(), 'applications', { disableResourceNameHashes: true });
+    for (const application of plan.applications) {
+      new ClusterApplication(chart, application.cluster, application);
+    }
+    file('applications.k8s.yaml', chart.toJson());
+  }
+  if (plan.healthChecks) file('argocd-cm.k8s.yaml', [argocdConfigMap(plan.namespace)]);
+  return files.sort(byPath);
 }

@@ -1,7 +1,8 @@
 import { loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
+import { planArgoCd } from '../plan/argocd.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
-import { renderPlans, type RenderedFile } from './render.ts';
+import { renderArgoCd, renderPlans, type RenderedFile } from './render.ts';
 import { replaceOutputDirectory } from './write-output.ts';
 
 export interface SynthesisOptions {
@@ -31,7 +32,7 @@ function summarize(files: readonly RenderedFile[]): ClusterSummary[] {
   for (const file of files) byCluster.set(file.cluster, [...(byCluster.get(file.cluster) ?? []), file]);
   return [...byCluster].map(([cluster, clusterFiles]) => ({
     cluster,
-    migrations: new Set(clusterFiles.map((f) => f.migration)).size,
+    migrations: new Set(clusterFiles.flatMap((f) => f.migration ?? [])).size,
     objects: clusterFiles.reduce((n, f) => n + f.objects, 0),
     files: clusterFiles.length,
   }));
@@ -46,7 +47,10 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   const config = loadConfig(options.configPath, bag);
   bag.throwIfErrors();
   const { plans, warnings } = planMigrations(config!);
-  const files = renderPlans(plans);
+  const migrationFiles = renderPlans(plans);
+  const argocd = planArgoCd(config!, plans, [...new Set(migrationFiles.map((f) => f.cluster))], bag);
+  bag.throwIfErrors();
+  const files = [...migrationFiles, ...renderArgoCd(argocd)];
   replaceOutputDirectory(options.outdir, files);
   return { outdir: options.outdir, plans, files, warnings: [...bag.warnings, ...warnings], clusters: summarize(files) };
 }

@@ -1,0 +1,30 @@
+import { stringify } from 'yaml';
+import { argocdConfigMap, argocdOperatorPatch } from '../argocd/health-checks.ts';
+import { ExitCode, UsageError, type Streams } from './output.ts';
+
+export const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
+
+Prints the Argo CD health checks that let kvmigrate's sync waves finish: DataVolume, VirtualMachine,
+VirtualMachineInstance and VirtualMachineInstanceMigration. They replace Argo CD's bundled checks for these kinds
+instance-wide, keeping the bundled behaviour for every state a migration does not create.
+
+  --format configmap   an argocd-cm ConfigMap fragment (default); merge it into Argo CD's:
+                         kvmigrate argocd-health | kubectl apply --server-side --force-conflicts -f -
+  --format operator    a merge patch for the argocd-operator's ArgoCD resource (spec.resourceHealthChecks):
+                         kubectl patch argocd argocd -n argocd --type merge --patch "$(kvmigrate argocd-health --format operator -o json)"
+
+Options:
+      --namespace NS   Argo CD's namespace (default argocd)
+  -o, --output FMT     yaml (default) or json
+  -h, --help           show this help
+`;
+
+export function runArgocdHealth(options: { namespace?: string; format?: string; output?: string }, streams: Streams): number {
+  const format = options.format ?? 'configmap';
+  if (format !== 'configmap' && format !== 'operator') throw new UsageError(`--format must be configmap or operator (got "${format}")`);
+  const output = options.output ?? 'yaml';
+  if (output !== 'yaml' && output !== 'json') throw new UsageError(`-o must be yaml or json (got "${output}")`);
+  const document = format === 'configmap' ? argocdConfigMap(options.namespace ?? 'argocd') : argocdOperatorPatch();
+  streams.stdout(output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document, { lineWidth: 0 }));
+  return ExitCode.OK;
+}

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Pair, type YAMLMap } from 'yaml';
+import type { MigrationPhase } from '../lifecycle.ts';
+import { InputError, type Location } from '../diagnostics.ts';
+import { displayPath } from './load-config.ts';
+
+/** What a lifecycle step changed in one migration entry. */
+export interface PhaseChange {
+  readonly name: string;
+  readonly vm: string;
+  readonly from: MigrationPhase;
+  readonly to: MigrationPhase;
+  readonly attempt: number;
+  /** An explicit migrationID that was removed, so the retry gets a fresh derived one. */
+  readonly droppedMigrationID?: string;
+}
+
+export interface PhaseEdit {
+  readonly phase: MigrationPhase;
+  /** With abort: remove the receiver and its disks too. */
+  readonly removeReceiver?: boolean;
+  /** Start a new attempt (a retry): attempt + 1, so a new migrationID and new migration objects. */
+  readonly newAttempt?: boolean;
+}
+
+/** Why a step cannot follow `from`: cutover is final, and only a migration still migrating can be cut over. */
+function refuseTransition(from: MigrationPhase, edit: PhaseEdit): string | undefined {
+  if (from === 'cutover') return 'the VM has moved and cutover is final; there is nothing to abort or retry';
+  if (edit.phase === 'cutover' && from !== 'migrate') return 'only a migration in phase migrate can be cut over (retry it first)';
+  return undefined;
+}
+
+/**
+ * Sets the phase of the migration named `target` (its `name`, or its `vm` when it has none) in the config text,
+ * keeping its comments and layout (yaml's Document API). Returns the new text; writes nothing.
+ */
+export function editMigrationPhase(configPath: string, target: string, edit: PhaseEdit): { text: string; change: PhaseChange } {
+  const file = displayPath(configPath);
+  const lines = new LineCounter();
+  const document = parseDocument(readFileSync(configPath, 'utf8'), { lineCounter: lines, uniqueKeys: true });
+  const at = (offset: number | undefined): Location => ({ file, ...(offset === undefined ? {} : { line: lines.linePos(offset).line, column: lines.linePos(offset).col }) });
+  if (document.errors.length > 0) throw new InputError([{ severity: 'error', message: `${document.errors[0]!.message.split('\n')[0]}; fix the file first`, location: { file } }]);
+  const migrations = document.get('migrations', true);
+  if (!isSeq(migrations)) throw new InputError([{ severity: 'error', message: 'the config has no `migrations:` list', location: at(0) }]);
+  const entries = migrations.items.filter((item): item is YAMLMap => isMap(item));
+  const nameOf = (entry: YAMLMap) => String(entry.get('name') ?? entry.get('vm'));
+  const matches = entries.filter((entry) => nameOf(entry) === target);
+  const byVm = matches.length > 0 ? matches : entries.filter((entry) => String(entry.get('vm')) === target);
+  if (byVm.length !== 1) {
+    const known = entries.map(nameOf).join(', ') || 'none';
+    const message = byVm.length === 0 ? `no migration named "${target}" (migrations: ${known})` : `"${target}" matches ${byVm.length} migrations of that VM: name one by its \`name\``;
+    throw new InputError([{ severity: 'error', message, location: at(migrations.range?.[0]) }]);
+  }
+  const entry = byVm[0]!;
+  const from = (entry.get('phase') as MigrationPhase | undefined) ?? 'migrate';
+  const refusal = refuseTransition(from, edit);
+  if (refusal) throw new InputError([{ severity: 'error', message: `migration "${nameOf(entry)}" is in phase ${from}: ${refusal}`, location: at(entry.range?.[0]) }]);
+  let attempt = Number(entry.get('attempt') ?? 1);
+  let droppedMigrationID: string | undefined;
+
+  const text = readFileSync(configPath, 'utf8');
+  const edits = new EntryEdits(text, entry);
+  // Removals first: new keys go after the last key that stays.
+  if (edit.phase === 'migrate') edits.remove('phase');
+  if (!(edit.phase === 'abort' && edit.removeReceiver)) edits.remove('abort');
+  if (edit.newAttempt && entry.get('migrationID') !== undefined) {
+    // KubeVirt needs a fresh migrationID for a retry; the derived one changes with the attempt.
+    droppedMigrationID = String(entry.get('migrationID'));
+    edits.remove('migrationID');
+  }
+  if (edit.phase !== 'migrate') edits.set('phase', edit.phase);
+  if (edit.phase === 'abort' && edit.removeReceiver) edits.set('abort', '{ removeReceiver: true }');
+  if (edit.newAttempt) {
+    attempt += 1;
+    edits.set('attempt', String(attempt));
+  }
+  return { text: edits.apply(), change: { name: nameOf(entry), vm: String(entry.get('vm')), from, to: edit.phase, attempt, droppedMigrationID } };
+}
+
+/**
+ * Text edits of one block-style migration entry, so that everything else in the file stays byte for byte: comments,
+ * spacing, quoting and flow maps. Keys are set in place, appended as a line at the entry's indentation, or removed
+ * with their lines.
+ */
+class EntryEdits {
+  private readonly edits: { start: number; end: number; text: string }[] = [];
+  private readonly removed = new Set<string>();
+  private readonly indent: string;
+
+  public constructor(
+    private readonly text: string,
+    private readonly entry: YAMLMap,
+  ) {
+    const firstKey = (entry.items[0] as Pair<{ range?: number[] }> | undefined)?.key?.range?.[0] ?? 0;
+    this.indent = ' '.repeat(firstKey - this.lineStart(firstKey));
+  }
+
+  private lineStart(offset: number): number {
+    return this.text.lastIndexOf('\n', offset - 1) + 1;
+  }
+
+  private lineEnd(offset: number): number {
+    const end = this.text.indexOf('\n', offset);
+    return end === -1 ? this.text.length : end;
+  }
+
+  private pair(key: string): Pair<{ range?: number[]; value?: unknown }, { range?: number[] }> | undefined {
+    return this.entry.items.find((p) => isScalar(p.key) && p.key.value === key) as never;
+  }
+
+  /** Sets `key` to `value` (YAML text): in place when the key exists, else as a new line after the last key kept. */
+  public set(key: string, value: string): void {
+    const existing = this.pair(key);
+    const range = existing?.value?.range;
+    if (existing && range) {
+      // A scalar is replaced where it stands; a nested block after the key's colon.
+      const start = isScalar(existing.value) ? range[0]! : this.text.indexOf(':', existing.key!.range![1]!) + 1;
+      this.edits.push({ start, end: range[1]!, text: isScalar(existing.value) ? value : ` ${value}` });
+      return;
+    }
+    const kept = this.entry.items.filter((p) => !(isScalar(p.key) && this.removed.has(String(p.key.value))));
+    const last = kept.at(-1) as Pair<unknown, { range?: number[] }> | undefined;
+    const at = this.lineEnd(Math.max((last?.value?.range?.[1] ?? this.entry.range?.[1] ?? 1) - 1, 0));
+    this.edits.push({ start: at, end: at, text: `\n${this.indent}${key}: ${value}` });
+  }
+
+  /** Removes `key` with its lines. */
+  public remove(key: string): void {
+    const existing = this.pair(key);
+    const keyStart = existing?.key?.range?.[0];
+    if (!existing || keyStart === undefined) return;
+    this.removed.add(key);
+    const valueEnd = existing.value?.range?.[1] ?? existing.key!.range![1]!;
+    const start = this.lineStart(keyStart);
+    const end = this.lineEnd(Math.max(valueEnd - 1, keyStart));
+    this.edits.push({ start, end: Math.min(end + 1, this.text.length), text: '' });
+  }
+
+  public apply(): string {
+    let result = this.text;
+    // From the end backwards, so earlier offsets stay valid; at one offset, the edit recorded first ends up first.
+    const ordered = this.edits.map((edit, index) => ({ ...edit, index })).sort((a, b) => b.start - a.start || b.index - a.index);
+    for (const edit of ordered) {
+      result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
+    }
+    return result;
+  }
+}

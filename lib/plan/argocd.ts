@@ -1,0 +1,75 @@
+import type { LoadedConfig } from '../config/load-config.ts';
+import type { DiagnosticBag } from '../diagnostics.ts';
+import { DEFAULT_CLUSTER, type MigrationPlan } from './plan.ts';
+
+/** Argo CD's name for the cluster it runs in. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+export interface ApplicationPlan {
+  readonly cluster: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly project: string;
+  readonly repoURL: string;
+  readonly targetRevision: string;
+  readonly path: string;
+  readonly server: string;
+  readonly automated: boolean;
+  readonly selfHeal: boolean;
+  /** VMs of this cluster whose runStrategy KubeVirt owns right now. */
+  readonly runStrategyOwnedByKubeVirt: readonly { readonly name: string; readonly namespace: string }[];
+}
+
+export interface ArgoCdPlan {
+  readonly namespace: string;
+  readonly healthChecks: boolean;
+  readonly applications: readonly ApplicationPlan[];
+}
+
+/** The VMs of `cluster` whose runStrategy KubeVirt rewrites during their migration's current phase. */
+function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string) {
+  const owners: { name: string; namespace: string }[] = [];
+  for (const plan of plans) {
+    if (plan.phase === 'cutover') continue;
+    const receiverKept = !(plan.phase === 'abort' && plan.removeReceiverOnAbort);
+    if (receiverKept && plan.destination.cluster === cluster) owners.push({ name: plan.vm, namespace: plan.destination.namespace });
+    if (plan.sourceVm && plan.source.cluster === cluster) owners.push({ name: plan.vm, namespace: plan.source.namespace });
+  }
+  return owners.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+/**
+ * One Application per cluster folder that has output, when the config asks for Argo CD output. Every cluster but the
+ * default one needs its API server in `argocd.clusters`.
+ */
+export function planArgoCd(config: LoadedConfig, plans: readonly MigrationPlan[], clusters: readonly string[], bag: DiagnosticBag): ArgoCdPlan | undefined {
+  const argocd = config.argocd;
+  if (!argocd) return undefined;
+  const servers: Record<string, string> = { [DEFAULT_CLUSTER]: IN_CLUSTER_SERVER, ...argocd.clusters };
+  const applications: ApplicationPlan[] = [];
+  for (const cluster of clusters) {
+    const server = servers[cluster];
+    if (!server) {
+      bag.error(
+        `argocd.clusters: no API server for cluster "${cluster}"`,
+        config.locate(argocd.clusters ? ['argocd', 'clusters'] : ['argocd'], { key: !argocd.clusters }),
+        `add \`${cluster}: https://<its API server>\` under argocd.clusters (as registered in Argo CD)`,
+      );
+      continue;
+    }
+    applications.push({
+      cluster,
+      name: `kvmigrate-${cluster}`,
+      namespace: argocd.namespace ?? 'argocd',
+      project: argocd.project ?? 'default',
+      repoURL: argocd.repoURL,
+      targetRevision: argocd.targetRevision ?? 'HEAD',
+      path: `${(argocd.path ?? 'dist').replace(/\/+$/, '')}/${cluster}`,
+      server,
+      automated: argocd.automated ?? true,
+      selfHeal: argocd.selfHeal ?? false,
+      runStrategyOwnedByKubeVirt: runStrategyOwners(plans, cluster),
+    });
+  }
+  return { namespace: argocd.namespace ?? 'argocd', healthChecks: argocd.healthChecks ?? true, applications };
+}
