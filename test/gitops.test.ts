@@ -1,0 +1,302 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { healthChecks } from '../lib/argocd/health-checks.ts';
+import { main } from '../lib/cli/main.ts';
+import { InputError } from '../lib/diagnostics.ts';
+import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, withRunStrategy, Workspace } from './support/builders.ts';
+import { crdErrors, crdValidators } from './support/crds.ts';
+import { ofKind, only, synth, type Json } from './support/synth.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const labVm = parse(readFileSync(join(root, 'vms/vm-migration-ns-ns-live.yaml'), 'utf8'));
+const ARGOCD = { repoURL: 'https://git.example.com/platform/vm-moves.git', targetRevision: 'main' };
+
+/** The lab migration with `extra` fields, synthesized (the config and manifest in a fresh workspace). */
+function lab(extra: Json = {}, config: Json = {}) {
+  const workspace = new Workspace();
+  workspace.write('vms/vm-migration-ns-ns-live.yaml', [labVm]);
+  workspace.write('migrations.yaml', {
+    hook: { kubevirtNamespace: 'openshift-cnv' },
+    ...config,
+    migrations: [
+      {
+        vm: 'vm-migration-ns-ns-live',
+        source: { namespace: 'vm-live-migration-source', manifest: 'vms/vm-migration-ns-ns-live.yaml', ...extra.source },
+        destination: { namespace: 'vm-live-migration-destination', storageClass: 'ocs-external-storagecluster-ceph-rbd' },
+        migrationID: '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123',
+        ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'source')),
+      },
+    ],
+  });
+  return { workspace, ...synth(workspace) };
+}
+
+const kinds = (objects: readonly Json[]) => objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+const annotations = (o: Json) => o.metadata.annotations as Record<string, string>;
+
+describe('per-resource Argo CD options', () => {
+  it('disks and VMs are never pruned or deleted; migrations are never pruned and never reported extraneous', () => {
+    const { objects } = lab();
+    for (const object of [...ofKind(objects, 'DataVolume'), ...ofKind(objects, 'VirtualMachine')]) {
+      expect(annotations(object)['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    }
+    const vmim = only(objects, 'VirtualMachineInstanceMigration');
+    expect(annotations(vmim)['argocd.argoproj.io/sync-options']).toBe('Prune=false');
+    expect(annotations(vmim)['argocd.argoproj.io/compare-options']).toBe('IgnoreExtraneous');
+  });
+});
+
+describe('the lifecycle, one commit per step', () => {
+  it('migrate: disks, receiver, receive migration and the hook', () => {
+    const { objects, byPath } = lab();
+    expect(kinds(objects.filter((o) => !['Role', 'RoleBinding', 'ServiceAccount'].includes(o.kind)))).toEqual([
+      'DataVolume vm-live-migration-destination/vm-migration-ns-ns-live',
+      'VirtualMachine vm-live-migration-destination/vm-migration-ns-ns-live',
+      'VirtualMachineInstanceMigration vm-live-migration-destination/vm-migration-ns-ns-live-receive-757cf54b',
+      'Job vm-live-migration-source/vm-migration-ns-ns-live-send-hook-757cf54b',
+    ]);
+    expect(byPath).toMatchSnapshot();
+  });
+
+  it('cutover: the same disks, the VM with its final run strategy, no migrations, no hook', () => {
+    const migrate = lab();
+    const cutover = lab({ phase: 'cutover' });
+    expect(kinds(cutover.objects)).toEqual([
+      'DataVolume vm-live-migration-destination/vm-migration-ns-ns-live',
+      'VirtualMachine vm-live-migration-destination/vm-migration-ns-ns-live',
+    ]);
+    // CDI rejects any change to a DataVolume's spec: the disks must not change at all.
+    expect(only(cutover.objects, 'DataVolume')).toEqual(only(migrate.objects, 'DataVolume'));
+    const before = only(migrate.objects, 'VirtualMachine');
+    const after = only(cutover.objects, 'VirtualMachine');
+    expect(after.spec.runStrategy).toBe('Always');
+    expect(annotations(after)['kubevirt.io/restore-run-strategy']).toBe('Always');
+    expect({ ...after.spec, runStrategy: undefined }).toEqual({ ...before.spec, runStrategy: undefined });
+    expect(cutover.byPath).toMatchSnapshot();
+  });
+
+  it('abort: no migrations and no hook; the receiver and its disks stay unless removeReceiver', () => {
+    expect(kinds(lab({ phase: 'abort' }).objects)).toEqual([
+      'DataVolume vm-live-migration-destination/vm-migration-ns-ns-live',
+      'VirtualMachine vm-live-migration-destination/vm-migration-ns-ns-live',
+    ]);
+    expect(only(lab({ phase: 'abort' }).objects, 'VirtualMachine').spec.runStrategy).toBe('WaitAsReceiver');
+    expect(lab({ phase: 'abort', abort: { removeReceiver: true } }).objects).toEqual([]);
+  });
+
+  it('a managed source VM: as it runs while migrating, Halted at cutover, and ignored by its Application until then', () => {
+    const migrate = lab({ source: { manage: true } }, { argocd: ARGOCD });
+    const source = ofKind(migrate.objects, 'VirtualMachine').find((v) => v.metadata.namespace === 'vm-live-migration-source')!;
+    expect(source.spec.runStrategy).toBe('Always');
+    expect(source.spec.dataVolumeTemplates).toEqual(labVm.spec.dataVolumeTemplates);
+    expect(annotations(source)).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'argocd.argoproj.io/sync-wave': '0' });
+    const ignored = (result: { byPath: Record<string, Json[]> }) =>
+      only(result.byPath['_argocd/applications.k8s.yaml']!, 'Application').spec.ignoreDifferences.map((d: Json) => `${d.kind} ${d.namespace ?? '*'}/${d.name ?? '*'} ${d.jsonPointers}`);
+    expect(ignored(migrate)).toEqual([
+      'VirtualMachine vm-live-migration-destination/vm-migration-ns-ns-live /spec/runStrategy',
+      'VirtualMachine vm-live-migration-source/vm-migration-ns-ns-live /spec/runStrategy',
+      'VirtualMachineInstanceMigration */* /spec',
+    ]);
+    const cutover = lab({ source: { manage: true }, phase: 'cutover' }, { argocd: ARGOCD });
+    const halted = ofKind(cutover.objects, 'VirtualMachine').find((v) => v.metadata.namespace === 'vm-live-migration-source')!;
+    expect(halted.spec.runStrategy).toBe('Halted');
+    expect(ignored(cutover)).toEqual(['VirtualMachineInstanceMigration */* /spec']);
+  });
+});
+
+describe('the split-brain guard', () => {
+  const errors = (extra: Json, config: Json = {}) => {
+    try {
+      lab(extra, config);
+      return [];
+    } catch (error) {
+      return (error as InputError).diagnostics.map((d) => ({ message: d.message, hint: d.hint, line: d.location?.line }));
+    }
+  };
+
+  it('refuses to migrate a managed Always source VM that no Application of ours ignores', () => {
+    expect(errors({ source: { manage: true } })).toEqual([
+      {
+        message: expect.stringContaining('a sync would start it again from its stale disks while the migrated VM runs'),
+        hint: expect.stringContaining('add an `argocd:` section'),
+        line: 8,
+      },
+    ]);
+  });
+
+  it('allows it with kvmigrate-emitted Applications, at cutover, and for strategies KubeVirt does not rewrite', () => {
+    expect(errors({ source: { manage: true } }, { argocd: ARGOCD })).toEqual([]);
+    expect(errors({ source: { manage: true }, phase: 'cutover' })).toEqual([]);
+    const workspace = new Workspace();
+    workspace.setup(
+      { migrations: [migration('a', { source: { manage: true } })] },
+      { a: [vm('a', withRunStrategy('RerunOnFailure'), withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }))] },
+    );
+    expect(() => synth(workspace)).not.toThrow();
+  });
+});
+
+describe('Argo CD output', () => {
+  it('one Application per cluster folder, validated against the Application CRD', () => {
+    const workspace = new Workspace();
+    const machine = (name: string) => vm(name, withDataVolume('root', `${name}-root`), withDataVolumeTemplate(`${name}-root`, { size: '1Gi' }));
+    workspace.setup(
+      {
+        argocd: { ...ARGOCD, path: 'clusters/dist', project: 'migrations', clusters: { east: 'https://east.example:6443', west: 'https://west.example:6443' } },
+        migrations: [
+          migration('a', { source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west' } }),
+          migration('b', { source: { cluster: 'east' } }),
+        ],
+      },
+      { a: [machine('a')], b: [machine('b')] },
+    );
+    const { byPath } = synth(workspace);
+    const applications = byPath['_argocd/applications.k8s.yaml']!;
+    expect(applications.map((a) => [a.metadata.name, a.spec.source.path, a.spec.destination.server, a.spec.project])).toEqual([
+      ['kvmigrate-east', 'clusters/dist/east', 'https://east.example:6443', 'migrations'],
+      ['kvmigrate-west', 'clusters/dist/west', 'https://west.example:6443', 'migrations'],
+    ]);
+    for (const application of applications) {
+      expect(application.spec.syncPolicy.syncOptions).toEqual(['RespectIgnoreDifferences=true']);
+      expect(application.spec.source).toMatchObject({ repoURL: ARGOCD.repoURL, targetRevision: 'main' });
+      expect(application.metadata).not.toHaveProperty('finalizers');
+      if (crdValidators) expect(crdErrors(application as any)).toEqual([]);
+    }
+    expect(byPath).toMatchSnapshot();
+  });
+
+  it('a cluster folder without an API server is an error naming it', () => {
+    const workspace = new Workspace();
+    workspace.setup(
+      { argocd: ARGOCD, migrations: [migration('a', { source: { cluster: 'east' } })] },
+      { a: [vm('a', withDataVolume('root', 'r'), withDataVolumeTemplate('r', { size: '1Gi' }))] },
+    );
+    expect(() => synth(workspace)).toThrow('argocd.clusters: no API server for cluster "east"');
+  });
+
+  it('writes the argocd-cm health checks under the out dir unless told not to', () => {
+    const cm = only(lab({}, { argocd: ARGOCD }).byPath['_argocd/argocd-cm.k8s.yaml']!, 'ConfigMap');
+    expect(cm.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd' });
+    expect(Object.keys(cm.data)).toEqual([
+      'resource.customizations.health.cdi.kubevirt.io_DataVolume',
+      'resource.customizations.health.kubevirt.io_VirtualMachine',
+      'resource.customizations.health.kubevirt.io_VirtualMachineInstance',
+      'resource.customizations.health.kubevirt.io_VirtualMachineInstanceMigration',
+    ]);
+    expect(Object.values(cm.data)).toEqual(healthChecks().map((c) => c.script));
+    expect(lab({}, { argocd: { ...ARGOCD, healthChecks: false } }).byPath).not.toHaveProperty(['_argocd/argocd-cm.k8s.yaml']);
+  });
+});
+
+describe('kvmigrate argocd-health', () => {
+  async function run(args: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(['argocd-health', ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+  }
+
+  it('prints the argocd-cm fragment with the four scripts', async () => {
+    const { code, stdout } = await run(['--namespace', 'openshift-gitops']);
+    expect(code).toBe(0);
+    const cm = parse(stdout);
+    expect(cm.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'openshift-gitops' });
+    expect(cm.data['resource.customizations.health.kubevirt.io_VirtualMachineInstanceMigration']).toBe(healthChecks()[3]!.script);
+  });
+
+  it('prints the argocd-operator patch as JSON', async () => {
+    const patch = JSON.parse((await run(['--format', 'operator', '-o', 'json'])).stdout);
+    expect(patch.spec.resourceHealthChecks.map((c: Json) => `${c.group}/${c.kind}`)).toEqual(healthChecks().map((c) => `${c.group}/${c.kind}`));
+    expect(patch.spec.resourceHealthChecks[0].check).toBe(healthChecks()[0]!.script);
+  });
+
+  it('refuses an unknown format', async () => {
+    expect(await run(['--format', 'helm'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--format must be configmap or operator') });
+  });
+});
+
+describe('kvmigrate cutover, abort and retry edit migrations.yaml in place', () => {
+  const CONFIG = `# Moves for the platform team.
+hook: { kubevirtNamespace: openshift-cnv }   # OpenShift
+migrations:
+  # the lab VM
+  - vm: vm-migration-ns-ns-live
+    source: { namespace: vm-live-migration-source, manifest: vms/vm-migration-ns-ns-live.yaml }
+    destination:
+      namespace: vm-live-migration-destination   # same cluster
+    migrationID: "52e4398d-lab"   # from the lab
+  # more to come
+`;
+
+  async function step(workspace: Workspace, args: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await main([...args, '--config', workspace.path('migrations.yaml')], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr, config: readFileSync(workspace.path('migrations.yaml'), 'utf8') };
+  }
+
+  function labWorkspace(config = CONFIG): Workspace {
+    const workspace = new Workspace();
+    workspace.write('vms/vm-migration-ns-ns-live.yaml', [labVm]);
+    workspace.write('migrations.yaml', config);
+    return workspace;
+  }
+
+  it('cutover adds one line and keeps every comment and the layout', async () => {
+    const result = await step(labWorkspace(), ['cutover', 'vm-migration-ns-ns-live']);
+    expect(result.code).toBe(0);
+    expect(result.config).toBe(CONFIG.replace('# from the lab\n', '# from the lab\n    phase: cutover\n'));
+    expect(result.stdout).toContain('vm-migration-ns-ns-live: migrate -> cutover in ');
+    expect(result.stdout).toContain('write VM vm-live-migration-destination/vm-migration-ns-ns-live with runStrategy Always');
+  });
+
+  it('abort --remove-receiver, then retry: back to migrate with a new attempt and a fresh migrationID', async () => {
+    const workspace = labWorkspace();
+    const aborted = await step(workspace, ['abort', 'vm-migration-ns-ns-live', '--remove-receiver']);
+    expect(aborted.config).toBe(CONFIG.replace('# from the lab\n', '# from the lab\n    phase: abort\n    abort: { removeReceiver: true }\n'));
+    expect(aborted.stdout).toContain('to cancel a running migration delete them: kubectl delete vmim -n vm-live-migration-destination');
+    const retried = await step(workspace, ['retry', 'vm-migration-ns-ns-live']);
+    expect(retried.config).toBe(CONFIG.replace('    migrationID: "52e4398d-lab"   # from the lab\n', '    attempt: 2\n'));
+    expect(retried.stdout).toContain('the explicit migrationID 52e4398d-lab was removed: KubeVirt needs a fresh one');
+    const { objects } = synth(workspace);
+    expect(only(objects, 'VirtualMachineInstanceMigration').spec.receive.migrationID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5/);
+  });
+
+  it('-o json reports the change and the next sync', async () => {
+    const result = await step(labWorkspace(), ['abort', 'vm-migration-ns-ns-live', '-o', 'json']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ name: 'vm-migration-ns-ns-live', from: 'migrate', to: 'abort', nextSync: expect.any(Array) });
+  });
+
+  it.each([
+    ['an unknown migration', ['cutover', 'nope'], 'no migration named "nope" (migrations: vm-migration-ns-ns-live)'],
+    ['a cutover after an abort', ['cutover', 'vm-migration-ns-ns-live'], 'only a migration in phase migrate can be cut over', 'abort'],
+    ['a retry after cutover', ['retry', 'vm-migration-ns-ns-live'], 'cutover is final', 'cutover'],
+  ])('%s is refused and the file stays as it was', async (_, args, message, phase?: string) => {
+    const config = phase ? CONFIG.replace('# from the lab\n', `# from the lab\n    phase: ${phase}\n`) : CONFIG;
+    const result = await step(labWorkspace(config), args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.config).toBe(config);
+  });
+
+  it('a step whose result would not compile (the split-brain guard) writes nothing', async () => {
+    const config = CONFIG.replace('manifest: vms/vm-migration-ns-ns-live.yaml }', 'manifest: vms/vm-migration-ns-ns-live.yaml, manage: true }').replace(
+      '# from the lab\n',
+      '# from the lab\n    phase: abort\n',
+    );
+    const result = await step(labWorkspace(config), ['retry', 'vm-migration-ns-ns-live']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('a sync would start it again from its stale disks');
+    expect(result.config).toBe(config);
+  });
+});
+
+describe('documents', () => {
+  it('every synthesized file of every phase parses back into objects', () => {
+    for (const phase of ['migrate', 'cutover', 'abort']) {
+      for (const file of lab({ phase }, { argocd: ARGOCD }).files) expect(documents(file.content).length).toBe(file.objects);
+    }
+  });
+});
