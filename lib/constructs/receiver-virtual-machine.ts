@@ -1,13 +1,13 @@
-import { ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { VirtualMachine } from '../../imports/kubevirt-vm-kubevirt.io.ts';
 import {
   RESTORE_RUN_STRATEGY_ANNOTATION,
   type InstancetypeMatcher,
   type RunStrategy,
   type VirtualMachineInstanceTemplate,
 } from '../kubevirt/api.ts';
-import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
+import { SyncWave } from './argocd-annotations.ts';
+import { virtualMachineObject } from './virtual-machine-object.ts';
 
 /** Properties of a {@link ReceiverVirtualMachine}. */
 export interface ReceiverVirtualMachineProps {
@@ -75,25 +75,21 @@ export class ReceiverVirtualMachine extends Construct {
       throw new Error(`ReceiverVirtualMachine ${props.name}: restoreRunStrategy must be a running strategy, not ${props.restoreRunStrategy}`);
     }
     this.name = props.name;
-    // A plain ApiObject rather than the imported class: the template is copied as YAML, and the imported class would
-    // drop every field it does not know (or spell differently) on the way through its typed props.
-    this.apiObject = new ApiObject(this, 'Resource', {
-      ...VirtualMachine.GVK,
-      metadata: {
+    this.apiObject = virtualMachineObject(
+      this,
+      {
         name: props.name,
         namespace: props.namespace,
-        labels: props.labels && { ...props.labels },
-        annotations: withSyncWave(
-          { ...props.annotations, ...KEEP_DATA, [RESTORE_RUN_STRATEGY_ANNOTATION]: props.restoreRunStrategy },
-          props.syncWave ?? SyncWave.RECEIVER,
-        ),
+        labels: props.labels,
+        annotations: { ...props.annotations, [RESTORE_RUN_STRATEGY_ANNOTATION]: props.restoreRunStrategy },
+        syncWave: props.syncWave ?? SyncWave.RECEIVER,
       },
-      spec: {
+      {
         runStrategy: props.arrived ? props.restoreRunStrategy : ('WaitAsReceiver' satisfies RunStrategy),
         instancetype: props.instancetype,
         preference: props.preference,
         template: props.template,
       },
-    });
+    );
   }
 }

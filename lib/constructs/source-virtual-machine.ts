@@ -1,8 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { VirtualMachine } from '../../imports/kubevirt-vm-kubevirt.io.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
-import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
+import { SyncWave } from './argocd-annotations.ts';
+import { virtualMachineObject } from './virtual-machine-object.ts';
 
 /** Properties of a {@link SourceVirtualMachine}. */
 export interface SourceVirtualMachineProps {
@@ -39,16 +39,10 @@ export class SourceVirtualMachine extends Construct {
   public constructor(scope: Construct, id: string, props: SourceVirtualMachineProps) {
     super(scope, id);
     const { running: _running, ...spec } = props.spec;
-    // Copied as YAML, like the receiver's template: see ReceiverVirtualMachine.
-    this.apiObject = new ApiObject(this, 'Resource', {
-      ...VirtualMachine.GVK,
-      metadata: {
-        name: props.name,
-        namespace: props.namespace,
-        labels: props.labels && { ...props.labels },
-        annotations: withSyncWave({ ...props.annotations, ...KEEP_DATA }, SyncWave.SOURCE_VM),
-      },
-      spec: props.migratedAway ? { ...spec, runStrategy: 'Halted' } : props.spec,
-    });
+    this.apiObject = virtualMachineObject(
+      this,
+      { name: props.name, namespace: props.namespace, labels: props.labels, annotations: props.annotations, syncWave: SyncWave.SOURCE_VM },
+      props.migratedAway ? { ...spec, runStrategy: 'Halted' } : props.spec,
+    );
   }
 }
