@@ -106,6 +106,44 @@ describe('the lifecycle, one commit per step', () => {
   });
 });
 
+describe('the lifecycle across clusters', () => {
+  const crossCluster = (phase: string) => {
+    const workspace = new Workspace();
+    workspace.setup(
+      {
+        argocd: { ...ARGOCD, clusters: { east: 'https://east.example:6443', west: 'https://west.example:6443' } },
+        migrations: [
+          migration('a', {
+            phase,
+            source: { cluster: 'east', manage: true },
+            destination: { cluster: 'west' },
+            hook: { destinationKubeconfigSecret: 'west-kubeconfig' },
+          }),
+        ],
+      },
+      { a: [vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }))] },
+    );
+    const { byPath } = synth(workspace);
+    return Object.fromEntries(Object.entries(byPath).map(([path, objects]) => [path, objects.map((o) => `${o.kind}${o.spec?.runStrategy ? ` ${o.spec.runStrategy}` : ''}`)]));
+  };
+
+  it.each([
+    [
+      'migrate',
+      {
+        'east/a.k8s.yaml': ['VirtualMachine Always', 'ServiceAccount', 'Role', 'RoleBinding', 'RoleBinding', 'Job'],
+        'west/a.k8s.yaml': ['ServiceAccount', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine WaitAsReceiver', 'VirtualMachineInstanceMigration'],
+      },
+    ],
+    ['cutover', { 'east/a.k8s.yaml': ['VirtualMachine Halted'], 'west/a.k8s.yaml': ['DataVolume', 'VirtualMachine Always'] }],
+    ['abort', { 'east/a.k8s.yaml': ['VirtualMachine Always'], 'west/a.k8s.yaml': ['DataVolume', 'VirtualMachine WaitAsReceiver'] }],
+  ])('%s puts each side in its cluster folder', (phase, expected) => {
+    const files = crossCluster(phase);
+    expect(Object.fromEntries(Object.entries(files).filter(([path]) => !path.startsWith('_argocd/')))).toEqual(expected);
+    expect(files['_argocd/applications.k8s.yaml']).toEqual(['Application', 'Application']);
+  });
+});
+
 describe('the split-brain guard', () => {
   const errors = (extra: Json, config: Json = {}) => {
     try {
