@@ -111,7 +111,8 @@ describe('the lifecycle across clusters', () => {
     const workspace = new Workspace();
     workspace.setup(
       {
-        argocd: { ...ARGOCD, clusters: { east: 'https://east.example:6443', west: 'https://west.example:6443' } },
+        argocd: ARGOCD,
+        clusters: { east: { server: 'https://east.example:6443' }, west: { server: 'https://west.example:6443' } },
         migrations: [
           migration('a', {
             phase,
@@ -182,7 +183,8 @@ describe('Argo CD output', () => {
     const machine = (name: string) => vm(name, withDataVolume('root', `${name}-root`), withDataVolumeTemplate(`${name}-root`, { size: '1Gi' }));
     workspace.setup(
       {
-        argocd: { ...ARGOCD, path: 'clusters/dist', project: 'migrations', clusters: { east: 'https://east.example:6443', west: 'https://west.example:6443' } },
+        argocd: { ...ARGOCD, path: 'clusters/dist', project: 'migrations' },
+        clusters: { east: { server: 'https://east.example:6443' }, west: { server: 'https://west.example:6443' } },
         migrations: [
           migration('a', { source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west' } }),
           migration('b', { source: { cluster: 'east' } }),
@@ -211,7 +213,7 @@ describe('Argo CD output', () => {
       { argocd: ARGOCD, migrations: [migration('a', { source: { cluster: 'east' } })] },
       { a: [vm('a', withDataVolume('root', 'r'), withDataVolumeTemplate('r', { size: '1Gi' }))] },
     );
-    expect(() => synth(workspace)).toThrow('argocd.clusters: no API server for cluster "east"');
+    expect(() => synth(workspace)).toThrow('no API server for cluster "east", which Argo CD needs for its Application');
   });
 
   it('writes the argocd-cm health checks under the out dir unless told not to', () => {

@@ -5,7 +5,7 @@ import { DiagnosticBag, type Location } from '../diagnostics.ts';
 import schema from './schema.json' with { type: 'json' };
 import { describeSchemaError, fieldLabel } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
-import type { ArgoCD, DiskOverride, HookSettings, Migration, MigrationsConfig } from './types.generated.ts';
+import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
 import { parseYamlDocuments, type YamlDocument, type YamlPath } from './yaml-file.ts';
 
@@ -51,6 +51,8 @@ export interface LoadedConfig {
   readonly storageClassMap: Readonly<Record<string, string>>;
   /** Argo CD output, when the config asks for it. */
   readonly argocd?: ArgoCD;
+  /** Per-cluster settings, by cluster (folder) name. */
+  readonly clusters: Readonly<Record<string, Cluster>>;
   /** Points at a field of the config file. */
   readonly locate: (path: YamlPath, options?: { key?: boolean }) => Location;
 }
@@ -101,6 +103,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     migrations,
     storageClassMap: data.storageClassMap ?? {},
     argocd: data.argocd,
+    clusters: data.clusters ?? {},
     locate: (path, options) => document.locate(path, options),
   };
 }

@@ -37,6 +37,12 @@ export interface MigrationsConfig {
   };
   hook?: HookSettings;
   argocd?: ArgoCD;
+  /**
+   * Per cluster (folder) settings: how kvmigrate's cluster commands reach it and its API server for Argo CD.
+   */
+  clusters?: {
+    [k: string]: Cluster;
+  };
 }
 export interface Migration {
   /**
@@ -178,13 +184,14 @@ export interface ArgoCD {
    * let Argo CD revert changes made in the cluster (default false)
    */
   selfHeal?: boolean;
+}
+export interface Cluster {
   /**
-   * the API server of each cluster folder (default: the default folder is Argo CD's own cluster)
+   * the kubeconfig context that reaches this cluster (default: --context, else the current context)
    */
-  clusters?: {
-    /**
-     * the cluster's API server URL, as registered in Argo CD
-     */
-    [k: string]: string;
-  };
+  kubeContext?: string;
+  /**
+   * the cluster's API server URL as registered in Argo CD (default for the default folder: Argo CD's own cluster)
+   */
+  server?: string;
 }

@@ -40,20 +40,21 @@ function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string) {
 
 /**
  * One Application per cluster folder that has output, when the config asks for Argo CD output. Every cluster but the
- * default one needs its API server in `argocd.clusters`.
+ * default one needs its API server in `clusters.<name>.server`.
  */
 export function planArgoCd(config: LoadedConfig, plans: readonly MigrationPlan[], clusters: readonly string[], bag: DiagnosticBag): ArgoCdPlan | undefined {
   const argocd = config.argocd;
   if (!argocd) return undefined;
-  const servers: Record<string, string> = { [DEFAULT_CLUSTER]: IN_CLUSTER_SERVER, ...argocd.clusters };
+  const servers: Record<string, string | undefined> = { [DEFAULT_CLUSTER]: IN_CLUSTER_SERVER };
+  for (const [name, cluster] of Object.entries(config.clusters)) if (cluster.server) servers[name] = cluster.server;
   const applications: ApplicationPlan[] = [];
   for (const cluster of clusters) {
     const server = servers[cluster];
     if (!server) {
       bag.error(
-        `argocd.clusters: no API server for cluster "${cluster}"`,
-        config.locate(argocd.clusters ? ['argocd', 'clusters'] : ['argocd'], { key: !argocd.clusters }),
-        `add \`${cluster}: https://<its API server>\` under argocd.clusters (as registered in Argo CD)`,
+        `no API server for cluster "${cluster}", which Argo CD needs for its Application`,
+        config.locate(config.clusters[cluster] ? ['clusters', cluster] : [Object.keys(config.clusters).length > 0 ? 'clusters' : 'argocd'], { key: true }),
+        `add \`clusters: { ${cluster}: { server: https://<its API server> } }\` (as registered in Argo CD)`,
       );
       continue;
     }
