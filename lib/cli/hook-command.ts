@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ClusterFailure, KubeVirtApi } from '../cluster/cluster-calls.ts';
+import { ClusterApi } from '../cluster/cluster-api.ts';
+import { ClusterFailure } from '../cluster/cluster-calls.ts';
 import { createHookLog, type LogFormat } from '../cluster/hook-log.ts';
 import { connect } from '../cluster/kube-clients.ts';
 import { sendMigration } from '../cluster/send-migration.ts';
@@ -102,9 +103,9 @@ export async function runHookCommand(argv: readonly string[], streams: Streams):
     const requestTimeoutMs = seconds('request-timeout', parsed['request-timeout'], 30) * 1000;
     const log = createHookLog(format as LogFormat, streams.stderr);
     try {
-      const source = new KubeVirtApi(connect(undefined, requestTimeoutMs));
+      const source = new ClusterApi(connect({}, requestTimeoutMs));
       const destinationKubeconfig = parsed['destination-kubeconfig'];
-      const destination = destinationKubeconfig ? new KubeVirtApi(connect(destinationKubeconfig, requestTimeoutMs)) : source;
+      const destination = destinationKubeconfig ? new ClusterApi(connect({ kubeconfig: destinationKubeconfig }, requestTimeoutMs)) : source;
       log.info('start', `sendTo migration ${options.sourceNamespace}/${options.name} for VMI ${options.vmi}, migrationID ${options.migrationID}`, {
         source: source.server,
         destination: destination.server,

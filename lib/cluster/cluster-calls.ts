@@ -1,6 +1,5 @@
 import { classify, describeFailure } from './api-errors.ts';
 import type { HookLog } from './hook-log.ts';
-import type { KubeClients } from './kube-clients.ts';
 
 /** A failure that ends the run with a message (exit 1), as opposed to a bug. */
 export class ClusterFailure extends Error {}
@@ -49,54 +48,5 @@ export async function call<T>(context: CallContext, what: string, request: () =>
       context.log.info('retry', `${what}: ${describeFailure(error)}; retrying in ${backoff}ms`);
       await sleep(backoff);
     }
-  }
-}
-
-export type KubeObject = {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
-  spec?: any;
-  status?: any;
-};
-
-const KUBEVIRT = { group: 'kubevirt.io', version: 'v1' };
-
-/** Typed shortcuts for the objects kvmigrate reads and writes. */
-export class KubeVirtApi {
-  public constructor(private readonly clients: KubeClients) {}
-
-  public get server(): string {
-    return this.clients.server;
-  }
-
-  public getMigration(namespace: string, name: string): Promise<KubeObject> {
-    return this.clients.custom.getNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations', name }, this.clients.options);
-  }
-
-  public async listMigrations(namespace: string): Promise<KubeObject[]> {
-    const list = await this.clients.custom.listNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations' }, this.clients.options);
-    return (list as { items?: KubeObject[] }).items ?? [];
-  }
-
-  public createMigration(namespace: string, body: KubeObject): Promise<KubeObject> {
-    return this.clients.custom.createNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations', body }, this.clients.options);
-  }
-
-  public getInstance(namespace: string, name: string): Promise<KubeObject> {
-    return this.clients.custom.getNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstances', name }, this.clients.options);
-  }
-
-  public async listKubeVirts(namespace: string): Promise<KubeObject[]> {
-    const list = await this.clients.custom.listNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'kubevirts' }, this.clients.options);
-    return (list as { items?: KubeObject[] }).items ?? [];
-  }
-
-  public getLease(namespace: string, name: string) {
-    return this.clients.coordination.readNamespacedLease({ namespace, name }, this.clients.options);
-  }
-
-  public getPod(namespace: string, name: string) {
-    return this.clients.core.readNamespacedPod({ namespace, name }, this.clients.options);
   }
 }

@@ -1,14 +1,17 @@
 import {
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  StorageV1Api,
   Observable,
   type ConfigurationOptions,
   type ObservableMiddleware,
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { ClusterFailure } from './cluster-calls.ts';
 
 /** The API clients of one cluster, with a per-request timeout so a hung API server cannot stall us forever. */
 export interface KubeClients {
@@ -17,18 +20,34 @@ export interface KubeClients {
   readonly custom: CustomObjectsApi;
   readonly core: CoreV1Api;
   readonly coordination: CoordinationV1Api;
+  readonly storage: StorageV1Api;
+  readonly authorization: AuthorizationV1Api;
+  /** The loaded configuration, for watches. */
+  readonly config: KubeConfig;
   /** Options to pass to every call: they carry the request timeout. */
   readonly options: ConfigurationOptions;
 }
 
+/** Where to find a cluster: a kubeconfig file and a context in it, each defaulting as kubectl does. */
+export interface ClusterAccess {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
 /**
- * Connects as a Kubernetes tool does: from `kubeconfigPath` when given, else `$KUBECONFIG`, `~/.kube/config`, or
- * the in-cluster service account.
+ * Connects as a Kubernetes tool does: from the kubeconfig file when given, else `$KUBECONFIG`, `~/.kube/config`, or
+ * the in-cluster service account; in the given context, else the current one.
  */
-export function connect(kubeconfigPath: string | undefined, requestTimeoutMs: number): KubeClients {
+export function connect(access: ClusterAccess, requestTimeoutMs: number): KubeClients {
   const config = new KubeConfig();
-  if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
+  if (access.kubeconfig) config.loadFromFile(access.kubeconfig);
   else config.loadFromDefault();
+  if (access.context) {
+    if (!config.getContextObject(access.context)) {
+      throw new ClusterFailure(`context "${access.context}" is not in the kubeconfig (contexts: ${config.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    }
+    config.setCurrentContext(access.context);
+  }
   const timeout: ObservableMiddleware = {
     pre: (context: RequestContext) => {
       context.setSignal(AbortSignal.timeout(requestTimeoutMs));
@@ -42,6 +61,9 @@ export function connect(kubeconfigPath: string | undefined, requestTimeoutMs: nu
     custom: config.makeApiClient(CustomObjectsApi),
     core: config.makeApiClient(CoreV1Api),
     coordination: config.makeApiClient(CoordinationV1Api),
+    storage: config.makeApiClient(StorageV1Api),
+    authorization: config.makeApiClient(AuthorizationV1Api),
+    config,
     options,
   };
 }

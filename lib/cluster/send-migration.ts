@@ -1,6 +1,7 @@
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION } from '../constructs/labels.ts';
 import { classify, describeFailure } from './api-errors.ts';
-import { call, ClusterFailure, Deadline, sleep, type CallContext, type KubeObject, KubeVirtApi } from './cluster-calls.ts';
+import type { ClusterApi, KubeObject } from './cluster-api.ts';
+import { call, ClusterFailure, Deadline, sleep, type CallContext } from './cluster-calls.ts';
 import type { HookLog } from './hook-log.ts';
 import { lookUpSyncAddress } from './sync-address.ts';
 
@@ -54,7 +55,7 @@ function differenceFrom(existing: KubeObject, options: SendMigrationOptions): st
  * the destination's synchronization controller read as late as possible. Idempotent: a re-run after success, or with
  * the migration already created, changes nothing. Throws ClusterFailure when the migration cannot go on or failed.
  */
-export async function sendMigration(source: KubeVirtApi, destination: KubeVirtApi, options: SendMigrationOptions, log: HookLog): Promise<void> {
+export async function sendMigration(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: HookLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(options.timeoutSeconds), pollMs: options.pollMs };
   const target = `${options.sourceNamespace}/${options.name}`;
   const findReceive = async () =>
@@ -131,7 +132,7 @@ export async function sendMigration(source: KubeVirtApi, destination: KubeVirtAp
 }
 
 /** 5. Prints phase changes of both migrations until the receive side ends. */
-async function follow(source: KubeVirtApi, destination: KubeVirtApi, options: SendMigrationOptions, log: HookLog): Promise<void> {
+async function follow(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: HookLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(options.timeoutSeconds), pollMs: options.pollMs };
   let last = '';
   for (;;) {

@@ -1,5 +1,6 @@
 import { DEFAULT_SYNCHRONIZATION_PORT, SYNC_CONTROLLER_LEASE as SYNC_CONTROLLER } from '../kubevirt/api.ts';
-import { call, ClusterFailure, type CallContext, type KubeObject, type KubeVirtApi } from './cluster-calls.ts';
+import type { ClusterApi, KubeObject } from './cluster-api.ts';
+import { call, ClusterFailure, type CallContext } from './cluster-calls.ts';
 
 /** Where KubeVirt is installed upstream and on OpenShift, searched in this order when not given. */
 export const KUBEVIRT_NAMESPACES = ['kubevirt', 'openshift-cnv'] as const;
@@ -13,7 +14,7 @@ export function hostPort(ip: string, port: number): string {
 }
 
 /** The destination's KubeVirt CR: in `namespace`, or the first of the usual namespaces that has one. */
-async function findKubeVirt(api: KubeVirtApi, context: CallContext, namespace: string | undefined): Promise<KubeObject | undefined> {
+async function findKubeVirt(api: ClusterApi, context: CallContext, namespace: string | undefined): Promise<KubeObject | undefined> {
   for (const candidate of namespace ? [namespace] : KUBEVIRT_NAMESPACES) {
     try {
       const [kubevirt] = (await call(context, `list KubeVirt in ${candidate}`, () => api.listKubeVirts(candidate))) ?? [];
@@ -30,7 +31,7 @@ async function findKubeVirt(api: KubeVirtApi, context: CallContext, namespace: s
  * The lab's manual method, used last: Lease holder -> its pod -> pod IP and the configured port. It misses a
  * dedicated migration network, which the published addresses account for.
  */
-async function addressFromLease(api: KubeVirtApi, context: CallContext, namespace: string, port: number): Promise<AddressLookup> {
+async function addressFromLease(api: ClusterApi, context: CallContext, namespace: string, port: number): Promise<AddressLookup> {
   const lease = await call(context, `read Lease ${namespace}/${SYNC_CONTROLLER}`, () => api.getLease(namespace, SYNC_CONTROLLER));
   const holder = lease?.spec?.holderIdentity;
   if (!holder) return { missing: `a leader in Lease ${namespace}/${SYNC_CONTROLLER}` };
@@ -47,7 +48,7 @@ async function addressFromLease(api: KubeVirtApi, context: CallContext, namespac
  * `status.synchronizationAddresses[0]`; the receive migration's copy of it; the Lease holder's pod IP.
  */
 export async function lookUpSyncAddress(
-  api: KubeVirtApi,
+  api: ClusterApi,
   context: CallContext,
   options: { readonly connectURL?: string; readonly kubevirtNamespace?: string; readonly receiveMigration: KubeObject },
 ): Promise<AddressLookup> {

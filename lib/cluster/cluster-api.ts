@@ -1,0 +1,115 @@
+import type { KubeClients } from './kube-clients.ts';
+
+export type KubeObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  spec?: any;
+  status?: any;
+};
+
+const KUBEVIRT = { group: 'kubevirt.io', version: 'v1' };
+const CDI = { group: 'cdi.kubevirt.io', version: 'v1beta1' };
+
+/** Shortcuts for the objects kvmigrate reads and writes in one cluster. Failures are the client's ApiExceptions. */
+export class ClusterApi {
+  public constructor(public readonly clients: KubeClients) {}
+
+  public get server(): string {
+    return this.clients.server;
+  }
+
+  public getVirtualMachine(namespace: string, name: string): Promise<KubeObject> {
+    return this.clients.custom.getNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachines', name }, this.clients.options);
+  }
+
+  public async listVirtualMachines(namespace?: string): Promise<KubeObject[]> {
+    const list = namespace
+      ? await this.clients.custom.listNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachines' }, this.clients.options)
+      : await this.clients.custom.listClusterCustomObject({ ...KUBEVIRT, plural: 'virtualmachines' }, this.clients.options);
+    return (list as { items?: KubeObject[] }).items ?? [];
+  }
+
+  public getDataVolume(namespace: string, name: string): Promise<KubeObject> {
+    return this.clients.custom.getNamespacedCustomObject({ ...CDI, namespace, plural: 'datavolumes', name }, this.clients.options);
+  }
+
+  public getClaim(namespace: string, name: string) {
+    return this.clients.core.readNamespacedPersistentVolumeClaim({ namespace, name }, this.clients.options);
+  }
+
+  public getNamespace(name: string) {
+    return this.clients.core.readNamespace({ name }, this.clients.options);
+  }
+
+  public async listNodes() {
+    return (await this.clients.core.listNode({}, this.clients.options)).items;
+  }
+
+  public getStorageClass(name: string) {
+    return this.clients.storage.readStorageClass({ name }, this.clients.options);
+  }
+
+  public getSecret(namespace: string, name: string) {
+    return this.clients.core.readNamespacedSecret({ namespace, name }, this.clients.options);
+  }
+
+  public getConfigMap(namespace: string, name: string) {
+    return this.clients.core.readNamespacedConfigMap({ namespace, name }, this.clients.options);
+  }
+
+  public getServiceAccount(namespace: string, name: string) {
+    return this.clients.core.readNamespacedServiceAccount({ namespace, name }, this.clients.options);
+  }
+
+  public getNetworkAttachmentDefinition(namespace: string, name: string): Promise<KubeObject> {
+    return this.clients.custom.getNamespacedCustomObject(
+      { group: 'k8s.cni.cncf.io', version: 'v1', namespace, plural: 'network-attachment-definitions', name },
+      this.clients.options,
+    );
+  }
+
+  public async listHyperConvergeds(namespace: string): Promise<KubeObject[]> {
+    const list = await this.clients.custom.listNamespacedCustomObject({ group: 'hco.kubevirt.io', version: 'v1beta1', namespace, plural: 'hyperconvergeds' }, this.clients.options);
+    return (list as { items?: KubeObject[] }).items ?? [];
+  }
+
+  /** Whether the current credentials may do `verb` on `resource` (SelfSubjectAccessReview). */
+  public async canI(verb: string, group: string, resource: string, namespace: string): Promise<boolean> {
+    const review = await this.clients.authorization.createSelfSubjectAccessReview(
+      { body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, group, resource, namespace } } } },
+      this.clients.options,
+    );
+    return review.status?.allowed === true;
+  }
+
+  public getMigration(namespace: string, name: string): Promise<KubeObject> {
+    return this.clients.custom.getNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations', name }, this.clients.options);
+  }
+
+  public async listMigrations(namespace: string): Promise<KubeObject[]> {
+    const list = await this.clients.custom.listNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations' }, this.clients.options);
+    return (list as { items?: KubeObject[] }).items ?? [];
+  }
+
+  public createMigration(namespace: string, body: KubeObject): Promise<KubeObject> {
+    return this.clients.custom.createNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations', body }, this.clients.options);
+  }
+
+  public getInstance(namespace: string, name: string): Promise<KubeObject> {
+    return this.clients.custom.getNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstances', name }, this.clients.options);
+  }
+
+  public async listKubeVirts(namespace: string): Promise<KubeObject[]> {
+    const list = await this.clients.custom.listNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'kubevirts' }, this.clients.options);
+    return (list as { items?: KubeObject[] }).items ?? [];
+  }
+
+  public getLease(namespace: string, name: string) {
+    return this.clients.coordination.readNamespacedLease({ namespace, name }, this.clients.options);
+  }
+
+  public getPod(namespace: string, name: string) {
+    return this.clients.core.readNamespacedPod({ namespace, name }, this.clients.options);
+  }
+}
