@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runHookProcess, type HookRun } from './support/hook-process.ts';
+import { kubevirt, lease, pod } from './support/cluster-objects.ts';
 import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
 const ID = '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123';
 const VMI = 'web';
@@ -37,27 +38,6 @@ const receiveMigration = (status: object = { phase: 'WaitingForSync' }): KubeObj
   spec: { vmiName: VMI, receive: { migrationID: ID } },
   status,
 });
-const kubevirt = (namespace = 'kubevirt', fields: { addresses?: string[]; port?: number } = {}): KubeObject => ({
-  apiVersion: 'kubevirt.io/v1',
-  kind: 'KubeVirt',
-  metadata: { name: 'kubevirt', namespace },
-  spec: { ...(fields.port && { synchronizationPort: fields.port }), configuration: { developerConfiguration: { featureGates: ['DecentralizedLiveMigration'] } } },
-  status: { phase: 'Deployed', ...(fields.addresses && { synchronizationAddresses: fields.addresses }) },
-});
-const lease = (holder: string, namespace = 'kubevirt'): KubeObject => ({
-  apiVersion: 'coordination.k8s.io/v1',
-  kind: 'Lease',
-  metadata: { name: 'virt-synchronization-controller', namespace },
-  spec: { holderIdentity: holder, leaseDurationSeconds: 15 },
-});
-const pod = (name: string, fields: { ip?: string; phase?: string } = {}, namespace = 'kubevirt'): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace, labels: { 'kubevirt.io': 'virt-synchronization-controller' } },
-  spec: { containers: [{ name: 'virt-synchronization-controller', image: 'virt-synchronization-controller' }] },
-  status: { phase: fields.phase ?? 'Running', ...(fields.ip && { podIP: fields.ip, podIPs: [{ ip: fields.ip }] }) },
-});
-
 /** The usual same-cluster state: source VMI running, receiver parked, receive migration waiting. */
 function parkedReceiver(server = api, destination = api): void {
   server.put(vmi('src', 'Running'));

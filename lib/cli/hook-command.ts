@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ClusterApi } from '../cluster/cluster-api.ts';
-import { ClusterFailure } from '../cluster/cluster-calls.ts';
-import { createHookLog, type LogFormat } from '../cluster/hook-log.ts';
+import { ClusterFailure } from '../cluster/cluster-failure.ts';
+import { createStepLog, type LogFormat } from '../cluster/step-log.ts';
 import { connect } from '../cluster/kube-clients.ts';
 import { sendMigration } from '../cluster/send-migration.ts';
 import { ExitCode, reportFailure, UsageError, type Streams } from './output.ts';
@@ -101,7 +101,7 @@ export async function runHookCommand(argv: readonly string[], streams: Streams):
       pollMs: seconds('poll-interval', parsed['poll-interval'], 2) * 1000,
     };
     const requestTimeoutMs = seconds('request-timeout', parsed['request-timeout'], 30) * 1000;
-    const log = createHookLog(format as LogFormat, streams.stderr);
+    const log = createStepLog(format as LogFormat, streams.stderr);
     try {
       const source = new ClusterApi(connect({}, requestTimeoutMs));
       const destinationKubeconfig = parsed['destination-kubeconfig'];

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CLUSTER_FLAGS } from './cluster-flags.ts';
 import { ExitCode, processStreams, reportFailure, UsageError, type Streams } from './output.ts';
 
 const HELP = `kvmigrate: live-migrate KubeVirt VMs between namespaces and clusters through Git.
@@ -12,6 +13,8 @@ Commands:
   abort      stop a migration, keeping the receiver unless --remove-receiver (edits the config)
   retry      migrate again as a new attempt, with a new migrationID (edits the config)
   argocd-health  print the Argo CD health checks the migration waves need
+  pull       write a clean source manifest from a live VM (and add it to the config)
+  preflight  check both ends of every migration before committing it
   hook send  create the sendTo migration once the receive side is ready (the post-sync hook)
 
 Options:
@@ -69,6 +72,64 @@ export async function main(argv: readonly string[], streams: Streams = processSt
         if (values['remove-receiver'] && command !== 'abort') throw new UsageError('--remove-receiver goes with abort');
         const edit = command === 'retry' ? { phase: 'migrate' as const, newAttempt: true } : { phase: command, removeReceiver: values['remove-receiver'] === true };
         return runLifecycle((values.config as string | undefined) ?? defaultConfigPath(), positionals[0]!, edit, parseOutputFormat(values.output as string | undefined), streams);
+      }
+      case 'pull': {
+        const { values, positionals } = parse(rest, {
+          out: { type: 'string' },
+          add: { type: 'boolean' },
+          to: { type: 'string' },
+          'source-cluster': { type: 'string' },
+          'destination-cluster': { type: 'string' },
+          config: { type: 'string', short: 'c' },
+          output: { type: 'string', short: 'o' },
+          help: { type: 'boolean', short: 'h' },
+          ...CLUSTER_FLAGS,
+        });
+        const { PULL_HELP, runPull } = await import('./pull-command.ts');
+        const { defaultConfigPath, parseOutputFormat } = await import('./synth-command.ts');
+        if (values.help) {
+          streams.stdout(PULL_HELP);
+          return ExitCode.OK;
+        }
+        if (positionals.length !== 1) throw new UsageError(`pull takes one <namespace>/<vm> (got ${positionals.length})`);
+        const v = values as Record<string, string | boolean | undefined>;
+        return await runPull(
+          {
+            target: positionals[0]!,
+            out: (v.out as string | undefined) ?? 'vms',
+            add: v.add === true,
+            to: v.to as string | undefined,
+            sourceCluster: v['source-cluster'] as string | undefined,
+            destinationCluster: v['destination-cluster'] as string | undefined,
+            config: (v.config as string | undefined) ?? defaultConfigPath(),
+            output: parseOutputFormat(v.output as string | undefined),
+            kubeconfig: v.kubeconfig as string | undefined,
+            context: v.context as string | undefined,
+            'request-timeout': v['request-timeout'] as string | undefined,
+          },
+          streams,
+        );
+      }
+      case 'preflight': {
+        const { values, positionals } = parse(rest, {
+          config: { type: 'string', short: 'c' },
+          migration: { type: 'string' },
+          output: { type: 'string', short: 'o' },
+          help: { type: 'boolean', short: 'h' },
+          ...CLUSTER_FLAGS,
+        });
+        const { PREFLIGHT_HELP, runPreflight } = await import('./preflight-command.ts');
+        const { defaultConfigPath, parseOutputFormat } = await import('./synth-command.ts');
+        if (values.help) {
+          streams.stdout(PREFLIGHT_HELP);
+          return ExitCode.OK;
+        }
+        if (positionals.length > 0) throw new UsageError('preflight takes no arguments');
+        const v = values as Record<string, string | undefined>;
+        return await runPreflight(
+          { ...v, config: v.config ?? defaultConfigPath(), migration: v.migration, output: parseOutputFormat(v.output) },
+          streams,
+        );
       }
       case 'argocd-health': {
         const { values, positionals } = parse(rest, {

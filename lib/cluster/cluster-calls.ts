@@ -1,8 +1,6 @@
 import { classify, describeFailure } from './api-errors.ts';
-import type { HookLog } from './hook-log.ts';
-
-/** A failure that ends the run with a message (exit 1), as opposed to a bug. */
-export class ClusterFailure extends Error {}
+import { ClusterFailure } from './cluster-failure.ts';
+import type { StepLog } from './step-log.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -25,7 +23,7 @@ export class Deadline {
 
 /** How API calls are retried: transient failures back off from `pollMs` up to 5 s, until the deadline. */
 export interface CallContext {
-  readonly log: HookLog;
+  readonly log: StepLog;
   readonly deadline: Deadline;
   readonly pollMs: number;
 }

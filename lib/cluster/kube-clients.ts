@@ -11,7 +11,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import { ClusterFailure } from './cluster-calls.ts';
+import { ClusterFailure } from './cluster-failure.ts';
 
 /** The API clients of one cluster, with a per-request timeout so a hung API server cannot stall us forever. */
 export interface KubeClients {

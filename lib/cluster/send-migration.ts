@@ -1,8 +1,9 @@
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION } from '../constructs/labels.ts';
 import { classify, describeFailure } from './api-errors.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
-import { call, ClusterFailure, Deadline, sleep, type CallContext } from './cluster-calls.ts';
-import type { HookLog } from './hook-log.ts';
+import { call, Deadline, sleep, type CallContext } from './cluster-calls.ts';
+import { ClusterFailure } from './cluster-failure.ts';
+import type { StepLog } from './step-log.ts';
 import { lookUpSyncAddress } from './sync-address.ts';
 
 export interface SendMigrationOptions {
@@ -55,7 +56,7 @@ function differenceFrom(existing: KubeObject, options: SendMigrationOptions): st
  * the destination's synchronization controller read as late as possible. Idempotent: a re-run after success, or with
  * the migration already created, changes nothing. Throws ClusterFailure when the migration cannot go on or failed.
  */
-export async function sendMigration(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: HookLog): Promise<void> {
+export async function sendMigration(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(options.timeoutSeconds), pollMs: options.pollMs };
   const target = `${options.sourceNamespace}/${options.name}`;
   const findReceive = async () =>
@@ -132,7 +133,7 @@ export async function sendMigration(source: ClusterApi, destination: ClusterApi,
 }
 
 /** 5. Prints phase changes of both migrations until the receive side ends. */
-async function follow(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: HookLog): Promise<void> {
+async function follow(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(options.timeoutSeconds), pollMs: options.pollMs };
   let last = '';
   for (;;) {

@@ -1,6 +1,7 @@
 import { DEFAULT_SYNCHRONIZATION_PORT, SYNC_CONTROLLER_LEASE as SYNC_CONTROLLER } from '../kubevirt/api.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
-import { call, ClusterFailure, type CallContext } from './cluster-calls.ts';
+import { call, type CallContext } from './cluster-calls.ts';
+import { ClusterFailure } from './cluster-failure.ts';
 
 /** Where KubeVirt is installed upstream and on OpenShift, searched in this order when not given. */
 export const KUBEVIRT_NAMESPACES = ['kubevirt', 'openshift-cnv'] as const;
@@ -14,7 +15,7 @@ export function hostPort(ip: string, port: number): string {
 }
 
 /** The destination's KubeVirt CR: in `namespace`, or the first of the usual namespaces that has one. */
-async function findKubeVirt(api: ClusterApi, context: CallContext, namespace: string | undefined): Promise<KubeObject | undefined> {
+export async function findKubeVirt(api: ClusterApi, context: CallContext, namespace: string | undefined): Promise<KubeObject | undefined> {
   for (const candidate of namespace ? [namespace] : KUBEVIRT_NAMESPACES) {
     try {
       const [kubevirt] = (await call(context, `list KubeVirt in ${candidate}`, () => api.listKubeVirts(candidate))) ?? [];

@@ -146,3 +146,54 @@ class EntryEdits {
     return result;
   }
 }
+
+/** A new migrations.yaml entry, as `kvmigrate pull --add` writes it. */
+export interface NewMigration {
+  readonly vm: string;
+  readonly sourceNamespace: string;
+  /** Path of the source manifest, relative to the config file. */
+  readonly manifest: string;
+  readonly destinationNamespace: string;
+  readonly sourceCluster?: string;
+  readonly destinationCluster?: string;
+}
+
+function entryLines(entry: NewMigration): string[] {
+  return [
+    `- vm: ${entry.vm}`,
+    '  source:',
+    `    namespace: ${entry.sourceNamespace}`,
+    `    manifest: ${entry.manifest}`,
+    ...(entry.sourceCluster ? [`    cluster: ${entry.sourceCluster}`] : []),
+    '  destination:',
+    `    namespace: ${entry.destinationNamespace}`,
+    ...(entry.destinationCluster ? [`    cluster: ${entry.destinationCluster}`] : []),
+  ];
+}
+
+/**
+ * The config text with `entry` appended to its `migrations` list, everything else byte for byte. `text` undefined
+ * starts a new config. Refuses a second entry for the same VM.
+ */
+export function appendMigration(configPath: string, text: string | undefined, entry: NewMigration): string {
+  if (text === undefined) return `# kvmigrate: the live migrations to compile (\`kvmigrate synth\`).\nmigrations:\n${entryLines(entry).map((l) => `  ${l}`).join('\n')}\n`;
+  const file = displayPath(configPath);
+  const document = parseDocument(text, { uniqueKeys: true });
+  if (document.errors.length > 0) throw new InputError([{ severity: 'error', message: `${document.errors[0]!.message.split('\n')[0]}; fix the file first`, location: { file } }]);
+  const migrations = document.get('migrations', true);
+  const exists = isSeq(migrations) && migrations.items.some((item) => isMap(item) && item.get('vm') === entry.vm && (item.get('source') as YAMLMap | undefined)?.get?.('namespace') === entry.sourceNamespace);
+  if (exists) throw new InputError([{ severity: 'error', message: `${file} already migrates VM ${entry.sourceNamespace}/${entry.vm}`, location: { file } }]);
+  if (!isSeq(migrations) || migrations.flow) {
+    if (isSeq(migrations) && migrations.items.length > 0) throw new InputError([{ severity: 'error', message: 'migrations is a flow list; add the entry by hand', location: { file } }]);
+    // No list yet (or `migrations: []`): write a block list in its place, or at the end.
+    const block = `\n${entryLines(entry).map((l) => `  ${l}`).join('\n')}`;
+    if (isSeq(migrations) && migrations.range) return text.slice(0, migrations.range[0]).replace(/[ \t]+$/, '') + block + text.slice(migrations.range[1]);
+    return `${text.replace(/\n*$/, '\n')}migrations:${block}\n`;
+  }
+  const first = migrations.items[0] as { range?: number[] } | undefined;
+  const dash = first?.range ? text.lastIndexOf('-', first.range[0]) : -1;
+  const indent = dash >= 0 ? ' '.repeat(dash - (text.lastIndexOf('\n', dash) + 1)) : '  ';
+  const end = migrations.range![1]!;
+  const at = text.lastIndexOf('\n', end - 1) === end - 1 ? end - 1 : text.indexOf('\n', end - 1) === -1 ? text.length : text.indexOf('\n', end - 1);
+  return `${text.slice(0, at)}\n${entryLines(entry).map((l) => `${indent}${l}`).join('\n')}${text.slice(at)}`;
+}

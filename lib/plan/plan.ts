@@ -7,7 +7,7 @@ import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { migrationObjectNames } from '../names.ts';
 import { planDisks, type DiskPlan } from './disks.ts';
 import { deriveMigrationId } from './migration-id.ts';
-import { checkPrerequisites } from './prerequisites.ts';
+import { checkPrerequisites, type Prerequisite } from './prerequisites.ts';
 import { planReceiver, type ReceiverPlan } from './receiver.ts';
 
 /** The output folder of objects for a config entry that names no cluster. */
@@ -47,6 +47,8 @@ export interface MigrationPlan {
   readonly connectURL?: string;
   /** The post-sync hook that discovers the address and creates the sendTo migration; absent with a connectURL. */
   readonly hook?: HookSettings;
+  /** What the destination must hold before the migration starts (Secrets, ConfigMaps, networks ...). */
+  readonly prerequisites: readonly Prerequisite[];
 }
 
 export interface PlanResult {
@@ -74,7 +76,7 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
   const destination = { cluster: entry.destination.cluster ?? DEFAULT_CLUSTER, namespace: entry.destination.namespace };
   const disks = planDisks(entry, config.storageClassMap, bag);
   const receiver = planReceiver(entry, bag);
-  checkPrerequisites(entry, bag);
+  const prerequisites = checkPrerequisites(entry, bag);
   const crossCluster = source.cluster !== destination.cluster;
   if (crossCluster && entry.phase === 'migrate' && entry.connectURL === undefined && entry.hook.destinationKubeconfigSecret === undefined) {
     bag.error(
@@ -104,6 +106,7 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     sendMigrationName: names.send,
     connectURL: entry.connectURL,
     hook: entry.connectURL === undefined && entry.phase === 'migrate' ? entry.hook : undefined,
+    prerequisites,
   };
 }
 

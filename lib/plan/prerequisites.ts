@@ -3,8 +3,17 @@ import type { DiagnosticBag, Location } from '../diagnostics.ts';
 import type { CloudInitSource } from '../kubevirt/api.ts';
 
 /** One object the destination must already hold before the migration can start. */
-interface Prerequisite {
+export interface Prerequisite {
   readonly kind: 'Secret' | 'ConfigMap' | 'ServiceAccount' | 'NetworkAttachmentDefinition';
+  /** Its namespace at the destination: the destination namespace, or the one a Multus `ns/name` names. */
+  readonly namespace: string;
+  readonly name: string;
+  /** What in the VM refers to it, e.g. `volume "cloudinit"`. */
+  readonly usedBy: string;
+}
+
+interface Found {
+  readonly kind: Prerequisite['kind'];
   readonly name: string;
   readonly usedBy: string;
   readonly at: Location;
@@ -19,14 +28,14 @@ function userDataOf(source: CloudInitSource): string | undefined {
 }
 
 /**
- * Warns about what the migration carries by reference only (Secrets, ConfigMaps, ServiceAccounts, Multus networks):
- * these must exist at the destination or the target pod cannot start. Also warns about plaintext passwords in
- * cloud-init user data, which the receiver VM puts into Git.
+ * Finds what the migration carries by reference only (Secrets, ConfigMaps, ServiceAccounts, Multus networks), which
+ * must exist at the destination or the target pod cannot start, and warns about each; also warns about plaintext
+ * passwords in cloud-init user data, which the receiver VM puts into Git.
  */
-export function checkPrerequisites(entry: MigrationEntry, bag: DiagnosticBag): void {
+export function checkPrerequisites(entry: MigrationEntry, bag: DiagnosticBag): Prerequisite[] {
   const { object, locate } = entry.source.virtualMachine;
   const spec = object.spec?.template?.spec;
-  const found: Prerequisite[] = [];
+  const found: Found[] = [];
   const base = ['spec', 'template', 'spec'];
 
   (spec?.volumes ?? []).forEach((volume, index) => {
@@ -61,10 +70,10 @@ export function checkPrerequisites(entry: MigrationEntry, bag: DiagnosticBag): v
     if (name) found.push({ kind: 'NetworkAttachmentDefinition', name, usedBy: `network "${network.name}"`, at: locate([...base, 'networks', index]) });
   });
 
-  const where = `namespace "${entry.destination.namespace}"${entry.destination.cluster ? ` of cluster "${entry.destination.cluster}"` : ''}`;
-  for (const p of found) {
-    const [namespace, name] = p.name.includes('/') ? p.name.split('/', 2) : [entry.destination.namespace, p.name];
-    const target = p.name.includes('/') ? `namespace "${namespace}"${entry.destination.cluster ? ` of cluster "${entry.destination.cluster}"` : ''}` : where;
-    bag.warning(`migration "${entry.name}": ${p.kind} "${name}" (${p.usedBy}) must exist in ${target} before the migration starts`, p.at);
-  }
+  const cluster = entry.destination.cluster ? ` of cluster "${entry.destination.cluster}"` : '';
+  return found.map((p) => {
+    const [namespace, name] = p.name.includes('/') ? (p.name.split('/', 2) as [string, string]) : [entry.destination.namespace, p.name];
+    bag.warning(`migration "${entry.name}": ${p.kind} "${name}" (${p.usedBy}) must exist in namespace "${namespace}"${cluster} before the migration starts`, p.at);
+    return { kind: p.kind, namespace, name, usedBy: p.usedBy };
+  });
 }

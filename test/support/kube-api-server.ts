@@ -28,6 +28,13 @@ const RESOURCE_TYPES: readonly ResourceType[] = [
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims' },
   { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' },
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
+  { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
+  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces' },
+  { apiVersion: 'v1', kind: 'Node', plural: 'nodes' },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', plural: 'storageclasses' },
+  { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', plural: 'network-attachment-definitions' },
+  { apiVersion: 'hco.kubevirt.io/v1beta1', kind: 'HyperConverged', plural: 'hyperconvergeds' },
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews' },
   { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' },
   { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', plural: 'virtualmachineinstancemigrations' },
   { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', plural: 'virtualmachineinstances' },
@@ -101,6 +108,7 @@ export class KubeApiServer {
   private readonly hanging = new Set<ServerResponse>();
   private readonly reactions: { method: string; path: RegExp; action: () => void }[] = [];
   private rbac?: { roles: KubeObject[]; bindings: KubeObject[]; serviceAccount: { namespace: string; name: string } };
+  private readonly denied = new Set<string>();
   private revision = 100;
   /** Every request answered, in order. */
   public readonly requests: RecordedRequest[] = [];
@@ -223,6 +231,11 @@ export class KubeApiServer {
       );
   }
 
+  /** Makes SelfSubjectAccessReviews answer "not allowed" for `verb` on `group/resource` in `namespace`. */
+  public deny(verb: string, group: string, resource: string, namespace: string): void {
+    this.denied.add(`${verb} ${group}/${resource} ${namespace}`);
+  }
+
   /** Runs `action` once, right after the first answered request that matches: a state change timed to a request. */
   public afterRequest(method: string, path: RegExp, action: () => void): void {
     this.reactions.push({ method, path, action });
@@ -317,6 +330,12 @@ export class KubeApiServer {
       if (watching) return this.watch(type, namespace, url, res, method);
       const items = this.list(type.kind, namespace).filter(matchesSelectors(url.searchParams));
       return answer(200, { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: String(this.revision) }, items });
+    }
+    if (method === 'POST' && type.kind === 'SelfSubjectAccessReview') {
+      // Reviews are not stored: the answer says whether the caller may do what it asks about.
+      const attributes = body?.spec?.resourceAttributes ?? {};
+      const allowed = !this.denied.has(`${attributes.verb} ${attributes.group ?? ''}/${attributes.resource} ${attributes.namespace}`);
+      return answer(201, { ...body, status: { allowed, ...(allowed ? {} : { reason: 'denied by the test server' }) } });
     }
     if (method === 'POST') {
       if (!body?.metadata?.name) return answer(422, status(422, 'Invalid', `${type.kind} is invalid: metadata.name: Required value`));

@@ -1,13 +1,13 @@
-/** How the hook writes its one line per step. */
+/** How cluster-facing code (the hook above all) writes its one line per step. */
 export type LogFormat = 'text' | 'json';
 
-export interface HookLog {
+export interface StepLog {
   info(step: string, message: string, fields?: Record<string, unknown>): void;
   error(step: string, message: string, fields?: Record<string, unknown>): void;
 }
 
 /** Human-readable lines (`step: message`), or JSON lines for log pipelines; both on stderr, as diagnostics. */
-export function createHookLog(format: LogFormat, write: (line: string) => void): HookLog {
+export function createStepLog(format: LogFormat, write: (line: string) => void): StepLog {
   const line = (level: 'info' | 'error', step: string, message: string, fields: Record<string, unknown> = {}) =>
     write(
       format === 'json'

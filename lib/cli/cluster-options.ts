@@ -1,0 +1,39 @@
+import { loadConfig, type LoadedConfig } from '../config/load-config.ts';
+import { DiagnosticBag } from '../diagnostics.ts';
+import { ClusterApi } from '../cluster/cluster-api.ts';
+import { connect } from '../cluster/kube-clients.ts';
+import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
+import type { ClusterFlags } from './cluster-flags.ts';
+
+/** Connects to each cluster once: its `kubeContext` from the config, else `--context`, else the current context. */
+export class ClusterConnections {
+  private readonly apis = new Map<string, ClusterApi>();
+
+  public constructor(
+    private readonly flags: ClusterFlags,
+    private readonly config?: Pick<LoadedConfig, 'clusters'>,
+  ) {}
+
+  public get requestTimeoutMs(): number {
+    const seconds = Number(this.flags['request-timeout'] ?? 30);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
+  }
+
+  public cluster(name: string): ClusterApi {
+    let api = this.apis.get(name);
+    if (!api) {
+      const context = this.config?.clusters[name]?.kubeContext ?? this.flags.context;
+      api = new ClusterApi(connect({ kubeconfig: this.flags.kubeconfig, context }, this.requestTimeoutMs));
+      this.apis.set(name, api);
+    }
+    return api;
+  }
+}
+
+/** Loads and plans a config for a cluster command; input errors throw, warnings are not repeated here. */
+export function loadPlans(configPath: string): { config: LoadedConfig; plans: readonly MigrationPlan[] } {
+  const bag = new DiagnosticBag();
+  const config = loadConfig(configPath, bag);
+  bag.throwIfErrors();
+  return { config: config!, plans: planMigrations(config!).plans };
+}

@@ -1,0 +1,72 @@
+import { Deadline } from '../cluster/cluster-calls.ts';
+import { preflightMigration, type Check } from '../cluster/preflight.ts';
+import { createStepLog } from '../cluster/step-log.ts';
+import { CLUSTER_FLAGS_HELP, type ClusterFlags } from './cluster-flags.ts';
+import { ClusterConnections, loadPlans } from './cluster-options.ts';
+import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
+import { paint, renderTable } from './table.ts';
+
+export const PREFLIGHT_HELP = `Usage: kvmigrate preflight [--config FILE] [--migration NAME] [-o text|json] [options]
+
+Checks both ends of every migration in phase migrate before you commit it: the DecentralizedLiveMigration feature
+gate and KubeVirt versions, the synchronization controller, the source VM and its VMI, the destination namespace,
+VM name, storage classes and referenced Secrets/ConfigMaps/networks, MAC addresses, two schedulable nodes (same
+cluster) or exchanged CA bundles (cross-cluster), and your permissions. Each check passes, warns or fails with a fix.
+
+Options:
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --migration NAME           check only this migration
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json
+  -h, --help                     show this help
+
+Exit codes: 0 nothing fails (warnings allowed), 1 a check fails or the config is wrong, 2 bad usage.
+`;
+
+export interface PreflightArguments extends ClusterFlags {
+  readonly config: string;
+  readonly migration?: string;
+  readonly output: 'text' | 'json';
+}
+
+export async function runPreflight(args: PreflightArguments, streams: Streams): Promise<number> {
+  const { config, plans } = loadPlans(args.config);
+  const selected = plans.filter((p) => args.migration === undefined || p.name === args.migration);
+  if (args.migration !== undefined && selected.length === 0) throw new UsageError(`no migration named "${args.migration}" in ${config.file}`);
+  const connections = new ClusterConnections(args, config);
+  const log = createStepLog('text', streams.stderr);
+  const report: { migration: string; phase: string; checks: Check[] }[] = [];
+  for (const plan of selected) {
+    if (plan.phase !== 'migrate') {
+      report.push({ migration: plan.name, phase: plan.phase, checks: [] });
+      continue;
+    }
+    const context = { log, deadline: new Deadline(60), pollMs: 500 };
+    const clusters = { source: connections.cluster(plan.source.cluster), destination: connections.cluster(plan.destination.cluster) };
+    report.push({ migration: plan.name, phase: plan.phase, checks: await preflightMigration(plan, clusters, context) });
+  }
+  const all = report.flatMap((r) => r.checks);
+  const count = (result: Check['result']) => all.filter((c) => c.result === result).length;
+  const ok = count('fail') === 0;
+  if (args.output === 'json') {
+    streams.stdout(`${JSON.stringify({ ok, migrations: report }, null, 2)}\n`);
+    return ok ? ExitCode.OK : ExitCode.INPUT;
+  }
+  const colour = useColour(streams);
+  const shade = { pass: 'green', warn: 'yellow', fail: 'red' } as const;
+  for (const { migration, phase, checks } of report) {
+    const plan = selected.find((p) => p.name === migration)!;
+    streams.stdout(`${migration}: ${plan.source.cluster}/${plan.source.namespace} -> ${plan.destination.cluster}/${plan.destination.namespace}\n`);
+    if (checks.length === 0) {
+      streams.stdout(`  skipped: phase ${phase}\n\n`);
+      continue;
+    }
+    const rows = checks.flatMap((c) => [
+      [c.check, paint(colour, shade[c.result], c.result.toUpperCase()), c.detail],
+      ...(c.fix && c.result !== 'pass' ? [['', '', paint(colour, 'dim', `fix: ${c.fix}`)]] : []),
+    ]);
+    streams.stdout(`${renderTable(['CHECK', 'RESULT', 'DETAIL'], rows, '  ')}\n`);
+  }
+  streams.stdout(`${all.length} checks: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail\n`);
+  return ok ? ExitCode.OK : ExitCode.INPUT;
+}

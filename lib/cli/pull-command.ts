@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { Deadline } from '../cluster/cluster-calls.ts';
+import { pullVirtualMachine } from '../cluster/pull-vm.ts';
+import { appendMigration } from '../config/edit-config.ts';
+import { displayPath } from '../config/load-config.ts';
+import { createStepLog } from '../cluster/step-log.ts';
+import { CLUSTER_FLAGS_HELP, type ClusterFlags } from './cluster-flags.ts';
+import { ClusterConnections } from './cluster-options.ts';
+import { ExitCode, UsageError, type Streams } from './output.ts';
+
+export const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
+
+Reads a live VirtualMachine and the claims behind its disks, and writes a clean source manifest: the VM as the
+cluster has it (MACs, firmware UUID and serial, machine type kept), plus the facts of its disks (storage class,
+volume mode, size: the claim's request, or its capacity for Block volumes); no status, no server-managed fields,
+stable key order. With --add, also appends a migration entry to migrations.yaml (comments kept).
+
+Options:
+      --out DIR                  folder of the manifest, <DIR>/<vm>.yaml (default: vms)
+      --add                      append a migration entry to the config
+      --to NAMESPACE             with --add: the destination namespace
+      --source-cluster NAME      with --add: the source cluster (also selects its kubeContext)
+      --destination-cluster NAME with --add: the destination cluster
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json
+  -h, --help                     show this help
+`;
+
+export interface PullArguments extends ClusterFlags {
+  readonly target: string;
+  readonly out: string;
+  readonly add: boolean;
+  readonly to?: string;
+  readonly sourceCluster?: string;
+  readonly destinationCluster?: string;
+  readonly config: string;
+  readonly output: 'text' | 'json';
+}
+
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const staged = `${path}.kvmigrate-${process.pid}`;
+  writeFileSync(staged, text);
+  renameSync(staged, path);
+}
+
+export async function runPull(args: PullArguments, streams: Streams): Promise<number> {
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(args.target);
+  if (!match) throw new UsageError(`expected <namespace>/<vm>, got "${args.target}"`);
+  const [, namespace, , name] = match as unknown as [string, string, string, string];
+  if (args.add && !args.to) throw new UsageError('--add needs --to <destination namespace>');
+  if (!args.add && (args.to || args.destinationCluster)) throw new UsageError('--to and --destination-cluster go with --add');
+
+  const connections = new ClusterConnections(args);
+  const api = connections.cluster(args.sourceCluster ?? 'default');
+  const context = { log: createStepLog('text', streams.stderr), deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
+  const pulled = await pullVirtualMachine(api, context, namespace, name);
+
+  const manifestPath = resolve(args.out, `${name}.yaml`);
+  // Compute the config change before writing anything, so a refused --add leaves both files as they were.
+  const configPath = resolve(args.config);
+  const configText = args.add
+    ? appendMigration(configPath, existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined, {
+        vm: name,
+        sourceNamespace: namespace,
+        manifest: relative(dirname(configPath), manifestPath).split('\\').join('/'),
+        destinationNamespace: args.to!,
+        sourceCluster: args.sourceCluster,
+        destinationCluster: args.destinationCluster,
+      })
+    : undefined;
+  writeAtomically(manifestPath, pulled.text);
+  if (configText !== undefined) writeAtomically(configPath, configText);
+
+  for (const volume of pulled.missing) {
+    streams.stderr(`warning: volume "${volume}": neither its claim nor its DataVolume exists; set disks.${volume}.size in the config\n`);
+  }
+  const disks = pulled.documents.length - 1;
+  if (args.output === 'json') {
+    streams.stdout(`${JSON.stringify({ manifest: displayPath(manifestPath), vm: `${namespace}/${name}`, disks, missing: pulled.missing, added: args.add ? displayPath(configPath) : null }, null, 2)}\n`);
+  } else {
+    streams.stdout(`wrote ${displayPath(manifestPath)}: VirtualMachine ${namespace}/${name} and ${disks} disk(s)\n`);
+    if (args.add) streams.stdout(`added migration ${name} (${namespace} -> ${args.to}) to ${displayPath(configPath)}\n`);
+  }
+  return ExitCode.OK;
+}
+

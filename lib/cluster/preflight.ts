@@ -1,0 +1,229 @@
+import { SYNC_CONTROLLER_LEASE } from '../kubevirt/api.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_LABEL } from '../constructs/labels.ts';
+import type { MigrationPlan } from '../plan/plan.ts';
+import type { ClusterApi, KubeObject } from './cluster-api.ts';
+import { call, type CallContext } from './cluster-calls.ts';
+import { findKubeVirt } from './sync-address.ts';
+
+export type CheckResult = 'pass' | 'warn' | 'fail';
+
+export interface Check {
+  readonly check: string;
+  readonly result: CheckResult;
+  readonly detail: string;
+  /** What to do about a warn or fail. */
+  readonly fix?: string;
+}
+
+export interface PreflightClusters {
+  readonly source: ClusterApi;
+  readonly destination: ClusterApi;
+}
+
+const FEATURE_GATE = 'DecentralizedLiveMigration';
+const FINISHED = new Set(['Succeeded', 'Failed']);
+
+/** `v1.9.2` -> [1, 9]; undefined when not a version. */
+function minorVersion(version: unknown): [number, number] | undefined {
+  const match = /^v?(\d+)\.(\d+)/.exec(String(version ?? ''));
+  return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
+const pass = (check: string, detail: string): Check => ({ check, result: 'pass', detail });
+const warn = (check: string, detail: string, fix?: string): Check => ({ check, result: 'warn', detail, fix });
+const fail = (check: string, detail: string, fix?: string): Check => ({ check, result: 'fail', detail, fix });
+
+/** Runs the checks of one end of the migration that concern KubeVirt itself: feature gate and sync controller. */
+async function checkKubeVirt(
+  api: ClusterApi,
+  context: CallContext,
+  side: string,
+  namespace: string | undefined,
+): Promise<{ checks: Check[]; version?: string; namespace?: string }> {
+  const kubevirt = await findKubeVirt(api, context, namespace);
+  if (!kubevirt) {
+    return { checks: [fail(`${side}: KubeVirt`, `no KubeVirt CR in ${namespace ?? 'kubevirt or openshift-cnv'} on ${api.server}`, 'install KubeVirt, or set hook.kubevirtNamespace')] };
+  }
+  const kvNamespace = kubevirt.metadata!.namespace!;
+  const version = kubevirt.status?.observedKubeVirtVersion as string | undefined;
+  const gates: string[] = kubevirt.spec?.configuration?.developerConfiguration?.featureGates ?? [];
+  const minor = minorVersion(version);
+  const onByDefault = minor !== undefined && (minor[0] > 1 || minor[1] >= 10);
+  const hco = kvNamespace === 'openshift-cnv' ? (await call(context, 'list HyperConverged', () => api.listHyperConvergeds(kvNamespace)))?.[0] : undefined;
+  const checks: Check[] = [];
+  if (gates.includes(FEATURE_GATE)) checks.push(pass(`${side}: feature gate`, `${FEATURE_GATE} listed in the KubeVirt CR`));
+  else if (hco?.spec?.featureGates?.decentralizedLiveMigration === true) checks.push(pass(`${side}: feature gate`, 'enabled in the HyperConverged CR'));
+  else if (onByDefault) checks.push(pass(`${side}: feature gate`, `on by default in KubeVirt ${version}`));
+  else {
+    checks.push(
+      fail(
+        `${side}: feature gate`,
+        `${FEATURE_GATE} is off (KubeVirt ${version ?? 'version unknown'})`,
+        hco
+          ? `set spec.featureGates.decentralizedLiveMigration: true in HyperConverged ${kvNamespace}/${hco.metadata?.name}`
+          : `add ${FEATURE_GATE} to spec.configuration.developerConfiguration.featureGates of KubeVirt ${kvNamespace}/${kubevirt.metadata?.name}`,
+      ),
+    );
+  }
+
+  const lease = await call(context, `read Lease ${kvNamespace}/${SYNC_CONTROLLER_LEASE}`, () => api.getLease(kvNamespace, SYNC_CONTROLLER_LEASE));
+  const holder = lease?.spec?.holderIdentity;
+  const pod = holder ? await call(context, `read Pod ${kvNamespace}/${holder}`, () => api.getPod(kvNamespace, holder)) : undefined;
+  const addresses: string[] = kubevirt.status?.synchronizationAddresses ?? [];
+  if (!holder) checks.push(fail(`${side}: sync controller`, `no leader in Lease ${kvNamespace}/${SYNC_CONTROLLER_LEASE}`, 'check the virt-synchronization-controller Deployment (it runs once the feature gate is on)'));
+  else if (!pod || pod.status?.phase !== 'Running' || !pod.status?.podIP) {
+    checks.push(fail(`${side}: sync controller`, `leader pod ${kvNamespace}/${holder} is ${pod ? `${pod.status?.phase ?? 'unknown'} without a usable IP` : 'gone'}`, 'wait for a new leader, or check the virt-synchronization-controller pods'));
+  } else if (addresses.length === 0) {
+    checks.push(warn(`${side}: sync controller`, `leader ${holder} at ${pod.status.podIP}, but KubeVirt publishes no synchronizationAddresses`, 'the hook falls back to the leader pod IP, which misses a dedicated migration network'));
+  } else checks.push(pass(`${side}: sync controller`, `leader ${holder}, published ${addresses.join(', ')}`));
+  return { checks, version, namespace: kvNamespace };
+}
+
+async function checkSourceVm(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check[]> {
+  const { namespace } = plan.source;
+  const vm = await call(context, `read VirtualMachine ${namespace}/${plan.vm}`, () => api.getVirtualMachine(namespace, plan.vm));
+  if (!vm) return [fail('source VM', `VirtualMachine ${namespace}/${plan.vm} not found`)];
+  const vmi = await call(context, `read VMI ${namespace}/${plan.vm}`, () => api.getInstance(namespace, plan.vm));
+  if (vmi?.status?.phase !== 'Running') return [fail('source VM', `its VMI is ${vmi ? (vmi.status?.phase ?? 'without a phase') : 'absent'}, not Running`, 'start the VM: only a running VM migrates live')];
+  const checks: Check[] = [];
+  const storage = ((vmi.status?.conditions ?? []) as { type: string; status: string; reason?: string; message?: string }[]).find((c) => c.type === 'StorageLiveMigratable');
+  if (storage?.status === 'False') checks.push(fail('source VM', `StorageLiveMigratable=False: ${storage.message ?? storage.reason ?? ''}`.trim(), 'remove what blocks storage live migration (e.g. shared or hotplugged disks)'));
+  else checks.push(pass('source VM', `VMI Running on ${vmi.status?.nodeName ?? 'a node'}`));
+  const unfinished = ((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? []).filter(
+    (m) => m.spec?.vmiName === plan.vm && !FINISHED.has(m.status?.phase),
+  );
+  checks.push(
+    unfinished.length > 0
+      ? fail('source migrations', `unfinished migration ${unfinished.map((m) => m.metadata?.name).join(', ')} for this VMI`, 'wait for it to end, or delete it to cancel it')
+      : pass('source migrations', 'no unfinished migration for this VMI'),
+  );
+  return checks;
+}
+
+/** Whether `object` is this migration's own receiver (a re-run of preflight during the migration). */
+function isOurReceiver(object: KubeObject, plan: MigrationPlan): boolean {
+  return object.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && object.metadata?.labels?.[MIGRATION_LABEL] === plan.name;
+}
+
+async function checkDestination(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check[]> {
+  const { namespace } = plan.destination;
+  const checks: Check[] = [];
+  const ns = await call(context, `read Namespace ${namespace}`, () => api.getNamespace(namespace));
+  if (!ns) return [fail('destination namespace', `namespace ${namespace} does not exist on ${api.server}`, `kubectl create namespace ${namespace}`)];
+  checks.push(pass('destination namespace', `${namespace} exists`));
+  const existing = await call(context, `read VirtualMachine ${namespace}/${plan.vm}`, () => api.getVirtualMachine(namespace, plan.vm));
+  if (existing && !isOurReceiver(existing, plan)) checks.push(fail('destination VM name', `another VirtualMachine ${namespace}/${plan.vm} exists there`, 'remove it, or migrate to another namespace'));
+  else checks.push(pass('destination VM name', existing ? 'the VM there is this migration\'s receiver' : `no VirtualMachine ${plan.vm} there`));
+
+  const classes = [...new Set(plan.disks.flatMap((d) => d.storageClassName ?? []))];
+  const missingClasses: string[] = [];
+  for (const name of classes) if (!(await call(context, `read StorageClass ${name}`, () => api.getStorageClass(name)))) missingClasses.push(name);
+  checks.push(
+    missingClasses.length > 0
+      ? fail('storage classes', `missing at the destination: ${missingClasses.join(', ')}`, 'map them with storageClassMap or destination.storageClass')
+      : pass('storage classes', classes.length > 0 ? `${classes.join(', ')} exist` : 'every disk uses the default class'),
+  );
+
+  const missing: string[] = [];
+  for (const p of plan.prerequisites) {
+    const read = {
+      Secret: () => api.getSecret(p.namespace, p.name),
+      ConfigMap: () => api.getConfigMap(p.namespace, p.name),
+      ServiceAccount: () => api.getServiceAccount(p.namespace, p.name),
+      NetworkAttachmentDefinition: () => api.getNetworkAttachmentDefinition(p.namespace, p.name),
+    }[p.kind];
+    if (!(await call(context, `read ${p.kind} ${p.namespace}/${p.name}`, read))) missing.push(`${p.kind} ${p.namespace}/${p.name} (${p.usedBy})`);
+  }
+  checks.push(
+    missing.length > 0
+      ? fail('referenced objects', `missing at the destination: ${missing.join('; ')}`, 'copy them to the destination before migrating')
+      : pass('referenced objects', plan.prerequisites.length > 0 ? `all ${plan.prerequisites.length} present` : 'the VM references none'),
+  );
+  return checks;
+}
+
+function macAddresses(object: KubeObject): string[] {
+  return ((object.spec?.template?.spec?.domain?.devices?.interfaces ?? []) as { macAddress?: string }[]).flatMap((i) => (i.macAddress ? [i.macAddress.toLowerCase()] : []));
+}
+
+async function checkMacAddresses(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check> {
+  const wanted = macAddresses({ spec: { template: plan.receiver.template } });
+  if (wanted.length === 0) return pass('MAC addresses', 'the VM sets no MAC address');
+  const vms = (await call(context, 'list VirtualMachines', () => api.listVirtualMachines())) ?? [];
+  const sameCluster = plan.source.cluster === plan.destination.cluster;
+  const clashes = vms
+    .filter((vm) => !isOurReceiver(vm, plan))
+    .flatMap((vm) => macAddresses(vm).filter((mac) => wanted.includes(mac)).map((mac) => ({ vm, mac })))
+    .map(({ vm, mac }) => {
+      const isSource = sameCluster && vm.metadata?.namespace === plan.source.namespace && vm.metadata?.name === plan.vm;
+      return `${mac} on ${isSource ? 'the source VM itself' : `VM ${vm.metadata?.namespace}/${vm.metadata?.name}`}`;
+    });
+  return clashes.length > 0
+    ? warn('MAC addresses', `in use at the destination: ${clashes.join('; ')}`, 'kubemacpool older than v0.51 rejects duplicate MACs ("failed to allocate requested mac address"): upgrade it or exclude the namespaces')
+    : pass('MAC addresses', `${wanted.join(', ')} unused at the destination`);
+}
+
+async function checkNodes(api: ClusterApi, context: CallContext): Promise<Check> {
+  const nodes = (await call(context, 'list Nodes', () => api.listNodes())) ?? [];
+  const schedulable = nodes.filter((n) => !n.spec?.unschedulable && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  return schedulable.length >= 2
+    ? pass('nodes', `${schedulable.length} schedulable nodes`)
+    : fail('nodes', `${schedulable.length} schedulable node(s): the target pod must land on another node than the source`, 'a same-cluster move needs two schedulable nodes or more');
+}
+
+/** The certificates of a `kubevirt-ca` ConfigMap (key `ca-bundle`), by their base64 body. */
+async function caBundle(api: ClusterApi, context: CallContext, namespace: string): Promise<Set<string>> {
+  const configMap = await call(context, `read ConfigMap ${namespace}/kubevirt-ca`, () => api.getConfigMap(namespace, 'kubevirt-ca'));
+  const pem = configMap?.data?.['ca-bundle'] ?? '';
+  return new Set([...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => m[1]!.replace(/\s+/g, '')));
+}
+
+async function checkCaExchange(clusters: PreflightClusters, context: CallContext, namespaces: { source: string; destination: string }): Promise<Check> {
+  const source = await caBundle(clusters.source, context, namespaces.source);
+  const destination = await caBundle(clusters.destination, context, namespaces.destination);
+  const trusts = (bundle: Set<string>, other: Set<string>) => other.size > 0 && [...other].some((cert) => bundle.has(cert));
+  const problems = [
+    !trusts(destination, source) && "the destination's kubevirt-ca lacks the source's CA",
+    !trusts(source, destination) && "the source's kubevirt-ca lacks the destination's CA",
+  ].filter(Boolean);
+  return problems.length > 0
+    ? fail('CA bundles', problems.join('; '), "add each cluster's kubevirt-ca bundle to the other's kubevirt-external-ca ConfigMap (virt-operator merges it)")
+    : pass('CA bundles', 'each cluster trusts the other\'s KubeVirt CA');
+}
+
+async function checkPermissions(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check> {
+  const { namespace } = plan.source;
+  const wanted: [string, string, string][] = [['create', 'kubevirt.io', 'virtualmachineinstancemigrations']];
+  if (plan.hook) {
+    wanted.push(['create', 'batch', 'jobs'], ['create', '', 'serviceaccounts'], ['create', 'rbac.authorization.k8s.io', 'roles'], ['create', 'rbac.authorization.k8s.io', 'rolebindings']);
+  }
+  const denied: string[] = [];
+  for (const [verb, group, resource] of wanted) {
+    if (!(await call(context, `review ${verb} ${resource}`, () => api.canI(verb, group, resource, namespace)))) denied.push(`${verb} ${group ? `${resource}.${group}` : resource}`);
+  }
+  return denied.length > 0
+    ? fail('permissions', `in ${namespace} you may not: ${denied.join(', ')}`, 'ask for the kubevirt.io:migrate role and the right to create the hook\'s Job, ServiceAccount, Role and RoleBinding there')
+    : pass('permissions', `may create the migration${plan.hook ? ' and the hook\'s objects' : ''} in ${namespace}`);
+}
+
+/** Every preflight check of one migration, in a stable order. */
+export async function preflightMigration(plan: MigrationPlan, clusters: PreflightClusters, context: CallContext): Promise<Check[]> {
+  const kubevirtNamespace = plan.hook?.kubevirtNamespace;
+  const source = await checkKubeVirt(clusters.source, context, 'source', kubevirtNamespace);
+  const destination = plan.source.cluster === plan.destination.cluster ? undefined : await checkKubeVirt(clusters.destination, context, 'destination', kubevirtNamespace);
+  const checks = [...source.checks, ...(destination?.checks ?? [])];
+  if (destination) {
+    const [a, b] = [minorVersion(source.version), minorVersion(destination.version)];
+    if (a && b && (a[0] !== b[0] || a[1] !== b[1])) checks.push(warn('KubeVirt versions', `source ${source.version}, destination ${destination.version}`, 'migrate between the same minor versions'));
+    else checks.push(pass('KubeVirt versions', `${source.version ?? 'unknown'} at both ends`));
+  }
+  checks.push(...(await checkSourceVm(clusters.source, context, plan)));
+  checks.push(...(await checkDestination(clusters.destination, context, plan)));
+  checks.push(await checkMacAddresses(clusters.destination, context, plan));
+  if (destination) {
+    const fallback = kubevirtNamespace ?? 'kubevirt';
+    checks.push(await checkCaExchange(clusters, context, { source: source.namespace ?? fallback, destination: destination.namespace ?? fallback }));
+  } else checks.push(await checkNodes(clusters.source, context));
+  checks.push(await checkPermissions(clusters.source, context, plan));
+  return checks;
+}

@@ -1,0 +1,102 @@
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import type { Volume } from '../kubevirt/api.ts';
+import { ownMetadata } from '../plan/metadata.ts';
+import type { ClusterApi, KubeObject } from './cluster-api.ts';
+import { call, type CallContext } from './cluster-calls.ts';
+import { ClusterFailure } from './cluster-failure.ts';
+
+/** A VM read from a cluster, cleaned into a source manifest for migrations.yaml. */
+export interface PulledVm {
+  /** The documents of the manifest file: the VM, then one disk-facts document per copied volume. */
+  readonly documents: readonly Record<string, unknown>[];
+  /** The manifest file's text: stable key order, no status, no server-managed fields. */
+  readonly text: string;
+  /** Volumes whose disk facts could not be read (the compiler will ask for their size). */
+  readonly missing: readonly string[];
+}
+
+/** Server-managed metadata dropped from the template and dataVolumeTemplates too (kubectl writes `null` there). */
+function withoutCreationTimestamp<T extends { metadata?: Record<string, unknown> }>(object: T): T {
+  if (!object.metadata) return object;
+  const { creationTimestamp: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+function cleanMetadata(object: KubeObject): Record<string, unknown> {
+  const { labels, annotations } = ownMetadata(object.metadata as never);
+  return {
+    name: object.metadata?.name,
+    namespace: object.metadata?.namespace,
+    ...(Object.keys(labels).length > 0 && { labels }),
+    ...(Object.keys(annotations).length > 0 && { annotations }),
+  };
+}
+
+/** The facts of a claim the compiler needs: class, modes, and its size (the request; for Block, the capacity). */
+function claimFacts(claim: V1PersistentVolumeClaim): Record<string, unknown> {
+  const spec = claim.spec ?? {};
+  const block = spec.volumeMode === 'Block';
+  const size = (block ? claim.status?.capacity?.storage : undefined) ?? spec.resources?.requests?.storage;
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: claim.metadata?.name, namespace: claim.metadata?.namespace },
+    spec: {
+      storageClassName: spec.storageClassName,
+      volumeMode: spec.volumeMode,
+      accessModes: spec.accessModes,
+      resources: { requests: { storage: size } },
+    },
+  };
+}
+
+function dataVolumeFacts(dataVolume: KubeObject): Record<string, unknown> {
+  const spec = dataVolume.spec ?? {};
+  const field = spec.storage ? 'storage' : 'pvc';
+  const storage = spec[field] ?? {};
+  return {
+    apiVersion: 'cdi.kubevirt.io/v1beta1',
+    kind: 'DataVolume',
+    metadata: { name: dataVolume.metadata?.name, namespace: dataVolume.metadata?.namespace },
+    spec: {
+      [field]: {
+        storageClassName: storage.storageClassName,
+        volumeMode: storage.volumeMode,
+        accessModes: storage.accessModes,
+        resources: { requests: { storage: storage.resources?.requests?.storage } },
+      },
+    },
+  };
+}
+
+/**
+ * Reads VM `namespace/name` and the claims (or, while they do not exist, the DataVolumes) behind its PVC and
+ * DataVolume volumes, and returns a clean source manifest: the VM's spec as the cluster has it (with the values
+ * KubeVirt defaulted, such as firmware UUID and serial, MACs and machine type), no status, no server-managed fields.
+ */
+export async function pullVirtualMachine(api: ClusterApi, context: CallContext, namespace: string, name: string): Promise<PulledVm> {
+  const vm = await call(context, `read VirtualMachine ${namespace}/${name}`, () => api.getVirtualMachine(namespace, name));
+  if (!vm) throw new ClusterFailure(`VirtualMachine ${namespace}/${name} not found on ${api.server}`);
+  const spec = structuredClone(vm.spec ?? {});
+  if (spec.template) spec.template = withoutCreationTimestamp(spec.template);
+  if (spec.dataVolumeTemplates) spec.dataVolumeTemplates = spec.dataVolumeTemplates.map(withoutCreationTimestamp);
+
+  const documents: Record<string, unknown>[] = [{ apiVersion: vm.apiVersion ?? 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: cleanMetadata(vm), spec }];
+  const missing: string[] = [];
+  for (const volume of (spec.template?.spec?.volumes ?? []) as Volume[]) {
+    const claimName = volume.dataVolume?.name ?? volume.persistentVolumeClaim?.claimName;
+    if (!claimName) continue;
+    const claim = await call(context, `read PersistentVolumeClaim ${namespace}/${claimName}`, () => api.getClaim(namespace, claimName));
+    if (claim) {
+      documents.push(claimFacts(claim));
+      continue;
+    }
+    const dataVolume = volume.dataVolume && (await call(context, `read DataVolume ${namespace}/${claimName}`, () => api.getDataVolume(namespace, claimName)));
+    if (dataVolume) documents.push(dataVolumeFacts(dataVolume));
+    else missing.push(volume.name);
+  }
+  const header = `# Source VM ${namespace}/${name}, pulled by kvmigrate: the VM and the facts of its disks.\n`;
+  const text = header + documents.map((d) => stringify(d, { sortMapEntries: true, lineWidth: 0 })).join('---\n');
+  return { documents, text, missing };
+}
