@@ -152,7 +152,7 @@ describe('kvmigrate pull', () => {
       ),
     );
     // Compile only the pulled VM: the other entry's manifest does not exist here.
-    workspace.write('migrations.yaml', edited.split('  # the shop database')[0] + edited.split('# done\n')[1]);
+    workspace.write('migrations.yaml', edited.split('  # the shop database')[0]! + edited.split('# done\n')[1]!);
     const { objects } = synth(workspace);
     const sizes = Object.fromEntries(objects.filter((o) => o.kind === 'DataVolume').map((d) => [d.metadata.name, [d.spec.storage.resources.requests.storage, d.spec.storage.storageClassName, d.spec.storage.volumeMode]]));
     expect(sizes).toEqual({
