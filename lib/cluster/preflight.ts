@@ -181,7 +181,8 @@ async function caBundle(api: ClusterApi, context: CallContext, namespace: string
 async function checkCaExchange(clusters: PreflightClusters, context: CallContext, namespaces: { source: string; destination: string }): Promise<Check> {
   const source = await caBundle(clusters.source, context, namespaces.source);
   const destination = await caBundle(clusters.destination, context, namespaces.destination);
-  const trusts = (bundle: Set<string>, other: Set<string>) => other.size > 0 && [...other].some((cert) => bundle.has(cert));
+  // A cluster's bundle holds its own CAs plus the ones merged in: each side must hold all of the other's.
+  const trusts = (bundle: Set<string>, other: Set<string>) => other.size > 0 && [...other].every((cert) => bundle.has(cert));
   const problems = [
     !trusts(destination, source) && "the destination's kubevirt-ca lacks the source's CA",
     !trusts(source, destination) && "the source's kubevirt-ca lacks the destination's CA",
