@@ -15,6 +15,7 @@ Commands:
   argocd-health  print the Argo CD health checks the migration waves need
   pull       write a clean source manifest from a live VM (and add it to the config)
   preflight  check both ends of every migration before committing it
+  status     show (or --watch) every migration's progress
   hook send  create the sendTo migration once the receive side is ready (the post-sync hook)
 
 Options:
@@ -128,6 +129,40 @@ export async function main(argv: readonly string[], streams: Streams = processSt
         const v = values as Record<string, string | undefined>;
         return await runPreflight(
           { ...v, config: v.config ?? defaultConfigPath(), migration: v.migration, output: parseOutputFormat(v.output) },
+          streams,
+        );
+      }
+      case 'status': {
+        const { values, positionals } = parse(rest, {
+          config: { type: 'string', short: 'c' },
+          migration: { type: 'string' },
+          watch: { type: 'boolean', short: 'w' },
+          prometheus: { type: 'string' },
+          timeout: { type: 'string' },
+          output: { type: 'string', short: 'o' },
+          help: { type: 'boolean', short: 'h' },
+          ...CLUSTER_FLAGS,
+        });
+        const { STATUS_HELP, runStatus } = await import('./status-command.ts');
+        const { defaultConfigPath, parseOutputFormat } = await import('./synth-command.ts');
+        if (values.help) {
+          streams.stdout(STATUS_HELP);
+          return ExitCode.OK;
+        }
+        if (positionals.length > 0) throw new UsageError('status takes no arguments');
+        const v = values as Record<string, string | boolean | undefined>;
+        return await runStatus(
+          {
+            config: (v.config as string | undefined) ?? defaultConfigPath(),
+            migration: v.migration as string | undefined,
+            watch: v.watch === true,
+            prometheus: v.prometheus as string | undefined,
+            timeout: v.timeout as string | undefined,
+            output: parseOutputFormat(v.output as string | undefined),
+            kubeconfig: v.kubeconfig as string | undefined,
+            context: v.context as string | undefined,
+            'request-timeout': v['request-timeout'] as string | undefined,
+          },
           streams,
         );
       }

@@ -212,6 +212,11 @@ export class KubeApiServer {
     };
   }
 
+  private react(method: string, path: string): void {
+    const reaction = this.reactions.findIndex((r) => r.method === method && r.path.test(path));
+    if (reaction >= 0) this.reactions.splice(reaction, 1)[0]!.action();
+  }
+
   private allowed(verb: string, type: ResourceType, namespace: string | undefined, name: string | undefined): boolean {
     if (!this.rbac) return true;
     const { roles, bindings, serviceAccount } = this.rbac;
@@ -231,12 +236,24 @@ export class KubeApiServer {
       );
   }
 
+  /** Ends every open watch stream, as API servers do every few minutes: clients must reconnect. */
+  public dropWatches(): number {
+    const open = [...this.hanging].filter((res) => !res.writableEnded);
+    for (const res of open) res.end();
+    return open.length;
+  }
+
+  /** Watch requests received so far. */
+  public get watchRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => /[?&]watch=(true|1)/.test(r.query));
+  }
+
   /** Makes SelfSubjectAccessReviews answer "not allowed" for `verb` on `group/resource` in `namespace`. */
   public deny(verb: string, group: string, resource: string, namespace: string): void {
     this.denied.add(`${verb} ${group}/${resource} ${namespace}`);
   }
 
-  /** Runs `action` once, right after the first answered request that matches: a state change timed to a request. */
+  /** Runs `action` once, right after the first answered request (or opened watch) that matches: a state change timed to a request. */
   public afterRequest(method: string, path: RegExp, action: () => void): void {
     this.reactions.push({ method, path, action });
   }
@@ -295,8 +312,7 @@ export class KubeApiServer {
       this.requests.push({ method, path: url.pathname, query: url.search, body, status });
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(payload));
-      const reaction = this.reactions.findIndex((r) => r.method === method && r.path.test(url.pathname));
-      if (reaction >= 0) this.reactions.splice(reaction, 1)[0]!.action();
+      this.react(method, url.pathname);
     };
 
     if (req.headers.authorization !== `Bearer ${this.token}`) return answer(401, status(401, 'Unauthorized', 'Unauthorized'));
@@ -374,6 +390,7 @@ export class KubeApiServer {
     const watcher = { kind: type.kind, namespace, send };
     this.watchers.add(watcher);
     this.hanging.add(res);
+    this.react(method, url.pathname);
     res.on('close', () => {
       this.watchers.delete(watcher);
       this.hanging.delete(res);

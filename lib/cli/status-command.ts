@@ -1,0 +1,207 @@
+import { Deadline } from '../cluster/cluster-calls.ts';
+import { readMigrationObjects, summarize, type MigrationStatus } from '../cluster/migration-status.ts';
+import { transferBytes, type TransferBytes } from '../cluster/prometheus.ts';
+import { ResourceWatch } from '../cluster/resource-watch.ts';
+import { createStepLog } from '../cluster/step-log.ts';
+import type { MigrationPlan } from '../plan/plan.ts';
+import { CLUSTER_FLAGS_HELP, type ClusterFlags } from './cluster-flags.ts';
+import { ClusterConnections, loadPlans } from './cluster-options.ts';
+import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
+import { paint, renderTable } from './table.ts';
+
+export const STATUS_HELP = `Usage: kvmigrate status [--config FILE] [--migration NAME] [--watch] [--prometheus URL] [-o text|json] [options]
+
+For each migration: the source VM and VMI, the receiver VM and VMI, both migrations' phases, the migration mode,
+start, elapsed time, and the failure reason and conditions. --watch follows changes (watch API, reconnecting) with a
+progress bar per migration over the receive phases (WaitingForSync -> ... -> Succeeded) until every migration has
+Succeeded or Failed; with --prometheus the bar shows the bytes copied. Without a terminal, plain lines.
+
+Options:
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --migration NAME           show only this migration
+  -w, --watch                    follow until every migration has ended
+      --prometheus URL           Prometheus with KubeVirt's kubevirt_vmi_migration_data_*_bytes metrics
+      --timeout SECONDS          with --watch: give up after this long (default: no limit)
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json (with --watch: one JSON line per change)
+  -h, --help                     show this help
+
+Exit codes: 0 no migration failed (with --watch: all succeeded), 1 a migration failed or --watch timed out,
+2 bad usage. NO_COLOR turns colour off.
+`;
+
+export interface StatusArguments extends ClusterFlags {
+  readonly config: string;
+  readonly migration?: string;
+  readonly watch: boolean;
+  readonly prometheus?: string;
+  readonly timeout?: string;
+  readonly output: 'text' | 'json';
+}
+
+interface Row {
+  readonly status: MigrationStatus;
+  readonly bytes?: TransferBytes;
+}
+
+function duration(seconds: number | undefined): string {
+  if (seconds === undefined) return '-';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
+}
+
+function size(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** Progress from the bytes when Prometheus has them (the real measure), else from the receive phase. */
+function fraction(row: Row): number {
+  const { processed, remaining } = row.bytes ?? {};
+  if (row.status.outcome !== 'Succeeded' && processed !== undefined && remaining !== undefined && processed + remaining > 0) return processed / (processed + remaining);
+  return row.status.progress;
+}
+
+function bytesText(row: Row): string {
+  const { processed, remaining } = row.bytes ?? {};
+  return processed !== undefined && remaining !== undefined ? `${size(processed)}/${size(processed + remaining)}` : '';
+}
+
+function outcomeText(status: MigrationStatus): string {
+  if (status.outcome === 'Failed') return `Failed: ${status.failureReason ?? 'no reason reported'}${status.conditions.length > 0 ? ` (${status.conditions.join('; ')})` : ''}`;
+  return status.outcome === 'Succeeded' ? 'Succeeded' : (status.receiveMigration ?? 'not started');
+}
+
+/** One plain line per migration, for logs and pipes: it changes only when something but time does. */
+function plainLine(row: Row): string {
+  const s = row.status;
+  const parts = [
+    `receive ${s.receiveMigration ?? '-'}`,
+    `send ${s.sendMigration ?? '-'}`,
+    `source VMI ${s.source.vmi ?? '-'}`,
+    `receiver VMI ${s.receiver.vmi ?? '-'}`,
+    ...(s.mode ? [`mode ${s.mode}`] : []),
+    ...(bytesText(row) ? [bytesText(row)] : []),
+  ];
+  return `${s.name}: ${parts.join(', ')} [${Math.round(fraction(row) * 100)}%]${s.outcome === 'InProgress' ? '' : ` ${outcomeText(s)}`}`;
+}
+
+function barLine(row: Row, width: number, colour: boolean): string {
+  const done = Math.round(fraction(row) * 24);
+  const shade = row.status.outcome === 'Failed' ? 'red' : row.status.outcome === 'Succeeded' ? 'green' : 'yellow';
+  const bar = paint(colour, shade, `${'█'.repeat(done)}${'░'.repeat(24 - done)}`);
+  const pct = `${Math.round(fraction(row) * 100)}%`.padStart(4);
+  const extra = [row.status.mode, duration(row.status.elapsedSeconds), bytesText(row)].filter((x) => x && x !== '-').join('  ');
+  return `${row.status.name.padEnd(width)}  ${bar} ${pct}  ${outcomeText(row.status)}${extra ? `  ${extra}` : ''}`;
+}
+
+function table(rows: readonly Row[], colour: boolean): string {
+  const shade = { Succeeded: 'green', Failed: 'red', InProgress: 'yellow' } as const;
+  const body = rows.map(({ status: s }) => [
+    s.name,
+    s.phase,
+    `${s.source.vm ?? '-'}/${s.source.vmi ?? '-'}`,
+    `${s.receiver.vm ?? '-'}/${s.receiver.vmi ?? '-'}`,
+    s.receiveMigration ?? '-',
+    s.sendMigration ?? '-',
+    s.mode ?? '-',
+    duration(s.elapsedSeconds),
+    paint(colour, shade[s.outcome], s.outcome),
+  ]);
+  const details = rows
+    .filter((r) => r.status.outcome === 'Failed')
+    .map((r) => `${r.status.name}: ${outcomeText(r.status)}\n`)
+    .join('');
+  return renderTable(['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'ELAPSED', 'RESULT'], body) + details;
+}
+
+export async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
+  const { config, plans } = loadPlans(args.config);
+  const selected = plans.filter((p) => args.migration === undefined || p.name === args.migration);
+  if (args.migration !== undefined && selected.length === 0) throw new UsageError(`no migration named "${args.migration}" in ${config.file}`);
+  const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds (got "${args.timeout}")`);
+  const connections = new ClusterConnections(args, config);
+  const log = createStepLog('text', streams.stderr);
+  const clustersOf = (plan: MigrationPlan) => ({ source: connections.cluster(plan.source.cluster), destination: connections.cluster(plan.destination.cluster) });
+
+  const read = async (): Promise<Row[]> =>
+    Promise.all(
+      selected.map(async (plan) => {
+        const context = { log, deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
+        const status = summarize(plan, await readMigrationObjects(plan, clustersOf(plan), context), new Date());
+        const bytes = args.prometheus && status.outcome === 'InProgress' ? await transferBytes(args.prometheus, plan.source.namespace, plan.vm).catch(() => undefined) : undefined;
+        return { status, bytes };
+      }),
+    );
+  const failed = (rows: readonly Row[]) => rows.some((r) => r.status.outcome === 'Failed');
+  const colour = useColour(streams);
+
+  if (!args.watch) {
+    const rows = await read();
+    streams.stdout(args.output === 'json' ? `${JSON.stringify(rows.map((r) => ({ ...r.status, bytes: r.bytes })), null, 2)}\n` : table(rows, colour));
+    return failed(rows) ? ExitCode.INPUT : ExitCode.OK;
+  }
+
+  // --watch: wake on every watch event (and every few seconds, so elapsed time moves on a terminal).
+  let wake: () => void = () => {};
+  const changed = () => wake();
+  const watches = new Map<string, { paths: Set<string>; api: ReturnType<ClusterConnections['cluster']> }>();
+  for (const plan of selected) {
+    for (const [cluster, namespace] of [[plan.source.cluster, plan.source.namespace], [plan.destination.cluster, plan.destination.namespace]] as const) {
+      const entry = watches.get(cluster) ?? { paths: new Set<string>(), api: connections.cluster(cluster) };
+      entry.paths.add(`/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachineinstancemigrations`);
+      entry.paths.add(`/apis/kubevirt.io/v1/namespaces/${namespace}/virtualmachineinstances`);
+      watches.set(cluster, entry);
+    }
+  }
+  const streamsOpen = [...watches.values()].map(({ api, paths }) => new ResourceWatch(api.clients.config, [...paths], changed, log));
+  await Promise.all(streamsOpen.map((w) => w.start()));
+  const deadline = timeout === undefined ? undefined : new Deadline(timeout);
+  const width = Math.max(...selected.map((p) => p.name.length), 9);
+  const lastLines = new Map<string, string>();
+  let drawn = 0;
+  try {
+    for (;;) {
+      const rows = await read();
+      const done = rows.every((r) => r.status.outcome !== 'InProgress');
+      if (args.output === 'json') {
+        const line = JSON.stringify(rows.map((r) => ({ ...r.status, elapsedSeconds: undefined, bytes: r.bytes })));
+        if (lastLines.get('') !== line) streams.stdout(`${JSON.stringify(rows.map((r) => ({ ...r.status, bytes: r.bytes })))}\n`);
+        lastLines.set('', line);
+      } else if (streams.tty) {
+        const lines = rows.map((r) => barLine(r, width, colour));
+        streams.stdout(`${drawn > 0 ? `\x1b[${drawn}F` : ''}${lines.map((l) => `\x1b[2K${l}\n`).join('')}`);
+        drawn = lines.length;
+      } else {
+        for (const row of rows) {
+          const line = plainLine(row);
+          if (lastLines.get(row.status.name) !== line) streams.stdout(`${line}\n`);
+          lastLines.set(row.status.name, line);
+        }
+      }
+      if (done) return failed(rows) ? ExitCode.INPUT : ExitCode.OK;
+      if (deadline?.expired) {
+        streams.stderr(`error: timed out after ${timeout}s; still running: ${rows.filter((r) => r.status.outcome === 'InProgress').map((r) => r.status.name).join(', ')}\n`);
+        return ExitCode.INPUT;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(streams.tty ? 1000 : 5000, deadline?.remainingMs ?? Infinity));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    for (const watch of streamsOpen) watch.stop();
+  }
+}
