@@ -1,5 +1,5 @@
-import { stringify } from 'yaml';
 import { argocdConfigMap, argocdOperatorPatch } from '../argocd/health-checks.ts';
+import { manifestYaml } from '../synth/yaml-output.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 
 export const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
@@ -25,6 +25,6 @@ export function runArgocdHealth(options: { namespace?: string; format?: string; 
   const output = options.output ?? 'yaml';
   if (output !== 'yaml' && output !== 'json') throw new UsageError(`-o must be yaml or json (got "${output}")`);
   const document = format === 'configmap' ? argocdConfigMap(options.namespace ?? 'argocd') : argocdOperatorPatch();
-  streams.stdout(output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document, { lineWidth: 0 }));
+  streams.stdout(output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : manifestYaml([document]));
   return ExitCode.OK;
 }

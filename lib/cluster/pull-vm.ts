@@ -1,7 +1,7 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
 import type { Volume } from '../kubevirt/api.ts';
 import { ownMetadata } from '../plan/metadata.ts';
+import { manifestYaml } from '../synth/yaml-output.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
 import { ClusterFailure } from './cluster-failure.ts';
@@ -97,6 +97,6 @@ export async function pullVirtualMachine(api: ClusterApi, context: CallContext, 
     else missing.push(volume.name);
   }
   const header = `# Source VM ${namespace}/${name}, pulled by kvmigrate: the VM and the facts of its disks.\n`;
-  const text = header + documents.map((d) => stringify(d, { sortMapEntries: true, lineWidth: 0 })).join('---\n');
+  const text = header + manifestYaml(documents, { sortKeys: true });
   return { documents, text, missing };
 }

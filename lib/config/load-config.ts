@@ -7,7 +7,7 @@ import { describeSchemaError, fieldLabel } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
 import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
-import { parseYamlDocuments, type YamlDocument, type YamlPath } from './yaml-file.ts';
+import { YamlFile, type Locator, type YamlPath } from './yaml-file.ts';
 
 /** One migration from the config with defaults applied and its source VM read. */
 export interface MigrationEntry {
@@ -42,7 +42,7 @@ export interface MigrationEntry {
   /** With `phase: abort`: also remove the receiver VM and its disks from Git. */
   readonly removeReceiverOnAbort: boolean;
   /** Points at a field of this entry in the config file. */
-  readonly locate: (path: YamlPath, options?: { key?: boolean }) => Location;
+  readonly locate: Locator;
 }
 
 export interface LoadedConfig {
@@ -54,7 +54,7 @@ export interface LoadedConfig {
   /** Per-cluster settings, by cluster (folder) name. */
   readonly clusters: Readonly<Record<string, Cluster>>;
   /** Points at a field of the config file. */
-  readonly locate: (path: YamlPath, options?: { key?: boolean }) => Location;
+  readonly locate: Locator;
 }
 
 let validator: ValidateFunction<MigrationsConfig> | undefined;
@@ -80,23 +80,25 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     bag.error(`config file not found`, { file }, 'pass --config FILE, set KVMIGRATE_CONFIG, or create migrations.yaml');
     return undefined;
   }
-  const documents = parseYamlDocuments(file, text ?? readFileSync(configPath, 'utf8'), bag);
-  if (documents.length > 1) bag.error('the config must be a single YAML document', documents[1]!.locate([]));
-  const document = documents[0];
-  if (!document) {
-    if (bag.errors.length === 0) bag.error('the config is empty', { file, line: 1, column: 1 }, 'list migrations under `migrations:`');
+  const yaml = new YamlFile(file, text ?? readFileSync(configPath, 'utf8'));
+  const documents = yaml.load(bag);
+  if (!documents) return undefined;
+  if (documents.length > 1) bag.error('the config must be a single YAML document', yaml.locator(1)([]));
+  if (documents.length === 0) {
+    bag.error('the config is empty', { file, line: 1, column: 1 }, 'list migrations under `migrations:`');
     return undefined;
   }
-  const data = document.toJS();
+  const data = documents[0];
+  const locate = yaml.locator(0);
   const validate = validateSchema();
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {
       const finding = describeSchemaError(error);
-      bag.error(finding.message, document.locate(finding.path, { key: finding.key }), finding.hint);
+      bag.error(finding.message, locate(finding.path, { key: finding.key }), finding.hint);
     }
     return undefined;
   }
-  const migrations = resolveMigrations(data, document, dirname(resolve(configPath)), bag);
+  const migrations = resolveMigrations(data, locate, dirname(resolve(configPath)), bag);
   if (bag.errors.length > 0) return undefined;
   return {
     file,
@@ -104,11 +106,11 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     storageClassMap: data.storageClassMap ?? {},
     argocd: data.argocd,
     clusters: data.clusters ?? {},
-    locate: (path, options) => document.locate(path, options),
+    locate,
   };
 }
 
-function resolveMigrations(config: MigrationsConfig, document: YamlDocument, baseDir: string, bag: DiagnosticBag): MigrationEntry[] {
+function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: string, bag: DiagnosticBag): MigrationEntry[] {
   const manifests = new Map<string, ManifestFile | undefined>();
   const firstByName = new Map<string, number>();
   const firstByVm = new Map<string, number>();
@@ -116,7 +118,7 @@ function resolveMigrations(config: MigrationsConfig, document: YamlDocument, bas
   const entries: MigrationEntry[] = [];
 
   config.migrations.forEach((migration, index) => {
-    const at = (path: YamlPath, options?: { key?: boolean }) => document.locate(['migrations', index, ...path], options);
+    const at: Locator = (path, options) => locate(['migrations', index, ...path], options);
     const name = migration.name ?? migration.vm;
     const sourceCluster = migration.source.cluster;
     const destinationCluster = migration.destination.cluster ?? sourceCluster;
@@ -127,7 +129,7 @@ function resolveMigrations(config: MigrationsConfig, document: YamlDocument, bas
         seen.set(key, index);
         return;
       }
-      const firstAt = document.locate(['migrations', first, ...path]);
+      const firstAt = locate(['migrations', first, ...path]);
       bag.error(`${what} (first at line ${firstAt.line})`, at(path), hint);
     };
     duplicate(firstByName, name, migration.name ? ['name'] : ['vm'], `duplicate migration name "${name}"`, 'give one of them its own `name:`');

@@ -1,11 +1,11 @@
-import type { DiagnosticBag, Location } from '../diagnostics.ts';
+import type { DiagnosticBag } from '../diagnostics.ts';
 import type { DataVolumeManifest, KubeObject, PersistentVolumeClaimManifest, VirtualMachineManifest } from '../kubevirt/api.ts';
-import { parseYamlDocuments, type YamlDocument, type YamlPath } from './yaml-file.ts';
+import { YamlFile, type Locator } from './yaml-file.ts';
 
 /** An object read from a manifest file, with a way to point at any of its fields. */
 export interface Located<T> {
   readonly object: T;
-  readonly locate: (path: YamlPath, options?: { key?: boolean }) => Location;
+  readonly locate: Locator;
 }
 
 /** What one manifest file holds: every VirtualMachine, DataVolume and PersistentVolumeClaim in it. */
@@ -21,21 +21,19 @@ function isObject(value: unknown): value is KubeObject {
 }
 
 /** The objects of one document: itself, or the items of a `kind: List` (as `kubectl get -o yaml` writes them). */
-function objectsOf(document: YamlDocument): Located<KubeObject>[] {
-  const data = document.toJS();
+function objectsOf(data: unknown, locate: Locator): Located<KubeObject>[] {
   if (!isObject(data)) return [];
   const items = data.kind === 'List' && Array.isArray(data.items) ? data.items : undefined;
-  if (!items) return [{ object: data, locate: (path, options) => document.locate(path, options) }];
-  return items.flatMap((item, index) =>
-    isObject(item) ? [{ object: item, locate: (path: YamlPath, options?: { key?: boolean }) => document.locate(['items', index, ...path], options) }] : [],
-  );
+  if (!items) return [{ object: data, locate }];
+  return items.flatMap((item, index) => (isObject(item) ? [{ object: item, locate: (path, options) => locate(['items', index, ...path], options) }] : []));
 }
 
 /** Parses a (multi-document) manifest file; YAML faults are reported into `bag` and yield undefined. */
 export function parseManifestFile(file: string, text: string, bag: DiagnosticBag): ManifestFile | undefined {
-  const errorsBefore = bag.errors.length;
-  const objects = parseYamlDocuments(file, text, bag).flatMap(objectsOf);
-  if (bag.errors.length > errorsBefore) return undefined;
+  const yaml = new YamlFile(file, text);
+  const documents = yaml.load(bag);
+  if (!documents) return undefined;
+  const objects = documents.flatMap((data, index) => objectsOf(data, yaml.locator(index)));
   const ofKind = <T extends KubeObject>(group: RegExp, kind: string) =>
     objects.filter((o) => o.object.kind === kind && group.test(String(o.object.apiVersion ?? ''))) as Located<T>[];
   return {

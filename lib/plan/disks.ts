@@ -95,31 +95,32 @@ export function planDisks(entry: MigrationEntry, storageClassMap: Readonly<Recor
   const plans: DiskPlan[] = [];
 
   volumes.forEach((volume, index) => {
-    const at = vm.locate(['spec', 'template', 'spec', 'volumes', index]);
+    // Positions cost a second parse of the manifest: only when there is something to report.
+    const at = () => vm.locate(['spec', 'template', 'spec', 'volumes', index]);
     const label = `volume "${volume.name}"`;
     const disk = disks.find((d) => d.name === volume.name);
     if (filesystems.some((f) => f.name === volume.name)) {
-      bag.error(`${label} is shared with the guest as a virtiofs filesystem, which decentralized live migration does not support`, at);
+      bag.error(`${label} is shared with the guest as a virtiofs filesystem, which decentralized live migration does not support`, at());
       return;
     }
     const claimName = claimNameOf(volume);
     if (claimName === undefined) {
       const kind = Object.keys(volume).find((k) => k !== 'name');
       if (kind === undefined || !GENERATED_VOLUME_SOURCES.has(kind)) {
-        bag.error(`${label}: volume source "${kind ?? 'none'}" cannot be moved by decentralized live migration`, at, 'only PVC and DataVolume disks are copied; generated volumes (cloud-init, containerDisk, configMap, secret, ...) travel with the VM');
+        bag.error(`${label}: volume source "${kind ?? 'none'}" cannot be moved by decentralized live migration`, at(), 'only PVC and DataVolume disks are copied; generated volumes (cloud-init, containerDisk, configMap, secret, ...) travel with the VM');
       }
       return;
     }
     if (disk?.cdrom !== undefined) {
-      bag.error(`${label} is a cdrom: a blank copy would give the guest an empty drive`, at, 'eject the cdrom (remove the disk and volume) before migrating');
+      bag.error(`${label} is a cdrom: a blank copy would give the guest an empty drive`, at(), 'eject the cdrom (remove the disk and volume) before migrating');
       return;
     }
     if (disk?.lun !== undefined) {
-      bag.error(`${label} is a LUN disk, which decentralized live migration does not support`, at);
+      bag.error(`${label} is a LUN disk, which decentralized live migration does not support`, at());
       return;
     }
     if (disk?.shareable) {
-      bag.error(`${label} is shareable, which decentralized live migration does not support`, at);
+      bag.error(`${label} is shareable, which decentralized live migration does not support`, at());
       return;
     }
     const override = entry.disks[volume.name] ?? {};
@@ -128,7 +129,7 @@ export function planDisks(entry: MigrationEntry, storageClassMap: Readonly<Recor
     if (size === undefined) {
       bag.error(
         `${label}: the size of ${volume.dataVolume ? 'DataVolume' : 'PersistentVolumeClaim'} "${claimName}" is unknown`,
-        at,
+        at(),
         `add the DataVolume or PVC to ${entry.source.manifest.file} (\`kubectl get dv,pvc ${claimName} -n ${entry.source.namespace} -o yaml\`), or set \`disks: { ${volume.name}: { size: 30Gi } }\` on this migration`,
       );
       return;

@@ -16,7 +16,8 @@ interface Found {
   readonly kind: Prerequisite['kind'];
   readonly name: string;
   readonly usedBy: string;
-  readonly at: Location;
+  /** Positions cost a second parse of the manifest: computed for the warning only. */
+  readonly at: () => Location;
 }
 
 /** Cloud-config keys that carry a password in clear text. */
@@ -39,7 +40,7 @@ export function checkPrerequisites(entry: MigrationEntry, bag: DiagnosticBag): P
   const base = ['spec', 'template', 'spec'];
 
   (spec?.volumes ?? []).forEach((volume, index) => {
-    const at = locate([...base, 'volumes', index]);
+    const at = () => locate([...base, 'volumes', index]);
     const usedBy = `volume "${volume.name}"`;
     const add = (kind: Prerequisite['kind'], name: string | undefined) => name && found.push({ kind, name, usedBy, at });
     add('Secret', volume.secret?.secretName);
@@ -54,7 +55,7 @@ export function checkPrerequisites(entry: MigrationEntry, bag: DiagnosticBag): P
       if (userData !== undefined && PLAINTEXT_PASSWORD.test(userData)) {
         bag.warning(
           `migration "${entry.name}": ${usedBy} has a plaintext password in its cloud-init userData, which the receiver VM commits to Git`,
-          at,
+          at(),
           'move the user data into a Secret (userDataSecretRef) or use SSH keys',
         );
       }
@@ -63,17 +64,17 @@ export function checkPrerequisites(entry: MigrationEntry, bag: DiagnosticBag): P
   (spec?.accessCredentials ?? []).forEach((credential, index) => {
     const c = credential as { sshPublicKey?: { source?: { secret?: { secretName?: string } } }; userPassword?: { source?: { secret?: { secretName?: string } } } };
     const name = c.sshPublicKey?.source?.secret?.secretName ?? c.userPassword?.source?.secret?.secretName;
-    if (name) found.push({ kind: 'Secret', name, usedBy: 'accessCredentials', at: locate([...base, 'accessCredentials', index]) });
+    if (name) found.push({ kind: 'Secret', name, usedBy: 'accessCredentials', at: () => locate([...base, 'accessCredentials', index]) });
   });
   (spec?.networks ?? []).forEach((network, index) => {
     const name = network.multus?.networkName;
-    if (name) found.push({ kind: 'NetworkAttachmentDefinition', name, usedBy: `network "${network.name}"`, at: locate([...base, 'networks', index]) });
+    if (name) found.push({ kind: 'NetworkAttachmentDefinition', name, usedBy: `network "${network.name}"`, at: () => locate([...base, 'networks', index]) });
   });
 
   const cluster = entry.destination.cluster ? ` of cluster "${entry.destination.cluster}"` : '';
   return found.map((p) => {
     const [namespace, name] = p.name.includes('/') ? (p.name.split('/', 2) as [string, string]) : [entry.destination.namespace, p.name];
-    bag.warning(`migration "${entry.name}": ${p.kind} "${name}" (${p.usedBy}) must exist in namespace "${namespace}"${cluster} before the migration starts`, p.at);
+    bag.warning(`migration "${entry.name}": ${p.kind} "${name}" (${p.usedBy}) must exist in namespace "${namespace}"${cluster} before the migration starts`, p.at());
     return { kind: p.kind, namespace, name, usedBy: p.usedBy };
   });
 }

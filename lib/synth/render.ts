@@ -1,9 +1,10 @@
-import { App, Chart, Yaml } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { argocdConfigMap } from '../argocd/health-checks.ts';
 import { ClusterApplication } from '../constructs/cluster-application.ts';
 import { DecentralizedMigration } from '../constructs/decentralized-migration.ts';
 import type { ArgoCdPlan } from '../plan/argocd.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
+import { manifestYaml } from './yaml-output.ts';
 
 /** The out dir's folder for Argo CD's own objects; a leading `_` cannot clash with a cluster name (a DNS label). */
 export const ARGOCD_FOLDER = '_argocd';
@@ -72,7 +73,7 @@ export function renderPlans(plans: readonly MigrationPlan[]): RenderedFile[] {
     for (const [cluster, chart] of buildMigrationCharts(plan)) {
       const objects = chart.toJson();
       if (objects.length === 0) continue;
-      files.push({ cluster, migration: plan.name, path: `${cluster}/${plan.name}.k8s.yaml`, content: Yaml.stringify(...objects), objects: objects.length });
+      files.push({ cluster, migration: plan.name, path: `${cluster}/${plan.name}.k8s.yaml`, content: manifestYaml(objects), objects: objects.length });
     }
   }
   return files.sort(byPath);
@@ -87,7 +88,7 @@ export function renderArgoCd(plan: ArgoCdPlan | undefined): RenderedFile[] {
   if (!plan) return [];
   const files: RenderedFile[] = [];
   const file = (name: string, objects: unknown[]) =>
-    files.push({ cluster: ARGOCD_FOLDER, path: `${ARGOCD_FOLDER}/${name}`, content: Yaml.stringify(...objects), objects: objects.length });
+    files.push({ cluster: ARGOCD_FOLDER, path: `${ARGOCD_FOLDER}/${name}`, content: manifestYaml(objects), objects: objects.length });
   if (plan.applications.length > 0) {
     const chart = new Chart(new App(), 'applications', { disableResourceNameHashes: true });
     for (const application of plan.applications) {

@@ -1,0 +1,43 @@
+import fc from 'fast-check';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { manifestYaml } from '../lib/synth/yaml-output.ts';
+
+/** What a YAML 1.1 reader (as Kubernetes tools use), a YAML 1.2 reader and js-yaml make of `text`. */
+function readers(text: string): unknown[][] {
+  const jsYaml: unknown[] = [];
+  loadAll(text, (d) => jsYaml.push(d), { schema: CORE_SCHEMA });
+  return [parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS()), parseAllDocuments(text).map((d) => d.toJS()), jsYaml];
+}
+
+// Strings that look like other types in YAML 1.1 or 1.2, and the characters that need quoting.
+const tricky = fc.constantFrom('on', 'off', 'yes', 'No', 'y', 'N', '~', 'null', 'true', '0777', '0x1F', '1:20', '1_000', '.5', '1e3', '.inf', '2026-11-27', '2026-11-27T10:00:00Z', '<<', '=', '', ' ', '- x', 'a: b', '#c', '"q"', "'q'", '@x', '`x', '{a}', '[a]', '*a', '&a', '!t', '%d', '|', '>', '--vmi', 'a\nb', 'tab\there', 'trailing ');
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  leaf: fc.oneof(tricky, fc.string(), fc.integer(), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true })),
+  node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.oneof(tricky, fc.string()), tie('node'), { maxKeys: 4 })),
+})).node;
+
+describe('manifest YAML', () => {
+  it('every value reads back the same with YAML 1.1, YAML 1.2 and js-yaml', () => {
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(fc.string(), value, { maxKeys: 5 }), { minLength: 1, maxLength: 3 }), (documents) => {
+        const expected = JSON.parse(JSON.stringify(documents));
+        for (const read of readers(manifestYaml(documents))) expect(read).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('quotes what YAML 1.1 would read as booleans, numbers or dates, and nothing else', () => {
+    expect(manifestYaml([{ a: 'on', b: 'yes', c: '0777', d: '1:20', e: '2026-01-01', f: 'plain', g: 'Always' }])).toBe(
+      'a: "on"\nb: "yes"\nc: "0777"\nd: "1:20"\ne: "2026-01-01"\nf: plain\ng: Always\n',
+    );
+  });
+
+  it('writes multi-line strings as literal blocks and keeps key order unless asked to sort', () => {
+    expect(manifestYaml([{ z: 1, a: '#cloud-config\nuser: x' }])).toBe('z: 1\na: |-\n  #cloud-config\n  user: x\n');
+    expect(manifestYaml([{ z: 1, a: 2 }], { sortKeys: true })).toBe('a: 2\nz: 1\n');
+    expect(manifestYaml([{ a: 1 }, { b: 2 }])).toBe('a: 1\n---\nb: 2\n');
+  });
+});
