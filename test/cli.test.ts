@@ -60,7 +60,7 @@ describe('kvmigrate synth as a process', () => {
 
 describe('usage', () => {
   it('--help lists the commands; synth --help its options', () => {
-    expect(kvmigrate(['--help']).stdout).toContain('synth      compile migrations.yaml');
+    expect(kvmigrate(['--help']).stdout).toContain('  synth          compile migrations.yaml');
     expect(kvmigrate(['synth', '--help']).stdout).toContain('--config FILE');
   });
 

@@ -1,5 +1,7 @@
 import { argocdConfigMap, argocdOperatorPatch } from '../argocd/health-checks.ts';
 import { manifestYaml } from '../synth/yaml-output.ts';
+import { stringOption, type CliCommand } from './command.ts';
+import { expectPositionals, OUTPUT_OPTION } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 
 export const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
@@ -28,3 +30,12 @@ export function runArgocdHealth(options: { namespace?: string; format?: string; 
   streams.stdout(output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : manifestYaml([document]));
   return ExitCode.OK;
 }
+
+export const argocdHealthCommand: CliCommand = {
+  options: { ...OUTPUT_OPTION, namespace: { type: 'string' }, format: { type: 'string' } },
+  help: ARGOCD_HEALTH_HELP,
+  run(args, streams) {
+    expectPositionals(args, 'argocd-health', 0);
+    return runArgocdHealth({ namespace: stringOption(args, 'namespace'), format: stringOption(args, 'format'), output: stringOption(args, 'output') }, streams);
+  },
+};

@@ -3,7 +3,7 @@ import { DiagnosticBag } from '../diagnostics.ts';
 import { ClusterApi } from '../cluster/cluster-api.ts';
 import { connect } from '../cluster/kube-clients.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
-import type { ClusterFlags } from './cluster-flags.ts';
+import type { ClusterFlags } from './common-options.ts';
 
 /** Connects to each cluster once: its `kubeContext` from the config, else `--context`, else the current context. */
 export class ClusterConnections {

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { ClusterApi } from '../cluster/cluster-api.ts';
 import { ClusterFailure } from '../cluster/cluster-failure.ts';
-import { createStepLog, type LogFormat } from '../cluster/step-log.ts';
+import { createStepLog } from '../cluster/step-log.ts';
 import { connect } from '../cluster/kube-clients.ts';
 import { sendMigration } from '../cluster/send-migration.ts';
-import { ExitCode, reportFailure, UsageError, type Streams } from './output.ts';
+import { flag, stringOption, type CliCommand } from './command.ts';
+import { ExitCode, UsageError } from './output.ts';
 
 export const HOOK_HELP = `Usage: kvmigrate hook send --source-namespace NS --vmi NAME --migration-id ID --name NAME
                           --destination-namespace NS [options]
@@ -45,66 +45,50 @@ function seconds(name: string, value: string | undefined, fallback: number): num
   return parsed;
 }
 
-/** `kvmigrate hook <subcommand> ...`; `argv` starts after `hook`. */
-export async function runHookCommand(argv: readonly string[], streams: Streams): Promise<number> {
-  try {
-    const [subcommand, ...rest] = argv;
-    if (subcommand === undefined || subcommand === '-h' || subcommand === '--help') {
-      streams.stdout(HOOK_HELP);
-      return subcommand === undefined ? ExitCode.USAGE : ExitCode.OK;
-    }
-    if (subcommand !== 'send') throw new UsageError(`unknown hook command "${subcommand}" (the hook has one: send)`);
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...rest],
-        strict: true,
-        options: {
-          'source-namespace': { type: 'string' },
-          vmi: { type: 'string' },
-          'migration-id': { type: 'string' },
-          name: { type: 'string' },
-          'destination-namespace': { type: 'string' },
-          'kubevirt-namespace': { type: 'string' },
-          'connect-url': { type: 'string' },
-          'destination-kubeconfig': { type: 'string' },
-          timeout: { type: 'string' },
-          wait: { type: 'boolean' },
-          'poll-interval': { type: 'string' },
-          'request-timeout': { type: 'string' },
-          'log-format': { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }).values;
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
-    if (parsed.help) {
-      streams.stdout(HOOK_HELP);
-      return ExitCode.OK;
-    }
+export const hookCommand: CliCommand = {
+  options: {
+    'source-namespace': { type: 'string' },
+    vmi: { type: 'string' },
+    'migration-id': { type: 'string' },
+    name: { type: 'string' },
+    'destination-namespace': { type: 'string' },
+    'kubevirt-namespace': { type: 'string' },
+    'connect-url': { type: 'string' },
+    'destination-kubeconfig': { type: 'string' },
+    timeout: { type: 'string' },
+    wait: { type: 'boolean' },
+    'poll-interval': { type: 'string' },
+    'request-timeout': { type: 'string' },
+    'log-format': { type: 'string' },
+  },
+  help: HOOK_HELP,
+  /** `kvmigrate hook send ...`: the arguments start after `hook`. */
+  async run(args, streams) {
+    const [subcommand, ...extra] = args.positionals;
+    if (subcommand !== 'send') throw new UsageError(subcommand === undefined ? 'missing the hook command: send' : `unknown hook command "${subcommand}" (the hook has one: send)`);
+    if (extra.length > 0) throw new UsageError(`hook send takes no further arguments (got "${extra.join(' ')}")`);
     const required = ['source-namespace', 'vmi', 'migration-id', 'name', 'destination-namespace'] as const;
-    const missing = required.filter((option) => !parsed[option]);
+    const missing = required.filter((option) => !stringOption(args, option));
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
-    const format = parsed['log-format'] ?? 'text';
+    const format = stringOption(args, 'log-format') ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json (got "${format}")`);
     const options = {
-      sourceNamespace: parsed['source-namespace']!,
-      vmi: parsed.vmi!,
-      migrationID: parsed['migration-id']!,
-      name: parsed.name!,
-      destinationNamespace: parsed['destination-namespace']!,
-      kubevirtNamespace: parsed['kubevirt-namespace'],
-      connectURL: parsed['connect-url'],
-      timeoutSeconds: seconds('timeout', parsed.timeout, 600),
-      wait: parsed.wait ?? false,
-      pollMs: seconds('poll-interval', parsed['poll-interval'], 2) * 1000,
+      sourceNamespace: stringOption(args, 'source-namespace')!,
+      vmi: stringOption(args, 'vmi')!,
+      migrationID: stringOption(args, 'migration-id')!,
+      name: stringOption(args, 'name')!,
+      destinationNamespace: stringOption(args, 'destination-namespace')!,
+      kubevirtNamespace: stringOption(args, 'kubevirt-namespace'),
+      connectURL: stringOption(args, 'connect-url'),
+      timeoutSeconds: seconds('timeout', stringOption(args, 'timeout'), 600),
+      wait: flag(args, 'wait'),
+      pollMs: seconds('poll-interval', stringOption(args, 'poll-interval'), 2) * 1000,
     };
-    const requestTimeoutMs = seconds('request-timeout', parsed['request-timeout'], 30) * 1000;
-    const log = createStepLog(format as LogFormat, streams.stderr);
+    const requestTimeoutMs = seconds('request-timeout', stringOption(args, 'request-timeout'), 30) * 1000;
+    const log = createStepLog(format, streams.stderr);
     try {
       const source = new ClusterApi(connect({}, requestTimeoutMs));
-      const destinationKubeconfig = parsed['destination-kubeconfig'];
+      const destinationKubeconfig = stringOption(args, 'destination-kubeconfig');
       const destination = destinationKubeconfig ? new ClusterApi(connect({ kubeconfig: destinationKubeconfig }, requestTimeoutMs)) : source;
       log.info('start', `sendTo migration ${options.sourceNamespace}/${options.name} for VMI ${options.vmi}, migrationID ${options.migrationID}`, {
         source: source.server,
@@ -117,7 +101,5 @@ export async function runHookCommand(argv: readonly string[], streams: Streams):
       log.error('failed', error.message);
       return ExitCode.INPUT;
     }
-  } catch (error) {
-    return reportFailure(streams, error);
-  }
-}
+  },
+};

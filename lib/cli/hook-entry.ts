@@ -1,7 +1,8 @@
-// Entry point of the hook bundle (`npm run build:hook`): `node kvmigrate-hook.js send ...` is `kvmigrate hook send ...`.
+// Entry point of the hook bundle (`npm run build:hook`): `node kvmigrate-hook.mjs send ...` is `kvmigrate hook send ...`.
+import { runCommand } from './command.ts';
+import { hookCommand } from './hook-command.ts';
 import { processStreams } from './output.ts';
-import { runHookCommand } from './hook-command.ts';
 
-const code = await runHookCommand(process.argv.slice(2), processStreams);
+const code = await runCommand(hookCommand, process.argv.slice(2), processStreams);
 // Exit now: a request abandoned on timeout may still hold a socket open.
 process.exit(code);

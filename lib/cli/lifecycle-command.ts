@@ -5,7 +5,9 @@ import { displayPath, loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
 import type { MigrationPhase } from '../lifecycle.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
-import { ExitCode, type Streams } from './output.ts';
+import { flag, type CliCommand } from './command.ts';
+import { CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat } from './common-options.ts';
+import { ExitCode, UsageError, type Streams } from './output.ts';
 
 export const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--config FILE] [-o text|json]
        kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json]
@@ -81,4 +83,19 @@ export function runLifecycle(configPath: string, target: string, edit: PhaseEdit
     streams.stdout(`Run \`kvmigrate synth\`, review and commit dist/ with it. The next sync will:\n${steps.map((s) => `  - ${s}\n`).join('')}`);
   }
   return ExitCode.OK;
+}
+
+/** `cutover`, `abort` or `retry`: one lifecycle step of one migration. */
+export function lifecycleCommand(step: 'cutover' | 'abort' | 'retry'): CliCommand {
+  return {
+    options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, 'remove-receiver': { type: 'boolean' } },
+    help: LIFECYCLE_HELP,
+    run(args, streams) {
+      expectPositionals(args, step, 1, 'one migration name');
+      const removeReceiver = flag(args, 'remove-receiver');
+      if (removeReceiver && step !== 'abort') throw new UsageError('--remove-receiver goes with abort');
+      const edit: PhaseEdit = step === 'retry' ? { phase: 'migrate', newAttempt: true } : { phase: step, removeReceiver };
+      return runLifecycle(configPath(args), args.positionals[0]!, edit, outputFormat(args), streams);
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import { Deadline } from '../cluster/cluster-calls.ts';
 import { preflightMigration, type Check } from '../cluster/preflight.ts';
 import { createStepLog } from '../cluster/step-log.ts';
-import { CLUSTER_FLAGS_HELP, type ClusterFlags } from './cluster-flags.ts';
+import { stringOption, type CliCommand } from './command.ts';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
@@ -70,3 +71,12 @@ export async function runPreflight(args: PreflightArguments, streams: Streams): 
   streams.stdout(`${all.length} checks: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail\n`);
   return ok ? ExitCode.OK : ExitCode.INPUT;
 }
+
+export const preflightCommand: CliCommand = {
+  options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS, migration: { type: 'string' } },
+  help: PREFLIGHT_HELP,
+  run(args, streams) {
+    expectPositionals(args, 'preflight', 0);
+    return runPreflight({ ...clusterFlags(args), config: configPath(args), migration: stringOption(args, 'migration'), output: outputFormat(args) }, streams);
+  },
+};

@@ -5,7 +5,8 @@ import { pullVirtualMachine } from '../cluster/pull-vm.ts';
 import { appendMigration } from '../config/edit-config.ts';
 import { displayPath } from '../config/load-config.ts';
 import { createStepLog } from '../cluster/step-log.ts';
-import { CLUSTER_FLAGS_HELP, type ClusterFlags } from './cluster-flags.ts';
+import { flag, stringOption, type CliCommand } from './command.ts';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 
@@ -87,3 +88,34 @@ export async function runPull(args: PullArguments, streams: Streams): Promise<nu
   return ExitCode.OK;
 }
 
+
+export const pullCommand: CliCommand = {
+  options: {
+    ...CONFIG_OPTION,
+    ...OUTPUT_OPTION,
+    ...CLUSTER_FLAGS,
+    out: { type: 'string' },
+    add: { type: 'boolean' },
+    to: { type: 'string' },
+    'source-cluster': { type: 'string' },
+    'destination-cluster': { type: 'string' },
+  },
+  help: PULL_HELP,
+  run(args, streams) {
+    expectPositionals(args, 'pull', 1, 'one <namespace>/<vm>');
+    return runPull(
+      {
+        ...clusterFlags(args),
+        target: args.positionals[0]!,
+        out: stringOption(args, 'out') ?? 'vms',
+        add: flag(args, 'add'),
+        to: stringOption(args, 'to'),
+        sourceCluster: stringOption(args, 'source-cluster'),
+        destinationCluster: stringOption(args, 'destination-cluster'),
+        config: configPath(args),
+        output: outputFormat(args),
+      },
+      streams,
+    );
+  },
+};

@@ -4,7 +4,8 @@ import { transferBytes, type TransferBytes } from '../cluster/prometheus.ts';
 import { ResourceWatch } from '../cluster/resource-watch.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
-import { CLUSTER_FLAGS_HELP, type ClusterFlags } from './cluster-flags.ts';
+import { flag, stringOption, type CliCommand } from './command.ts';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
@@ -205,3 +206,31 @@ export async function runStatus(args: StatusArguments, streams: Streams): Promis
     for (const watch of streamsOpen) watch.stop();
   }
 }
+
+export const statusCommand: CliCommand = {
+  options: {
+    ...CONFIG_OPTION,
+    ...OUTPUT_OPTION,
+    ...CLUSTER_FLAGS,
+    migration: { type: 'string' },
+    watch: { type: 'boolean', short: 'w' },
+    prometheus: { type: 'string' },
+    timeout: { type: 'string' },
+  },
+  help: STATUS_HELP,
+  run(args, streams) {
+    expectPositionals(args, 'status', 0);
+    return runStatus(
+      {
+        ...clusterFlags(args),
+        config: configPath(args),
+        migration: stringOption(args, 'migration'),
+        watch: flag(args, 'watch'),
+        prometheus: stringOption(args, 'prometheus'),
+        timeout: stringOption(args, 'timeout'),
+        output: outputFormat(args),
+      },
+      streams,
+    );
+  },
+};

@@ -1,7 +1,9 @@
 import { displayPath } from '../config/load-config.ts';
 import { ARGOCD_FOLDER } from '../synth/render.ts';
 import { synthesize } from '../synth/synthesize.ts';
-import { ExitCode, printDiagnostics, UsageError, type Streams } from './output.ts';
+import { stringOption, type CliCommand } from './command.ts';
+import { CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat } from './common-options.ts';
+import { ExitCode, printDiagnostics, type Streams } from './output.ts';
 
 export const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]
 
@@ -21,16 +23,6 @@ export interface SynthArguments {
   readonly config: string;
   readonly out: string;
   readonly output: 'text' | 'json';
-}
-
-export function defaultConfigPath(): string {
-  return process.env.KVMIGRATE_CONFIG || 'migrations.yaml';
-}
-
-export function parseOutputFormat(value: string | undefined): 'text' | 'json' {
-  if (value === undefined || value === 'text') return 'text';
-  if (value === 'json') return 'json';
-  throw new UsageError(`unknown output format "${value}" (use text or json)`);
 }
 
 /** Synthesizes and reports: warnings on stderr, the summary on stdout. Input errors propagate to the caller. */
@@ -64,3 +56,12 @@ export function runSynth(args: SynthArguments, streams: Streams): number {
   if (result.warnings.length > 0) streams.stdout(`${result.warnings.length} warning(s) on stderr: check them before the first sync\n`);
   return ExitCode.OK;
 }
+
+export const synthCommand: CliCommand = {
+  options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' } },
+  help: SYNTH_HELP,
+  run(args, streams) {
+    expectPositionals(args, 'synth', 0);
+    return runSynth({ config: configPath(args), out: stringOption(args, 'out') ?? 'dist', output: outputFormat(args) }, streams);
+  },
+};
