@@ -1,11 +1,17 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 // The package's public entry point, as a user's own cdk8s app imports it.
-import { BlankDataVolume, DecentralizedMigration, MigrationPair, ReceiverVirtualMachine } from 'kvmigrate';
+import { BlankDataVolume, DecentralizedMigration, DEFAULT_HOOK_IMAGE, MigrationPair, ReceiverVirtualMachine } from 'kvmigrate';
+import { readFileSync } from 'node:fs';
 
 const template = { spec: { domain: { devices: {} }, volumes: [{ name: 'root', dataVolume: { name: 'root' } }] } };
 
 describe('the construct library, without any config file', () => {
+  it("the default hook image is this version's", () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(DEFAULT_HOOK_IMAGE).toBe(`ghcr.io/kvmigrate/kvmigrate-hook:${version}`);
+  });
+
   it('BlankDataVolume renders a populator-backed blank DataVolume with its defaults', () => {
     const chart = Testing.chart();
     new BlankDataVolume(chart, 'Disk', { name: 'root', namespace: 'dst', size: '10Gi' });

@@ -319,6 +319,33 @@ describe('clusters and output folders', () => {
   });
 });
 
+describe('collisions at the destination', () => {
+  const errors = (config: Json, manifests: Record<string, Json[]>) => {
+    const workspace = new Workspace();
+    workspace.setup(config, manifests);
+    try {
+      synth(workspace);
+      return [];
+    } catch (error) {
+      return (error as InputError).diagnostics.map((d) => d.message);
+    }
+  };
+
+  it('two VMs of one name moved into one namespace is an error', () => {
+    const machine = vm('web', ...rootDisk);
+    const other = { ...machine, metadata: { name: 'web', namespace: 'other' } };
+    expect(
+      errors({ migrations: [migration('web'), { ...migration('web', { name: 'web-2', source: { namespace: 'other', manifest: 'vms/web-2.yaml' } }) }] }, { web: [machine], 'web-2': [other] }),
+    ).toEqual([expect.stringContaining('two migrations move a VM named "web" into namespace "dst"')]);
+  });
+
+  it('two migrations creating one DataVolume is an error', () => {
+    expect(errors({ migrations: [migration('a'), migration('b')] }, { a: [vm('a', ...rootDisk)], b: [vm('b', ...rootDisk)] })).toEqual([
+      'migrations "a" and "b" both create DataVolume "root-dv" in namespace "dst"',
+    ]);
+  });
+});
+
 describe('prerequisite warnings', () => {
   it('names every Secret, ConfigMap, ServiceAccount and network the destination must already have', () => {
     const machine = vm(

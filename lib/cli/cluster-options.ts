@@ -4,6 +4,7 @@ import { ClusterApi } from '../cluster/cluster-api.ts';
 import { connect } from '../cluster/kube-clients.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import type { ClusterFlags } from './common-options.ts';
+import { UsageError } from './output.ts';
 
 /** Connects to each cluster once: its `kubeContext` from the config, else `--context`, else the current context. */
 export class ClusterConnections {
@@ -15,8 +16,10 @@ export class ClusterConnections {
   ) {}
 
   public get requestTimeoutMs(): number {
-    const seconds = Number(this.flags['request-timeout'] ?? 30);
-    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
+    const text = this.flags['request-timeout'];
+    const seconds = Number(text ?? 30);
+    if (!(seconds > 0)) throw new UsageError(`--request-timeout must be a positive number of seconds (got "${text}")`);
+    return seconds * 1000;
   }
 
   public cluster(name: string): ClusterApi {

@@ -1,4 +1,5 @@
 import { Deadline } from '../cluster/cluster-calls.ts';
+import { mapLimit } from '../cluster/concurrency.ts';
 import { readMigrationObjects, summarize, type MigrationStatus } from '../cluster/migration-status.ts';
 import { transferBytes, type TransferBytes } from '../cluster/prometheus.ts';
 import { ResourceWatch } from '../cluster/resource-watch.ts';
@@ -135,14 +136,12 @@ export async function runStatus(args: StatusArguments, streams: Streams): Promis
   const clustersOf = (plan: MigrationPlan) => ({ source: connections.cluster(plan.source.cluster), destination: connections.cluster(plan.destination.cluster) });
 
   const read = async (): Promise<Row[]> =>
-    Promise.all(
-      selected.map(async (plan) => {
+    mapLimit(selected, 8, async (plan) => {
         const context = { log, deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
         const status = summarize(plan, await readMigrationObjects(plan, clustersOf(plan), context), new Date());
         const bytes = args.prometheus && status.outcome === 'InProgress' ? await transferBytes(args.prometheus, plan.source.namespace, plan.vm).catch(() => undefined) : undefined;
         return { status, bytes };
-      }),
-    );
+    });
   const failed = (rows: readonly Row[]) => rows.some((r) => r.status.outcome === 'Failed');
   const colour = useColour(streams);
 

@@ -115,6 +115,7 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
   const firstByName = new Map<string, number>();
   const firstByVm = new Map<string, number>();
   const firstById = new Map<string, number>();
+  const firstByTarget = new Map<string, number>();
   const entries: MigrationEntry[] = [];
 
   config.migrations.forEach((migration, index) => {
@@ -139,6 +140,13 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
       ['vm'],
       `VM "${migration.source.namespace}/${migration.vm}" is migrated twice`,
       'a VM moves once at a time: remove one entry, or raise `attempt` on the one to retry',
+    );
+    duplicate(
+      firstByTarget,
+      `${destinationCluster ?? ''}/${migration.destination.namespace}/${migration.vm}`,
+      ['destination', 'namespace'],
+      `two migrations move a VM named "${migration.vm}" into namespace "${migration.destination.namespace}"`,
+      'a namespace holds one VM of a name: send one of them elsewhere',
     );
     if (migration.migrationID) {
       duplicate(firstById, migration.migrationID, ['migrationID'], `duplicate migrationID "${migration.migrationID}"`, 'every migration needs its own ID');

@@ -116,7 +116,32 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
  */
 export function planMigrations(config: LoadedConfig): PlanResult {
   const bag = new DiagnosticBag();
-  const plans = config.migrations.flatMap((entry) => planMigration(entry, config, bag) ?? []);
+  const entries = new Map<MigrationPlan, MigrationEntry>();
+  for (const entry of config.migrations) {
+    const plan = planMigration(entry, config, bag);
+    if (plan) entries.set(plan, entry);
+  }
+  checkDiskNames(entries, bag);
   bag.throwIfErrors();
-  return { plans, warnings: bag.warnings };
+  return { plans: [...entries.keys()], warnings: bag.warnings };
+}
+
+/** Two migrations must not create the same DataVolume: the second would silently take the first one's place. */
+function checkDiskNames(entries: ReadonlyMap<MigrationPlan, MigrationEntry>, bag: DiagnosticBag): void {
+  const owners = new Map<string, string>();
+  for (const [plan, entry] of entries) {
+    if (plan.phase === 'abort' && plan.removeReceiverOnAbort) continue;
+    for (const disk of plan.disks) {
+      const key = `${plan.destination.cluster}/${plan.destination.namespace}/${disk.dataVolumeName}`;
+      const owner = owners.get(key);
+      if (owner === undefined) owners.set(key, plan.name);
+      else {
+        bag.error(
+          `migrations "${owner}" and "${plan.name}" both create DataVolume "${disk.dataVolumeName}" in namespace "${plan.destination.namespace}"`,
+          entry.locate(['destination', 'namespace']),
+          'move one of them to another namespace',
+        );
+      }
+    }
+  }
 }
