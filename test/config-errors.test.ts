@@ -108,6 +108,25 @@ describe('config errors name file:line:col and change nothing on disk', () => {
   });
 });
 
+describe('the out dir', () => {
+  it.each([
+    ['the working directory', '.', 'the working directory'],
+    ['a folder holding the config', 'WORKSPACE', 'the config'],
+  ])('refuses %s, and leaves it alone', async (_, out, what) => {
+    const workspace = new Workspace();
+    workspace.setup({ migrations: [migration('a')] }, { a: [goodVm('a')] });
+    const before = workspace.files('.');
+    let stderr = '';
+    const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', out === 'WORKSPACE' ? workspace.dir : out], {
+      stdout: () => {},
+      stderr: (t) => (stderr += t),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(`holds ${what}`);
+    expect(workspace.files('.')).toEqual(before);
+  });
+});
+
 describe('a valid config', () => {
   it('replaces the out dir wholly: stale files from an earlier synthesis are gone', async () => {
     const workspace = new Workspace();

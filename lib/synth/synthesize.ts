@@ -1,3 +1,4 @@
+import { resolve, sep } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { planArgoCd } from '../plan/argocd.ts';
@@ -38,12 +39,23 @@ function summarize(files: readonly RenderedFile[]): ClusterSummary[] {
   }));
 }
 
+/** The out dir is replaced wholesale: it must not be (or hold) the working directory or the config. */
+function checkOutdir(outdir: string, configPath: string, bag: DiagnosticBag): void {
+  const target = resolve(outdir);
+  const inside = (path: string) => path === target || path.startsWith(`${target}${sep}`);
+  if (inside(process.cwd()) || inside(resolve(configPath))) {
+    bag.error(`refusing to replace ${target}: it holds ${inside(process.cwd()) ? 'the working directory' : 'the config'}`, undefined, 'choose an out dir of its own, such as dist');
+  }
+}
+
 /**
  * config -> plans -> constructs -> files. Throws an InputError (with every error found) before anything is written;
  * the out dir is replaced only when the whole synthesis succeeded.
  */
 export function synthesize(options: SynthesisOptions): SynthesisResult {
   const bag = new DiagnosticBag();
+  checkOutdir(options.outdir, options.configPath, bag);
+  bag.throwIfErrors();
   const config = loadConfig(options.configPath, bag);
   bag.throwIfErrors();
   const { plans, warnings } = planMigrations(config!);
