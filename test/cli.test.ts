@@ -58,6 +58,15 @@ describe('kvmigrate synth as a process', () => {
   });
 });
 
+describe('cluster commands without a cluster', () => {
+  it('say there is no Kubernetes configuration, exit 1', () => {
+    const workspace = exampleWorkspace();
+    const result = kvmigrate(['status'], { cwd: workspace.dir, env: { KUBECONFIG: '', HOME: workspace.dir, KUBERNETES_SERVICE_HOST: '' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: no Kubernetes configuration: set KUBECONFIG, pass --kubeconfig, create ~/.kube/config, or run in a pod\n');
+  });
+});
+
 describe('usage', () => {
   it('--help lists the commands; synth --help its options', () => {
     expect(kvmigrate(['--help']).stdout).toContain('  synth          compile migrations.yaml');

@@ -41,7 +41,14 @@ export interface ClusterAccess {
 export function connect(access: ClusterAccess, requestTimeoutMs: number): KubeClients {
   const config = new KubeConfig();
   if (access.kubeconfig) config.loadFromFile(access.kubeconfig);
-  else config.loadFromDefault();
+  else {
+    config.loadFromDefault();
+    // With nothing to load, the client falls back to an unauthenticated http://localhost:8080: say so instead.
+    const fallback = config.getCurrentCluster();
+    if (fallback?.name === 'cluster' && fallback.server === 'http://localhost:8080') {
+      throw new ClusterFailure('no Kubernetes configuration: set KUBECONFIG, pass --kubeconfig, create ~/.kube/config, or run in a pod');
+    }
+  }
   if (access.context) {
     if (!config.getContextObject(access.context)) {
       throw new ClusterFailure(`context "${access.context}" is not in the kubeconfig (contexts: ${config.getContexts().map((c) => c.name).join(', ') || 'none'})`);
