@@ -148,10 +148,13 @@ describe('finding the synchronization address', () => {
   it('waits for a Lease that appears later', async () => {
     parkedReceiver();
     api.put(kubevirt());
-    later(300, () => {
-      api.put(pod('sync-b', { ip: '10.131.0.20' }));
-      api.put(lease('sync-b'));
-    });
+    // Once the hook has looked for the Lease and not found it.
+    api.afterRequest('GET', /leases\/virt-synchronization-controller$/, () =>
+      later(100, () => {
+        api.put(pod('sync-b', { ip: '10.131.0.20' }));
+        api.put(lease('sync-b'));
+      }),
+    );
     const run = await runHook();
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('waiting for a leader in Lease kubevirt/virt-synchronization-controller');
@@ -174,11 +177,14 @@ describe('finding the synchronization address', () => {
     api.put(kubevirt());
     api.put(lease('sync-a'));
     api.put(pod('sync-a', { phase: 'Pending' }));
-    later(300, () => {
-      api.put(pod('sync-b', { ip: '10.131.0.21' }));
-      api.put(lease('sync-b'));
-      api.remove('Pod', 'kubevirt', 'sync-a');
-    });
+    // Once the hook has seen the old leader's pod not running.
+    api.afterRequest('GET', /pods\/sync-a$/, () =>
+      later(100, () => {
+        api.put(pod('sync-b', { ip: '10.131.0.21' }));
+        api.put(lease('sync-b'));
+        api.remove('Pod', 'kubevirt', 'sync-a');
+      }),
+    );
     const run = await runHook();
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('waiting for the leader pod kubevirt/sync-a to run (phase Pending)');
@@ -190,8 +196,9 @@ describe('waiting for the receive side', () => {
   it('waits until the receive migration and the parked receiver VMI exist', async () => {
     api.put(vmi('src', 'Running'));
     api.put(kubevirt('kubevirt', { addresses: ['10.0.0.1:9185'] }));
-    later(200, () => api.put(receiveMigration()));
-    later(400, () => api.put(vmi('dst', 'WaitingForSync')));
+    // Each half appears only after the hook has looked for it and waited.
+    api.afterRequest('GET', /namespaces\/dst\/virtualmachineinstancemigrations$/, () => later(100, () => api.put(receiveMigration())));
+    api.afterRequest('GET', /namespaces\/dst\/virtualmachineinstances\/web$/, () => later(100, () => api.put(vmi('dst', 'WaitingForSync'))));
     const run = await runHook();
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`waiting for the receive migration for migrationID ${ID} in dst`);
@@ -326,9 +333,9 @@ describe('--wait', () => {
   it('prints phase changes and exits 0 when the migration succeeds', async () => {
     parkedReceiver();
     api.afterRequest('POST', /virtualmachineinstancemigrations$/, () => {
-      later(100, () => api.update('VirtualMachineInstanceMigration', 'src', SEND_NAME, (m) => (m.status = { phase: 'Synchronizing' })));
-      later(200, () => api.put(receiveMigration({ phase: 'Running' })));
-      later(400, () => {
+      later(300, () => api.update('VirtualMachineInstanceMigration', 'src', SEND_NAME, (m) => (m.status = { phase: 'Synchronizing' })));
+      later(400, () => api.put(receiveMigration({ phase: 'Running' })));
+      later(1000, () => {
         api.put(receiveMigration({ phase: 'Succeeded' }));
         api.remove('VirtualMachineInstanceMigration', 'src', SEND_NAME);
       });
