@@ -175,6 +175,33 @@ describe('kvmigrate pull', () => {
     expect(again.stderr).toContain('already migrates VM shop/web');
   });
 
+  it("--source-cluster reads through that cluster's kubeContext from the config", async () => {
+    seedCluster();
+    const workspace = new Workspace();
+    workspace.write('kubeconfig', {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'east', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }],
+      users: [
+        { name: 'east', user: { token: api.token } },
+        { name: 'nobody', user: { token: 'wrong' } },
+      ],
+      contexts: [
+        { name: 'east-admin', context: { cluster: 'east', user: 'east' } },
+        { name: 'elsewhere', context: { cluster: 'east', user: 'nobody' } },
+      ],
+      'current-context': 'elsewhere',
+    });
+    workspace.write('migrations.yaml', 'clusters:\n  east: { kubeContext: east-admin }\nmigrations: []\n');
+    let stderr = '';
+    const code = await main(
+      ['pull', 'shop/web', '--out', workspace.path('vms'), '--source-cluster', 'east', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig')],
+      { stdout: () => {}, stderr: (t) => (stderr += t) },
+    );
+    expect(code, stderr).toBe(0);
+    expect(api.requests.every((r) => r.status !== 401)).toBe(true);
+  });
+
   it('a VM that does not exist: exit 1, nothing written', async () => {
     const workspace = new Workspace();
     const run = await kvmigrate(workspace, ['pull', 'shop/nope', '--out', workspace.path('vms')]);

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { loadConfig, type LoadedConfig } from '../config/load-config.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
 import { ClusterApi } from '../cluster/cluster-api.ts';
@@ -39,4 +41,18 @@ export function loadPlans(configPath: string): { config: LoadedConfig; plans: re
   const config = loadConfig(configPath, bag);
   bag.throwIfErrors();
   return { config: config!, plans: planMigrations(config!).plans };
+}
+
+/**
+ * Only the `clusters` section of a config, for a command that must not depend on the rest being valid (pull writes
+ * the very manifest an entry may be waiting for). Nothing when the file is absent or unreadable.
+ */
+export function clusterSettings(configPath: string): Pick<LoadedConfig, 'clusters'> {
+  if (!existsSync(configPath)) return { clusters: {} };
+  try {
+    const data = load(readFileSync(configPath, 'utf8'), { schema: CORE_SCHEMA }) as { clusters?: LoadedConfig['clusters'] } | null;
+    return { clusters: data?.clusters && typeof data.clusters === 'object' ? data.clusters : {} };
+  } catch {
+    return { clusters: {} };
+  }
 }

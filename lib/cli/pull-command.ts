@@ -7,7 +7,7 @@ import { displayPath } from '../config/load-config.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import { flag, stringOption, type CliCommand } from './command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
-import { ClusterConnections } from './cluster-options.ts';
+import { clusterSettings, ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 
 export const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
@@ -54,7 +54,7 @@ export async function runPull(args: PullArguments, streams: Streams): Promise<nu
   if (args.add && !args.to) throw new UsageError('--add needs --to <destination namespace>');
   if (!args.add && (args.to || args.destinationCluster)) throw new UsageError('--to and --destination-cluster go with --add');
 
-  const connections = new ClusterConnections(args);
+  const connections = new ClusterConnections(args, clusterSettings(args.config));
   const api = connections.cluster(args.sourceCluster ?? 'default');
   const context = { log: createStepLog('text', streams.stderr), deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
   const pulled = await pullVirtualMachine(api, context, namespace, name);
