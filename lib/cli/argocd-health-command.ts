@@ -4,7 +4,7 @@ import { stringOption, type CliCommand } from './command.ts';
 import { expectPositionals, OUTPUT_OPTION } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 
-export const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
+const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
 
 Prints the Argo CD health checks that let kvmigrate's sync waves finish: DataVolume, VirtualMachine,
 VirtualMachineInstance and VirtualMachineInstanceMigration. They replace Argo CD's bundled checks for these kinds
@@ -21,7 +21,7 @@ Options:
   -h, --help           show this help
 `;
 
-export function runArgocdHealth(options: { namespace?: string; format?: string; output?: string }, streams: Streams): number {
+function runArgocdHealth(options: { namespace?: string; format?: string; output?: string }, streams: Streams): number {
   const format = options.format ?? 'configmap';
   if (format !== 'configmap' && format !== 'operator') throw new UsageError(`--format must be configmap or operator (got "${format}")`);
   const output = options.output ?? 'yaml';

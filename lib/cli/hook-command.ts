@@ -6,7 +6,7 @@ import { sendMigration } from '../cluster/send-migration.ts';
 import { flag, stringOption, type CliCommand } from './command.ts';
 import { ExitCode, UsageError } from './output.ts';
 
-export const HOOK_HELP = `Usage: kvmigrate hook send --source-namespace NS --vmi NAME --migration-id ID --name NAME
+const HOOK_HELP = `Usage: kvmigrate hook send --source-namespace NS --vmi NAME --migration-id ID --name NAME
                           --destination-namespace NS [options]
 
 Creates the sendTo VirtualMachineInstanceMigration of a decentralized live migration once the receive side is

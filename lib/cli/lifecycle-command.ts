@@ -9,7 +9,7 @@ import { flag, type CliCommand } from './command.ts';
 import { CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 
-export const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--config FILE] [-o text|json]
+const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--config FILE] [-o text|json]
        kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json]
        kvmigrate retry <migration> [--config FILE] [-o text|json]
 
@@ -65,7 +65,7 @@ function nextSync(change: PhaseChange, plan: MigrationPlan): string[] {
  * Applies a lifecycle step to the config: edits it in memory, checks that the edited config compiles (so a step cannot
  * leave a config that synthesis refuses), then replaces the file atomically.
  */
-export function runLifecycle(configPath: string, target: string, edit: PhaseEdit, output: 'text' | 'json', streams: Streams): number {
+function runLifecycle(configPath: string, target: string, edit: PhaseEdit, output: 'text' | 'json', streams: Streams): number {
   const { text, change } = editMigrationPhase(configPath, target, edit);
   const bag = new DiagnosticBag();
   const config = loadConfig(configPath, bag, text);

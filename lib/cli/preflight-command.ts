@@ -7,7 +7,7 @@ import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
 
-export const PREFLIGHT_HELP = `Usage: kvmigrate preflight [--config FILE] [--migration NAME] [-o text|json] [options]
+const PREFLIGHT_HELP = `Usage: kvmigrate preflight [--config FILE] [--migration NAME] [-o text|json] [options]
 
 Checks both ends of every migration in phase migrate before you commit it: the DecentralizedLiveMigration feature
 gate and KubeVirt versions, the synchronization controller, the source VM and its VMI, the destination namespace,
@@ -24,13 +24,13 @@ ${CLUSTER_FLAGS_HELP}
 Exit codes: 0 nothing fails (warnings allowed), 1 a check fails or the config is wrong, 2 bad usage.
 `;
 
-export interface PreflightArguments extends ClusterFlags {
+interface PreflightArguments extends ClusterFlags {
   readonly config: string;
   readonly migration?: string;
   readonly output: 'text' | 'json';
 }
 
-export async function runPreflight(args: PreflightArguments, streams: Streams): Promise<number> {
+async function runPreflight(args: PreflightArguments, streams: Streams): Promise<number> {
   const { config, plans } = loadPlans(args.config);
   const selected = plans.filter((p) => args.migration === undefined || p.name === args.migration);
   if (args.migration !== undefined && selected.length === 0) throw new UsageError(`no migration named "${args.migration}" in ${config.file}`);

@@ -10,7 +10,7 @@ import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configP
 import { clusterSettings, ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 
-export const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
+const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
 
 Reads a live VirtualMachine and the claims behind its disks, and writes a clean source manifest: the VM as the
 cluster has it (MACs, firmware UUID and serial, machine type kept), plus the facts of its disks (storage class,
@@ -29,7 +29,7 @@ ${CLUSTER_FLAGS_HELP}
   -h, --help                     show this help
 `;
 
-export interface PullArguments extends ClusterFlags {
+interface PullArguments extends ClusterFlags {
   readonly target: string;
   readonly out: string;
   readonly add: boolean;
@@ -47,7 +47,7 @@ function writeAtomically(path: string, text: string): void {
   renameSync(staged, path);
 }
 
-export async function runPull(args: PullArguments, streams: Streams): Promise<number> {
+async function runPull(args: PullArguments, streams: Streams): Promise<number> {
   const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(args.target);
   if (!match) throw new UsageError(`expected <namespace>/<vm>, got "${args.target}"`);
   const [, namespace, , name] = match as unknown as [string, string, string, string];

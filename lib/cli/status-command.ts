@@ -11,7 +11,7 @@ import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
 
-export const STATUS_HELP = `Usage: kvmigrate status [--config FILE] [--migration NAME] [--watch] [--prometheus URL] [-o text|json] [options]
+const STATUS_HELP = `Usage: kvmigrate status [--config FILE] [--migration NAME] [--watch] [--prometheus URL] [-o text|json] [options]
 
 For each migration: the source VM and VMI, the receiver VM and VMI, both migrations' phases, the migration mode,
 start, elapsed time, and the failure reason and conditions. --watch follows changes (watch API, reconnecting) with a
@@ -32,7 +32,7 @@ Exit codes: 0 no migration failed (with --watch: all succeeded), 1 a migration f
 2 bad usage. NO_COLOR turns colour off.
 `;
 
-export interface StatusArguments extends ClusterFlags {
+interface StatusArguments extends ClusterFlags {
   readonly config: string;
   readonly migration?: string;
   readonly watch: boolean;
@@ -125,7 +125,7 @@ function table(rows: readonly Row[], colour: boolean): string {
   return renderTable(['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'ELAPSED', 'RESULT'], body) + details;
 }
 
-export async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
+async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
   const { config, plans } = loadPlans(args.config);
   const selected = plans.filter((p) => args.migration === undefined || p.name === args.migration);
   if (args.migration !== undefined && selected.length === 0) throw new UsageError(`no migration named "${args.migration}" in ${config.file}`);

@@ -5,7 +5,7 @@ import { stringOption, type CliCommand } from './command.ts';
 import { CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat } from './common-options.ts';
 import { ExitCode, printDiagnostics, type Streams } from './output.ts';
 
-export const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]
+const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]
 
 Compiles migrations.yaml into ordered manifests: one folder per cluster under the out dir, one
 multi-document YAML file per migration. The out dir is replaced only when synthesis succeeds.

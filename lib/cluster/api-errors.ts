@@ -4,7 +4,7 @@ import { ApiException } from '@kubernetes/client-node';
 export type FailureKind = 'not-found' | 'conflict' | 'transient' | 'fatal';
 
 /** The HTTP status of a failed call, when the server answered. */
-export function statusCode(error: unknown): number | undefined {
+function statusCode(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
 }
 

@@ -21,7 +21,7 @@ export interface RenderedFile {
 }
 
 /** Builds the construct tree of one migration: a chart for each cluster it touches. */
-export function buildMigrationCharts(plan: MigrationPlan): Map<string, Chart> {
+function buildMigrationCharts(plan: MigrationPlan): Map<string, Chart> {
   // One app per migration keeps synthesis linear: cdk8s resolves dependencies across the whole app for every chart.
   const app = new App();
   const charts = new Map<string, Chart>();
