@@ -75,6 +75,7 @@ describe('kvmigrate preflight, same cluster', () => {
   });
 
   it.each<[string, (api: KubeApiServer) => void, string, string]>([
+    ['no KubeVirt at all', (api) => api.remove('KubeVirt', 'kubevirt', 'kubevirt'), 'source: KubeVirt', 'fail'],
     ['the feature gate off', (api) => api.put(kubevirt('kubevirt', { gate: false, addresses: ['10.128.0.9:9185'] })), 'source: feature gate', 'fail'],
     ['a KubeVirt on by default (v1.10)', (api) => api.put(kubevirt('kubevirt', { gate: false, version: 'v1.10.1', addresses: ['x:1'] })), 'source: feature gate', 'pass'],
     ['no sync leader', (api) => api.remove('Lease', 'kubevirt', 'virt-synchronization-controller'), 'source: sync controller', 'fail'],

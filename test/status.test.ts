@@ -73,8 +73,8 @@ describe('kvmigrate status', () => {
     const run = await status(l, []);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(ANSI);
-    expect(run.stdout).toMatch(/^MIGRATION\s+PHASE\s+SOURCE VM\/VMI\s+RECEIVER VM\/VMI\s+RECEIVE\s+SEND\s+MODE\s+ELAPSED\s+RESULT\n/);
-    expect(run.stdout).toMatch(/\nweb\s+migrate\s+Running\/Running\s+WaitingForReceiver\/WaitingForSync\s+WaitingForSync\s+Synchronizing\s+-\s+-\s+InProgress\n$/);
+    expect(run.stdout).toMatch(/^MIGRATION\s+PHASE\s+SOURCE VM\/VMI\s+RECEIVER VM\/VMI\s+RECEIVE\s+SEND\s+MODE\s+STARTED\s+ELAPSED\s+RESULT\n/);
+    expect(run.stdout).toMatch(/\nweb\s+migrate\s+Running\/Running\s+WaitingForReceiver\/WaitingForSync\s+WaitingForSync\s+Synchronizing\s+-\s+-\s+-\s+InProgress\n$/);
   });
 
   it('-o json gives each migration with its phases, mode, times and outcome', async () => {

@@ -115,6 +115,7 @@ function table(rows: readonly Row[], colour: boolean): string {
     s.receiveMigration ?? '-',
     s.sendMigration ?? '-',
     s.mode ?? '-',
+    s.startTimestamp ?? '-',
     duration(s.elapsedSeconds),
     paint(colour, shade[s.outcome], s.outcome),
   ]);
@@ -122,7 +123,7 @@ function table(rows: readonly Row[], colour: boolean): string {
     .filter((r) => r.status.outcome === 'Failed')
     .map((r) => `${r.status.name}: ${outcomeText(r.status)}\n`)
     .join('');
-  return renderTable(['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'ELAPSED', 'RESULT'], body) + details;
+  return renderTable(['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'STARTED', 'ELAPSED', 'RESULT'], body) + details;
 }
 
 async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
