@@ -28,16 +28,18 @@ function compile(machine: Json, extra: { docs?: Json[]; entry?: Json; config?: J
   return synth(workspace);
 }
 
-/** The error messages a config produces (every one of them), or [] when it compiles. */
-function errorsOf(machine: Json, extra: { docs?: Json[]; entry?: Json } = {}): string[] {
+/** The error messages `run` throws (every one of them), or [] when it compiles. */
+function messagesOf(run: () => unknown): string[] {
   try {
-    compile(machine, extra);
+    run();
     return [];
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     return error.diagnostics.map((d) => d.message);
   }
 }
+
+const errorsOf = (machine: Json, extra: { docs?: Json[]; entry?: Json } = {}) => messagesOf(() => compile(machine, extra));
 
 const rootDisk = [withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '10Gi', storageClassName: 'fast' })];
 
@@ -323,12 +325,7 @@ describe('collisions at the destination', () => {
   const errors = (config: Json, manifests: Record<string, Json[]>) => {
     const workspace = new Workspace();
     workspace.setup(config, manifests);
-    try {
-      synth(workspace);
-      return [];
-    } catch (error) {
-      return (error as InputError).diagnostics.map((d) => d.message);
-    }
+    return messagesOf(() => synth(workspace));
   };
 
   it('two VMs of one name moved into one namespace is an error', () => {
