@@ -40,6 +40,16 @@ function failureOf(migration: KubeObject): string {
   return [reason ? `failureReason: ${reason}` : 'no failureReason reported', ...(listed.length > 0 ? [`conditions: ${listed.join(', ')}`] : [])].join('; ');
 }
 
+/** The receive migration of this migrationID in the destination namespace, if it exists yet. */
+async function findReceive(destination: ClusterApi, context: CallContext, options: SendMigrationOptions): Promise<KubeObject | undefined> {
+  const migrations = (await call(context, `list migrations in ${options.destinationNamespace}`, () => destination.listMigrations(options.destinationNamespace))) ?? [];
+  return migrations.find((m) => m.spec?.receive?.migrationID === options.migrationID);
+}
+
+function failedMigration(side: string, migration: KubeObject): ClusterFailure {
+  return new ClusterFailure(`${side} migration ${migration.metadata?.namespace}/${migration.metadata?.name} Failed: ${failureOf(migration)}`);
+}
+
 /** What is wrong with an existing object of our name, or undefined when it is the sendTo migration we would create. */
 function differenceFrom(existing: KubeObject, options: SendMigrationOptions): string | undefined {
   const spec = existing.spec ?? {};
@@ -59,10 +69,6 @@ function differenceFrom(existing: KubeObject, options: SendMigrationOptions): st
 export async function sendMigration(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(options.timeoutSeconds), pollMs: options.pollMs };
   const target = `${options.sourceNamespace}/${options.name}`;
-  const findReceive = async () =>
-    ((await call(context, `list migrations in ${options.destinationNamespace}`, () => destination.listMigrations(options.destinationNamespace))) ?? []).find(
-      (m) => m.spec?.receive?.migrationID === options.migrationID,
-    );
 
   // 1. What is already there: hooks re-run on every sync and on retries.
   const existing = await call(context, `read migration ${target}`, () => source.getMigration(options.sourceNamespace, options.name));
@@ -73,13 +79,13 @@ export async function sendMigration(source: ClusterApi, destination: ClusterApi,
     if (options.wait) await follow(source, destination, options, log);
     return;
   }
-  const settled = await findReceive();
+  const settled = await findReceive(destination, context, options);
   if (settled?.status?.phase === 'Succeeded') {
     log.info('done', `receive migration ${options.destinationNamespace}/${settled.metadata?.name} already Succeeded; nothing to do`);
     return;
   }
   if (settled?.status?.phase === 'Failed') {
-    throw new ClusterFailure(`receive migration ${options.destinationNamespace}/${settled.metadata?.name} Failed: ${failureOf(settled)}`);
+    throw failedMigration('receive', settled);
   }
 
   // 2 and 3. Wait for the receive side, then for an address, saying what is missing whenever that changes.
@@ -90,8 +96,8 @@ export async function sendMigration(source: ClusterApi, destination: ClusterApi,
   };
   let address: { address: string; source: string } | undefined;
   while (!address) {
-    const receive = await findReceive();
-    if (receive?.status?.phase === 'Failed') throw new ClusterFailure(`receive migration ${options.destinationNamespace}/${receive.metadata?.name} Failed: ${failureOf(receive)}`);
+    const receive = await findReceive(destination, context, options);
+    if (receive?.status?.phase === 'Failed') throw failedMigration('receive', receive);
     const receiver = receive && (await call(context, `read VMI ${options.destinationNamespace}/${options.vmi}`, () => destination.getInstance(options.destinationNamespace, options.vmi)));
     if (!receive) waiting(`the receive migration for migrationID ${options.migrationID} in ${options.destinationNamespace} (on ${destination.server})`);
     else if (!receiver || !RECEIVER_READY_PHASES.has(receiver.status?.phase)) waiting(`receiver VMI ${options.destinationNamespace}/${options.vmi} to be WaitingForSync (now: ${receiver ? phaseOf(receiver) : 'absent'})`);
@@ -138,15 +144,14 @@ async function follow(source: ClusterApi, destination: ClusterApi, options: Send
   let last = '';
   for (;;) {
     const send = await call(context, `read migration ${options.sourceNamespace}/${options.name}`, () => source.getMigration(options.sourceNamespace, options.name));
-    const migrations = (await call(context, `list migrations in ${options.destinationNamespace}`, () => destination.listMigrations(options.destinationNamespace))) ?? [];
-    const receive = migrations.find((m) => m.spec?.receive?.migrationID === options.migrationID);
+    const receive = await findReceive(destination, context, options);
     // virt-controller usually deletes the sending side after success: the receive side decides.
     const state = `send ${send ? phaseOf(send) : '(deleted)'}, receive ${phaseOf(receive)}`;
     if (state !== last) log.info('progress', state);
     last = state;
     if (receive?.status?.phase === 'Succeeded') return;
     for (const [side, migration] of [['receive', receive], ['sendTo', send]] as const) {
-      if (migration?.status?.phase === 'Failed') throw new ClusterFailure(`${side} migration ${migration.metadata?.namespace}/${migration.metadata?.name} Failed: ${failureOf(migration)}`);
+      if (migration?.status?.phase === 'Failed') throw failedMigration(side, migration);
     }
     if (context.deadline.remainingMs < options.pollMs) throw new ClusterFailure(`timed out after ${options.timeoutSeconds}s waiting for the migration to finish (${state})`);
     await sleep(options.pollMs);
