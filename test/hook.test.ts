@@ -332,20 +332,26 @@ describe('transient and permanent API failures', () => {
 describe('--wait', () => {
   it('prints phase changes and exits 0 when the migration succeeds', async () => {
     parkedReceiver();
-    api.afterRequest('POST', /virtualmachineinstancemigrations$/, () => {
-      later(300, () => api.update('VirtualMachineInstanceMigration', 'src', SEND_NAME, (m) => (m.status = { phase: 'Synchronizing' })));
-      later(400, () => api.put(receiveMigration({ phase: 'Running' })));
-      later(1000, () => {
-        api.put(receiveMigration({ phase: 'Succeeded' }));
-        api.remove('VirtualMachineInstanceMigration', 'src', SEND_NAME);
-      });
-    });
+    // Each change follows one of the hook's polls (a poll ends with its list of the destination's migrations).
+    const afterPoll = (action: () => void) => api.afterRequest('GET', /namespaces\/dst\/virtualmachineinstancemigrations$/, action);
+    api.afterRequest('POST', /virtualmachineinstancemigrations$/, () =>
+      afterPoll(() => {
+        api.update('VirtualMachineInstanceMigration', 'src', SEND_NAME, (m) => (m.status = { phase: 'Synchronizing' }));
+        api.put(receiveMigration({ phase: 'Running' }));
+        afterPoll(() => {
+          api.put(receiveMigration({ phase: 'Succeeded' }));
+          api.remove('VirtualMachineInstanceMigration', 'src', SEND_NAME);
+        });
+      }),
+    );
     const run = await runHook(['--connect-url', '10.0.0.9:9185', '--wait']);
     expect(run.code, run.stderr).toBe(0);
     const progress = run.stderr.split('\n').filter((l) => l.startsWith('progress: '));
-    expect(progress[0]).toBe('progress: send (none), receive WaitingForSync');
-    expect(progress).toContain('progress: send Synchronizing, receive Running');
-    expect(progress.at(-1)).toBe('progress: send (deleted), receive Succeeded');
+    expect(progress).toEqual([
+      'progress: send (none), receive WaitingForSync',
+      'progress: send Synchronizing, receive Running',
+      'progress: send (deleted), receive Succeeded',
+    ]);
   });
 
   it('exits non-zero with the reason and conditions when the migration fails', async () => {
