@@ -35,12 +35,17 @@ export class ClusterConnections {
   }
 }
 
-/** Loads and plans a config for a cluster command; input errors throw, warnings are not repeated here. */
-export function loadPlans(configPath: string): { config: LoadedConfig; plans: readonly MigrationPlan[] } {
+/**
+ * Loads and plans a config for a cluster command, keeping only the migration named `only` when given; input errors
+ * throw, warnings are not repeated here.
+ */
+export function loadPlans(configPath: string, only?: string): { config: LoadedConfig; plans: readonly MigrationPlan[] } {
   const bag = new DiagnosticBag();
   const config = loadConfig(configPath, bag);
   bag.throwIfErrors();
-  return { config: config!, plans: planMigrations(config!).plans };
+  const plans = planMigrations(config!).plans.filter((p) => only === undefined || p.name === only);
+  if (only !== undefined && plans.length === 0) throw new UsageError(`no migration named "${only}" in ${config!.file}`);
+  return { config: config!, plans };
 }
 
 /**

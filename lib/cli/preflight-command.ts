@@ -4,7 +4,7 @@ import { createStepLog } from '../cluster/step-log.ts';
 import { stringOption, type CliCommand } from './command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
-import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
+import { ExitCode, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
 
 const PREFLIGHT_HELP = `Usage: kvmigrate preflight [--config FILE] [--migration NAME] [-o text|json] [options]
@@ -31,9 +31,7 @@ interface PreflightArguments extends ClusterFlags {
 }
 
 async function runPreflight(args: PreflightArguments, streams: Streams): Promise<number> {
-  const { config, plans } = loadPlans(args.config);
-  const selected = plans.filter((p) => args.migration === undefined || p.name === args.migration);
-  if (args.migration !== undefined && selected.length === 0) throw new UsageError(`no migration named "${args.migration}" in ${config.file}`);
+  const { config, plans: selected } = loadPlans(args.config, args.migration);
   const connections = new ClusterConnections(args, config);
   const log = createStepLog('text', streams.stderr);
   const report: { migration: string; phase: string; checks: Check[] }[] = [];

@@ -127,9 +127,7 @@ function table(rows: readonly Row[], colour: boolean): string {
 }
 
 async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
-  const { config, plans } = loadPlans(args.config);
-  const selected = plans.filter((p) => args.migration === undefined || p.name === args.migration);
-  if (args.migration !== undefined && selected.length === 0) throw new UsageError(`no migration named "${args.migration}" in ${config.file}`);
+  const { config, plans: selected } = loadPlans(args.config, args.migration);
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds (got "${args.timeout}")`);
   const connections = new ClusterConnections(args, config);
