@@ -1,5 +1,3 @@
-import { renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
 import { editMigrationPhase, type PhaseChange, type PhaseEdit } from '../config/edit-config.ts';
 import { displayPath, loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
@@ -8,6 +6,7 @@ import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import { flag, type CliCommand } from './command.ts';
 import { CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
+import { writeFileAtomically } from './write-file.ts';
 
 const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--config FILE] [-o text|json]
        kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json]
@@ -71,9 +70,7 @@ function runLifecycle(configPath: string, target: string, edit: PhaseEdit, outpu
   const config = loadConfig(configPath, bag, text);
   bag.throwIfErrors();
   const plan = planMigrations(config!).plans.find((p) => p.name === change.name)!;
-  const staged = join(dirname(configPath), `.${basename(configPath)}.kvmigrate-${process.pid}`);
-  writeFileSync(staged, text);
-  renameSync(staged, configPath);
+  writeFileAtomically(configPath, text);
   const steps = nextSync(change, plan);
   if (output === 'json') {
     streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, nextSync: steps }, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Deadline } from '../cluster/cluster-calls.ts';
 import { pullVirtualMachine } from '../cluster/pull-vm.ts';
@@ -9,6 +9,7 @@ import { flag, stringOption, type CliCommand } from './command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
 import { clusterSettings, ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
+import { writeFileAtomically } from './write-file.ts';
 
 const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
 
@@ -40,13 +41,6 @@ interface PullArguments extends ClusterFlags {
   readonly output: 'text' | 'json';
 }
 
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const staged = `${path}.kvmigrate-${process.pid}`;
-  writeFileSync(staged, text);
-  renameSync(staged, path);
-}
-
 async function runPull(args: PullArguments, streams: Streams): Promise<number> {
   const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(args.target);
   if (!match) throw new UsageError(`expected <namespace>/<vm>, got "${args.target}"`);
@@ -72,8 +66,8 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
         destinationCluster: args.destinationCluster,
       })
     : undefined;
-  writeAtomically(manifestPath, pulled.text);
-  if (configText !== undefined) writeAtomically(configPath, configText);
+  writeFileAtomically(manifestPath, pulled.text);
+  if (configText !== undefined) writeFileAtomically(configPath, configText);
 
   for (const volume of pulled.missing) {
     streams.stderr(`warning: volume "${volume}": neither its claim nor its DataVolume exists; set disks.${volume}.size in the config\n`);
