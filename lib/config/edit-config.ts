@@ -194,6 +194,8 @@ export function appendMigration(configPath: string, text: string | undefined, en
   const dash = first?.range ? text.lastIndexOf('-', first.range[0]) : -1;
   const indent = dash >= 0 ? ' '.repeat(dash - (text.lastIndexOf('\n', dash) + 1)) : '  ';
   const end = migrations.range![1]!;
-  const at = text.lastIndexOf('\n', end - 1) === end - 1 ? end - 1 : text.indexOf('\n', end - 1) === -1 ? text.length : text.indexOf('\n', end - 1);
+  // After the line the list ends on.
+  const lineEnd = text.indexOf('\n', end - 1);
+  const at = lineEnd === -1 ? text.length : lineEnd;
   return `${text.slice(0, at)}\n${entryLines(entry).map((l) => `${indent}${l}`).join('\n')}${text.slice(at)}`;
 }
