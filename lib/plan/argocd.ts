@@ -45,6 +45,7 @@ function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string) {
 export function planArgoCd(config: LoadedConfig, plans: readonly MigrationPlan[], clusters: readonly string[], bag: DiagnosticBag): ArgoCdPlan | undefined {
   const argocd = config.argocd;
   if (!argocd) return undefined;
+  const namespace = argocd.namespace ?? 'argocd';
   const servers: Record<string, string | undefined> = { [DEFAULT_CLUSTER]: IN_CLUSTER_SERVER };
   for (const [name, cluster] of Object.entries(config.clusters)) if (cluster.server) servers[name] = cluster.server;
   const applications: ApplicationPlan[] = [];
@@ -61,7 +62,7 @@ export function planArgoCd(config: LoadedConfig, plans: readonly MigrationPlan[]
     applications.push({
       cluster,
       name: `kvmigrate-${cluster}`,
-      namespace: argocd.namespace ?? 'argocd',
+      namespace,
       project: argocd.project ?? 'default',
       repoURL: argocd.repoURL,
       targetRevision: argocd.targetRevision ?? 'HEAD',
@@ -72,5 +73,5 @@ export function planArgoCd(config: LoadedConfig, plans: readonly MigrationPlan[]
       runStrategyOwnedByKubeVirt: runStrategyOwners(plans, cluster),
     });
   }
-  return { namespace: argocd.namespace ?? 'argocd', healthChecks: argocd.healthChecks ?? true, applications };
+  return { namespace, healthChecks: argocd.healthChecks ?? true, applications };
 }
