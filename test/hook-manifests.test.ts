@@ -166,14 +166,21 @@ describe('hook settings from migrations.yaml', () => {
   it('image, pull policy, timeout, wait and KubeVirt namespace; a migration overrides the top level', () => {
     const { objects } = compile({
       hook: { image: 'registry.example/kvmigrate-hook:1.2', imagePullPolicy: 'Always', timeoutSeconds: 120, kubevirtNamespace: 'openshift-cnv' },
-      migrations: [migration('a', { hook: { timeoutSeconds: 300, wait: true } })],
+      migrations: [migration('a', { hook: { timeoutSeconds: 300, wait: true, migrationTimeoutSeconds: 1800 } })],
     });
     const job = only(objects, 'Job');
     const [container] = job.spec.template.spec.containers;
     expect(container.image).toBe('registry.example/kvmigrate-hook:1.2');
     expect(container.imagePullPolicy).toBe('Always');
-    expect(container.args.slice(-5)).toEqual(['--kubevirt-namespace', 'openshift-cnv', '--timeout', '300', '--wait']);
-    expect(job.spec.activeDeadlineSeconds).toBe(600);
+    expect(container.args.slice(-7)).toEqual(['--kubevirt-namespace', 'openshift-cnv', '--timeout', '300', '--wait', '--migration-timeout', '1800']);
+    // One deadline for the Job: readiness + transfer + margin, so Kubernetes never kills a hook still within its clocks.
+    expect(job.spec.activeDeadlineSeconds).toBe(300 + 1800 + 300);
+  });
+
+  it('with wait and no migrationTimeoutSeconds the Job outlives the default hour of transfer; without wait only readiness counts', () => {
+    const deadline = (hook: Json) => only(compile({ migrations: [migration('a', { hook })] }).objects, 'Job').spec.activeDeadlineSeconds;
+    expect(deadline({ wait: true })).toBe(600 + 3600 + 300);
+    expect(deadline({ wait: false, migrationTimeoutSeconds: 7200 })).toBe(600 + 300);
   });
 
   it('a static connectURL emits the sendTo migration and no hook, ServiceAccount or Role', () => {

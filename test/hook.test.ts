@@ -172,6 +172,24 @@ describe('finding the synchronization address', () => {
     expect(sendMigrations()).toEqual([]);
   });
 
+  it('virt-operator updateSynchronizationAddress: a terminating leader has no address, so the hook waits for the next one', async () => {
+    parkedReceiver();
+    api.put(kubevirt());
+    api.put(lease('sync-a'));
+    api.put({ ...pod('sync-a', { ip: '10.131.0.12' }), metadata: { ...pod('sync-a').metadata, deletionTimestamp: '2026-11-30T10:00:00Z' } });
+    // Once the hook has seen the terminating leader.
+    api.afterRequest('GET', /pods\/sync-a$/, () =>
+      later(100, () => {
+        api.put(pod('sync-b', { ip: '10.131.0.22' }));
+        api.put(lease('sync-b'));
+      }),
+    );
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('waiting for a new leader (pod kubevirt/sync-a is terminating)');
+    expectCreated('10.131.0.22:9185');
+  });
+
   it('follows a leader change while waiting', async () => {
     parkedReceiver();
     api.put(kubevirt());
@@ -352,6 +370,20 @@ describe('--wait', () => {
       'progress: send Synchronizing, receive Running',
       'progress: send (deleted), receive Succeeded',
     ]);
+  });
+
+  it('the transfer has its own clock: a migration outlasting --timeout still succeeds; one outlasting --migration-timeout fails naming it', async () => {
+    parkedReceiver();
+    // The receive side succeeds only after the readiness clock (1 s) has run out.
+    api.afterRequest('POST', /virtualmachineinstancemigrations$/, () => later(1500, () => api.put(receiveMigration({ phase: 'Succeeded' }))));
+    const outlasting = await runHook(['--connect-url', '10.0.0.9:9185', '--wait', '--timeout', '1', '--migration-timeout', '60', '--poll-interval', '0.2']);
+    expect(outlasting.code, outlasting.stderr).toBe(0);
+
+    api.remove('VirtualMachineInstanceMigration', 'src', SEND_NAME);
+    api.put(receiveMigration({ phase: 'Running' }));
+    const stuck = await runHook(['--connect-url', '10.0.0.9:9185', '--wait', '--migration-timeout', '1', '--poll-interval', '0.2']);
+    expect(stuck.code).toBe(1);
+    expect(stuck.stderr).toContain('timed out after 1s (hook.migrationTimeoutSeconds) waiting for the migration to finish');
   });
 
   it('exits non-zero with the reason and conditions when the migration fails', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../lib/cli/main.ts';
-import { migration, vm, withDataVolume, withDataVolumeTemplate, withVolume, Workspace } from './support/builders.ts';
-import { caBundle, kubevirt, lease, namespace, node, pod, secret, storageClass, vmi } from './support/cluster-objects.ts';
+import { migration, vm, withDataVolume, withDataVolumeTemplate, withSpecField, withVolume, Workspace } from './support/builders.ts';
+import { caBundle, csiDriver, instancetype, kubevirt, lease, namespace, node, pod, secret, storageClass, storageProfile, vmi } from './support/cluster-objects.ts';
 import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
 
 const servers: KubeApiServer[] = [];
@@ -33,6 +33,7 @@ function healthy(api: KubeApiServer, side: 'both' | 'source' | 'destination' = '
   if (side !== 'source') {
     api.put(namespace('dst'));
     api.put(storageClass('fast'));
+    api.put(csiDriver());
     api.put(secret('web-userdata', 'dst'));
   }
 }
@@ -68,7 +69,7 @@ describe('kvmigrate preflight, same cluster', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).not.toContain('\x1b[');
     expect(run.stdout).toContain('web: default/src -> default/dst\n  CHECK                    RESULT  DETAIL\n  source: feature gate     PASS    DecentralizedLiveMigration listed in the KubeVirt CR\n');
-    expect(run.stdout).toMatch(/\n11 checks: 10 pass, 1 warn, 0 fail\n$/);
+    expect(run.stdout).toMatch(/\n17 checks: 16 pass, 1 warn, 0 fail\n$/);
     // The source VM itself carries the MAC in this cluster: only a warning, naming the kubemacpool fix.
     expect(run.stdout).toContain('02:00:00:00:00:01 on the source VM itself');
     expect(run.stdout).toContain('fix: kubemacpool older than v0.51 rejects duplicate MACs');
@@ -133,8 +134,132 @@ describe('kvmigrate preflight, same cluster', () => {
   });
 });
 
+/** A same-cluster workspace whose VM gets `options` and whose entry and top level get `entry` / `config`. */
+function variant(options: ((vm: Record<string, any>) => void)[], entry: Record<string, unknown> = {}, config: Record<string, unknown> = {}): Workspace {
+  const workspace = new Workspace();
+  const machine = sourceVm();
+  for (const option of options) option(machine);
+  workspace.setup({ ...config, migrations: [migration('web', entry)] }, { web: [machine] });
+  return workspace;
+}
+
+describe('preflight rules mirrored from KubeVirt and CDI', () => {
+  async function checked(change: (api: KubeApiServer) => void, workspace = sameClusterWorkspace()) {
+    const api = await cluster();
+    healthy(api);
+    change(api);
+    const run = await preflight(workspace, api, ['-o', 'json']);
+    const checks = JSON.parse(run.stdout).migrations[0].checks as { check: string; result: string; detail: string; fix?: string }[];
+    return Object.fromEntries(checks.map((c) => [c.check, c]));
+  }
+
+  it('featuregate.IsEnabled: Beta from v1.10 is on unless disabledFeatureGates lists it; an explicit enable wins', async () => {
+    const disabled = (featureGates: string[]) => (api: KubeApiServer) =>
+      api.update('KubeVirt', 'kubevirt', 'kubevirt', (kv) => {
+        kv.status.observedKubeVirtVersion = 'v1.10.0';
+        kv.spec.configuration.developerConfiguration = { featureGates, disabledFeatureGates: ['DecentralizedLiveMigration'] };
+      });
+    const off = (await checked(disabled([])))['source: feature gate']!;
+    expect(off.result).toBe('fail');
+    expect(off.fix).toContain('disabledFeatureGates');
+    expect((await checked(disabled(['DecentralizedLiveMigration'])))['source: feature gate']!.result).toBe('pass');
+  });
+
+  it('migration-create-admitter isMigratable: LiveMigratable=False fails, except for DisksNotLiveMigratable', async () => {
+    const condition = (reason: string) => (api: KubeApiServer) => api.put(vmi('web', 'src', 'Running', [{ type: 'LiveMigratable', status: 'False', reason, message: 'why' }]));
+    const blocked = (await checked(condition('InterfaceNotLiveMigratable')))['source live-migratable']!;
+    expect(blocked).toMatchObject({ result: 'fail', detail: 'LiveMigratable=False (InterfaceNotLiveMigratable): why' });
+    expect((await checked(condition('DisksNotLiveMigratable')))['source live-migratable']!.result).toBe('pass');
+  });
+
+  it('migration-create-admitter ensureNoMigrationConflict: an unfinished receive migration of another attempt blocks this one', async () => {
+    const receive = (phase: string, migrationID: string) => (api: KubeApiServer) =>
+      api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'old-receive', namespace: 'dst' }, spec: { vmiName: 'web', receive: { migrationID } }, status: { phase } });
+    const blocked = (await checked(receive('WaitingForSync', 'attempt-1')))['destination migrations']!;
+    expect(blocked.result).toBe('fail');
+    expect(blocked.fix).toBe('delete it (kubectl delete vmim old-receive -n dst) before this attempt');
+    expect((await checked(receive('Failed', 'attempt-1')))['destination migrations']!.result).toBe('pass');
+  });
+
+  it('the hook looks for KubeVirt where synth told it to: KubeVirt in openshift-cnv with the default namespace fails with the fix', async () => {
+    const openshift = (api: KubeApiServer) => {
+      api.remove('KubeVirt', 'kubevirt', 'kubevirt');
+      api.put(kubevirt('openshift-cnv', { addresses: ['10.128.0.9:9185'] }));
+      api.put(lease('sync-a', 'openshift-cnv'));
+      api.put(pod('sync-a', { ip: '10.128.0.9' }, 'openshift-cnv'));
+    };
+    const wrong = (await checked(openshift))['KubeVirt namespace']!;
+    expect(wrong.result).toBe('fail');
+    expect(wrong.fix).toContain('hook.kubevirtNamespace: openshift-cnv');
+    const right = await checked(openshift, variant([], {}, { hook: { kubevirtNamespace: 'openshift-cnv' } }));
+    expect(right['KubeVirt namespace']!.result).toBe('pass');
+  });
+
+  it('virt-operator updateSynchronizationAddress: a terminating leader has no address', async () => {
+    const terminating = (api: KubeApiServer) => api.update('Pod', 'kubevirt', 'sync-a', (p) => (p.metadata.deletionTimestamp = '2026-11-30T10:00:00Z'));
+    expect((await checked(terminating))['source: sync controller']).toMatchObject({ result: 'fail', detail: 'leader pod kubevirt/sync-a is terminating' });
+  });
+
+  it('CDI shouldUseCDIPopulator: the annotation overrides the CSI check, so a class without a CSIDriver warns; usePopulator: false quiets it', async () => {
+    const noCsi = (api: KubeApiServer) => api.remove('CSIDriver', '', 'openshift-storage.rbd.csi.ceph.com');
+    const warned = (await checked(noCsi))['volume populator']!;
+    expect(warned.result).toBe('warn');
+    expect(warned.fix).toBe('set storageClasses.<class>.usePopulator: false for fast');
+    expect((await checked(noCsi, variant([], {}, { storageClasses: { fast: { usePopulator: false } } })))['volume populator']!.result).toBe('pass');
+  });
+
+  it("CDI StorageProfile: the modes a disk asks for must be among the class's claimPropertySets", async () => {
+    const rwxBlock = variant([], { disks: { root: { volumeMode: 'Block', accessModes: ['ReadWriteMany'] } } });
+    const profile = (sets: { accessModes: string[]; volumeMode: string }[]) => (api: KubeApiServer) => api.put(storageProfile('fast', sets));
+    const refused = (await checked(profile([{ accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem' }]), rwxBlock))['storage modes']!;
+    expect(refused.result).toBe('fail');
+    expect(refused.detail).toBe('web-root wants Block ReadWriteMany of fast, whose StorageProfile offers Filesystem ReadWriteOnce');
+    const offered = await checked(profile([{ accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem' }, { accessModes: ['ReadWriteMany'], volumeMode: 'Block' }]), rwxBlock);
+    expect(offered['storage modes']!.result).toBe('pass');
+  });
+
+  it('vm.go handleWaitAsReceiverVolumeInfo: a volume mode change needs KubeVirt v1.8+ (kubevirt#16637) and vmRolloutStrategy LiveUpdate', async () => {
+    const toBlock = () => {
+      const workspace = new Workspace();
+      const machine = vm('web', withDataVolume('root', 'web-root'), withDataVolumeTemplate('web-root', { size: '10Gi', storageClassName: 'fast', volumeMode: 'Filesystem' }));
+      workspace.setup({ migrations: [migration('web', { disks: { root: { volumeMode: 'Block' } } })] }, { web: [machine] });
+      return workspace;
+    };
+    const kubevirtWith = (version: string, rollout?: string) => (api: KubeApiServer) => {
+      api.put(storageProfile('fast', [{ accessModes: ['ReadWriteOnce'], volumeMode: 'Block' }]));
+      api.update('KubeVirt', 'kubevirt', 'kubevirt', (kv) => {
+        kv.status.observedKubeVirtVersion = version;
+        if (rollout) kv.spec.configuration.vmRolloutStrategy = rollout;
+      });
+    };
+    const withoutLiveUpdate = (await checked(kubevirtWith('v1.9.0'), toBlock()))['volume mode change']!;
+    expect(withoutLiveUpdate.result).toBe('fail');
+    expect(withoutLiveUpdate.detail).toContain('web-root Filesystem -> Block');
+    expect(withoutLiveUpdate.detail).toContain('vmRolloutStrategy is unset');
+    expect((await checked(kubevirtWith('v1.7.3', 'LiveUpdate'), toBlock()))['volume mode change']!.detail).toContain('older than v1.8.0');
+    expect((await checked(kubevirtWith('v1.9.0', 'LiveUpdate'), toBlock()))['volume mode change']!.result).toBe('pass');
+  });
+
+  it('instancetype specFinder.Find: a cluster-scoped instancetype must exist at the destination; a namespaced one too when not copied', async () => {
+    const clusterScoped = variant([withSpecField('instancetype', { name: 'u1.large' })]);
+    expect((await checked(() => {}, clusterScoped)).instancetypes).toMatchObject({ result: 'fail', detail: 'VirtualMachineClusterInstancetype u1.large is missing at the destination' });
+    const present = await checked((api) => api.put(instancetype('VirtualMachineClusterInstancetype', 'u1.large', { cpu: { guest: 2 } })), clusterScoped);
+    expect(present.instancetypes!.result).toBe('pass');
+    const namespaced = variant([withSpecField('preference', { kind: 'virtualmachinepreferences', name: 'linux' })], { destination: { instancetypesPresent: true } });
+    expect((await checked(() => {}, namespaced)).instancetypes!.detail).toBe('VirtualMachinePreference dst/linux is missing at the destination');
+  });
+
+  it('an interface without macAddress fails preflight, naming the live MAC to pin', async () => {
+    const unpinned = variant([(machine) => delete machine.spec.template.spec.domain.devices.interfaces[0].macAddress]);
+    const withLiveMac = (api: KubeApiServer) => api.update('VirtualMachineInstance', 'src', 'web', (v) => (v.status.interfaces = [{ name: 'default', mac: '02:aa:bb:cc:dd:ee' }]));
+    const macs = (await checked(withLiveMac, unpinned))['MACs pinned']!;
+    expect(macs).toMatchObject({ result: 'fail', detail: 'interface default (live MAC 02:aa:bb:cc:dd:ee) has no macAddress in the manifest: the receiver would get a new MAC' });
+    expect(macs.fix).toContain('kvmigrate pull src/web');
+  });
+});
+
 describe('kvmigrate preflight, across clusters', () => {
-  async function crossCluster() {
+  async function crossCluster(machine = sourceVm()) {
     const east = await cluster();
     const west = await cluster();
     healthy(east, 'source');
@@ -166,7 +291,7 @@ describe('kvmigrate preflight, across clusters', () => {
         clusters: { east: { kubeContext: 'east-admin' }, west: { kubeContext: 'west-admin' } },
         migrations: [migration('web', { source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west' } })],
       },
-      { web: [sourceVm()] },
+      { web: [machine] },
     );
     const run = async () => {
       let stdout = '';
@@ -190,16 +315,33 @@ describe('kvmigrate preflight, across clusters', () => {
       'destination: feature gate': 'pass',
       'destination: sync controller': 'pass',
       'KubeVirt versions': 'pass',
+      'KubeVirt namespace': 'pass',
+      'source live-migratable': 'pass',
       'source VM': 'pass',
       'source migrations': 'pass',
       'destination namespace': 'pass',
       'destination VM name': 'pass',
+      'destination migrations': 'pass',
       'storage classes': 'pass',
+      'volume populator': 'pass',
+      'storage modes': 'pass',
       'referenced objects': 'pass',
+      'MACs pinned': 'pass',
       'MAC addresses': 'pass',
       'CA bundles': 'pass',
       permissions: 'pass',
     });
+  });
+
+  it('instancetype specFinder.Find: a cluster-scoped instancetype must have the same spec at both ends', async () => {
+    const machine = sourceVm();
+    withSpecField('instancetype', { kind: 'virtualmachineclusterinstancetype', name: 'u1.large' })(machine);
+    const { east, west, run } = await crossCluster(machine);
+    east.put(instancetype('VirtualMachineClusterInstancetype', 'u1.large', { cpu: { guest: 2 }, memory: { guest: '8Gi' } }));
+    west.put(instancetype('VirtualMachineClusterInstancetype', 'u1.large', { memory: { guest: '8Gi' }, cpu: { guest: 2 } }));
+    expect((await run()).checks.instancetypes).toBe('pass');
+    west.put(instancetype('VirtualMachineClusterInstancetype', 'u1.large', { cpu: { guest: 4 }, memory: { guest: '8Gi' } }));
+    expect((await run()).checks.instancetypes).toBe('fail');
   });
 
   it('warns about different KubeVirt minors, fails on a CA not exchanged, and warns about a MAC in use at the destination', async () => {

@@ -137,6 +137,25 @@ describe('kvmigrate pull', () => {
     expect(scratch).toMatchObject({ kind: 'DataVolume', spec: { storage: { storageClassName: 'slow', resources: { requests: { storage: '5Gi' } } } } });
   });
 
+  it('pins the live MAC of an interface the VM leaves to kubemacpool, and fetches the namespaced instancetype and preference', async () => {
+    seedCluster();
+    api.update('VirtualMachine', 'shop', 'web', (vm) => {
+      delete vm.spec.template.spec.domain.devices.interfaces[0].macAddress;
+      vm.spec.instancetype = { kind: 'VirtualMachineInstancetype', name: 'shop-medium', revisionName: 'web-shop-medium-1' };
+      vm.spec.preference = { kind: 'VirtualMachineClusterPreference', name: 'fedora' };
+    });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'web', namespace: 'shop' }, status: { phase: 'Running', interfaces: [{ name: 'default', mac: '02:6b:cd:00:00:99' }] } });
+    api.put({ apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineInstancetype', metadata: { name: 'shop-medium', namespace: 'shop', uid: 'x' }, spec: { cpu: { guest: 2 }, memory: { guest: '4Gi' } } });
+    const workspace = new Workspace();
+    expect((await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')])).code).toBe(0);
+    const docs = parseAllDocuments(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(docs[0].spec.template.spec.domain.devices.interfaces[0].macAddress).toBe('02:6b:cd:00:00:99');
+    // The cluster-scoped preference stays where it is; preflight checks it at the destination.
+    expect(docs.filter((d) => d.apiVersion.startsWith('instancetype.'))).toEqual([
+      { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineInstancetype', metadata: { name: 'shop-medium', namespace: 'shop' }, spec: { cpu: { guest: 2 }, memory: { guest: '4Gi' } } },
+    ]);
+  });
+
   it('--add appends an entry (comments kept), and the result synthesizes: pull -> synth round trip', async () => {
     seedCluster();
     const workspace = new Workspace();

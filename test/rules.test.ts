@@ -16,30 +16,8 @@ import {
   withVolume,
   Workspace,
 } from './support/builders.ts';
+import { compile, errorsOf, messagesOf } from './support/compile.ts';
 import { ofKind, only, synth, type Json } from './support/synth.ts';
-
-/** Synthesizes one migration of `machine` (plus extra manifest documents) and returns its objects. */
-function compile(machine: Json, extra: { docs?: Json[]; entry?: Json; config?: Json } = {}) {
-  const workspace = new Workspace();
-  workspace.setup(
-    { migrations: [migration(machine.metadata.name, extra.entry)], ...extra.config },
-    { [machine.metadata.name]: [machine, ...(extra.docs ?? [])] },
-  );
-  return synth(workspace);
-}
-
-/** The error messages `run` throws (every one of them), or [] when it compiles. */
-function messagesOf(run: () => unknown): string[] {
-  try {
-    run();
-    return [];
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    return error.diagnostics.map((d) => d.message);
-  }
-}
-
-const errorsOf = (machine: Json, extra: { docs?: Json[]; entry?: Json } = {}) => messagesOf(() => compile(machine, extra));
 
 const rootDisk = [withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '10Gi', storageClassName: 'fast' })];
 
@@ -126,9 +104,9 @@ describe('disk sizes', () => {
     expect(size(vm('a', withClaim('d', 'd-pvc')), { docs: [claim('d-pvc', { size: '10Gi', capacity: '11Gi' })] })).toEqual(['10Gi']);
   });
 
-  it('from a block PVC: its capacity', () => {
-    expect(size(vm('a', withClaim('d', 'd-pvc')), { docs: [claim('d-pvc', { size: '10Gi', capacity: '10737418240', volumeMode: 'Block' })] })).toEqual([
-      '10737418240',
+  it('from a block PVC: its capacity when larger than the request', () => {
+    expect(size(vm('a', withClaim('d', 'd-pvc')), { docs: [claim('d-pvc', { size: '10Gi', capacity: '10737418241', volumeMode: 'Block' })] })).toEqual([
+      '10737418241',
     ]);
   });
 
@@ -186,8 +164,10 @@ describe('run strategies', () => {
     expect(restore(vm('a', ...rootDisk, withRunStrategy(strategy)))).toBe(strategy);
   });
 
-  it('the deprecated running: true counts as Always, and the receiver has no running field', () => {
-    const receiver = only(compile(vm('a', ...rootDisk, withRunning(true))).objects, 'VirtualMachine');
+  it('the deprecated running: true of a managed source counts as Always, and the receiver has no running field', () => {
+    const receiver = ofKind(compile(vm('a', ...rootDisk, withRunning(true)), { entry: { source: { manage: true } }, config: { argocd: { repoURL: 'https://git.example.com/vm-moves.git' } } }).objects, 'VirtualMachine').find(
+      (o) => o.metadata.namespace === 'dst',
+    )!;
     expect(receiver.metadata.annotations['kubevirt.io/restore-run-strategy']).toBe('Always');
     expect(receiver.spec).not.toHaveProperty('running');
     expect(receiver.spec.runStrategy).toBe('WaitAsReceiver');

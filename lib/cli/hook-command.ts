@@ -5,6 +5,7 @@ import { connect } from '../cluster/kube-clients.ts';
 import { sendMigration } from '../cluster/send-migration.ts';
 import { flag, stringOption, type CliCommand } from './command.ts';
 import { ExitCode, UsageError } from './output.ts';
+import { DEFAULT_MIGRATION_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../hook-timeouts.ts';
 
 const HOOK_HELP = `Usage: kvmigrate hook send --source-namespace NS --vmi NAME --migration-id ID --name NAME
                           --destination-namespace NS [options]
@@ -26,9 +27,10 @@ Options:
       --kubevirt-namespace NS       KubeVirt's namespace at the destination (default: kubevirt, then openshift-cnv)
       --connect-url HOST:PORT       a static address; skips discovery
       --destination-kubeconfig F    kubeconfig for the destination cluster (default: the source's credentials)
-      --timeout SECONDS             how long to wait for the receive side and the address, and with --wait for the
-                                    migration to finish (default 600)
+      --timeout SECONDS             how long to wait for the receive side and the address (default 600)
       --wait                        follow both migrations and exit 0 only when the migration succeeded
+      --migration-timeout SECONDS   with --wait: how long to follow the transfer once the sendTo migration exists
+                                    (default 3600)
       --poll-interval SECONDS       between polls; transient API errors back off from it (default 2)
       --request-timeout SECONDS     per API request (default 30)
       --log-format text|json        log lines on stderr (default text)
@@ -57,6 +59,7 @@ export const hookCommand: CliCommand = {
     'destination-kubeconfig': { type: 'string' },
     timeout: { type: 'string' },
     wait: { type: 'boolean' },
+    'migration-timeout': { type: 'string' },
     'poll-interval': { type: 'string' },
     'request-timeout': { type: 'string' },
     'log-format': { type: 'string' },
@@ -80,8 +83,9 @@ export const hookCommand: CliCommand = {
       destinationNamespace: stringOption(args, 'destination-namespace')!,
       kubevirtNamespace: stringOption(args, 'kubevirt-namespace'),
       connectURL: stringOption(args, 'connect-url'),
-      timeoutSeconds: seconds('timeout', stringOption(args, 'timeout'), 600),
+      timeoutSeconds: seconds('timeout', stringOption(args, 'timeout'), DEFAULT_TIMEOUT_SECONDS),
       wait: flag(args, 'wait'),
+      migrationTimeoutSeconds: seconds('migration-timeout', stringOption(args, 'migration-timeout'), DEFAULT_MIGRATION_TIMEOUT_SECONDS),
       pollMs: seconds('poll-interval', stringOption(args, 'poll-interval'), 2) * 1000,
     };
     const requestTimeoutMs = seconds('request-timeout', stringOption(args, 'request-timeout'), 30) * 1000;

@@ -38,6 +38,24 @@ export class ClusterApi {
     return this.clients.core.readNamespacedPersistentVolumeClaim({ namespace, name }, this.clients.options);
   }
 
+  /** An instancetype or preference: `namespace` for the namespaced kinds, none for the cluster-scoped ones. */
+  public getInstancetype(kind: string, name: string, namespace?: string): Promise<KubeObject> {
+    const type = { group: 'instancetype.kubevirt.io', version: 'v1beta1', plural: `${kind.toLowerCase()}s`, name };
+    return namespace
+      ? this.clients.custom.getNamespacedCustomObject({ ...type, namespace }, this.clients.options)
+      : this.clients.custom.getClusterCustomObject(type, this.clients.options);
+  }
+
+  /** CSIDriver objects are named after the provisioner they serve. */
+  public getCsiDriver(name: string) {
+    return this.clients.storage.readCSIDriver({ name }, this.clients.options);
+  }
+
+  /** CDI's StorageProfile of a storage class (same name): the access and volume modes it supports. */
+  public getStorageProfile(name: string): Promise<KubeObject> {
+    return this.clients.custom.getClusterCustomObject({ ...CDI, plural: 'storageprofiles', name }, this.clients.options);
+  }
+
   public getNamespace(name: string) {
     return this.clients.core.readNamespace({ name }, this.clients.options);
   }

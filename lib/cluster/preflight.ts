@@ -1,5 +1,6 @@
-import { SYNC_CONTROLLER_LEASE } from '../kubevirt/api.ts';
+import { DEFAULT_KUBEVIRT_NAMESPACE, SYNC_CONTROLLER_LEASE } from '../kubevirt/api.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_LABEL } from '../constructs/labels.ts';
+import type { DiskPlan } from '../plan/disks.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
@@ -29,6 +30,17 @@ function minorVersion(version: unknown): [number, number] | undefined {
   return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
 
+/** Whether KubeVirt `version` is at least `[major, minor]`; false when unknown. */
+function atLeast(version: unknown, [major, minor]: readonly [number, number]): boolean {
+  const have = minorVersion(version);
+  return have !== undefined && (have[0] > major || (have[0] === major && have[1] >= minor));
+}
+
+/** The feature gate is Beta, on by default, from KubeVirt v1.10 (`featuregate/active.go`). */
+const BETA_SINCE = [1, 10] as const;
+/** Receivers handle a volume mode change from v1.8.0 (kubevirt#16637, `handleWaitAsReceiverVolumeInfo` in vm.go). */
+const VOLUME_MODE_CHANGE_SINCE = [1, 8] as const;
+
 const pass = (check: string, detail: string): Check => ({ check, result: 'pass', detail });
 const warn = (check: string, detail: string, fix?: string): Check => ({ check, result: 'warn', detail, fix });
 const fail = (check: string, detail: string, fix?: string): Check => ({ check, result: 'fail', detail, fix });
@@ -39,25 +51,32 @@ async function checkKubeVirt(
   context: CallContext,
   side: string,
   namespace: string | undefined,
-): Promise<{ checks: Check[]; version?: string; namespace?: string }> {
+): Promise<{ checks: Check[]; version?: string; namespace?: string; kubevirt?: KubeObject }> {
   const kubevirt = await findKubeVirt(api, context, namespace);
   if (!kubevirt) {
     return { checks: [fail(`${side}: KubeVirt`, `no KubeVirt CR in ${namespace ?? 'kubevirt or openshift-cnv'} on ${api.server}`, 'install KubeVirt, or set hook.kubevirtNamespace')] };
   }
   const kvNamespace = kubevirt.metadata!.namespace!;
   const version = kubevirt.status?.observedKubeVirtVersion as string | undefined;
-  const gates: string[] = kubevirt.spec?.configuration?.developerConfiguration?.featureGates ?? [];
-  const minor = minorVersion(version);
-  const onByDefault = minor !== undefined && (minor[0] > 1 || minor[1] >= 10);
+  const developer = kubevirt.spec?.configuration?.developerConfiguration ?? {};
+  const gates: string[] = developer.featureGates ?? [];
+  const disabled: string[] = developer.disabledFeatureGates ?? [];
+  const onByDefault = atLeast(version, BETA_SINCE);
   const hco = kvNamespace === 'openshift-cnv' ? (await call(context, 'list HyperConverged', () => api.listHyperConvergeds(kvNamespace)))?.[0] : undefined;
   const checks: Check[] = [];
-  if (gates.includes(FEATURE_GATE)) checks.push(pass(`${side}: feature gate`, `${FEATURE_GATE} listed in the KubeVirt CR`));
-  else if (hco?.spec?.featureGates?.decentralizedLiveMigration === true) checks.push(pass(`${side}: feature gate`, 'enabled in the HyperConverged CR'));
-  else if (onByDefault) checks.push(pass(`${side}: feature gate`, `on by default in KubeVirt ${version}`));
+  const gateCheck = `${side}: feature gate`;
+  // KubeVirt's `featuregate.IsEnabled`: an explicit enable wins, then an explicit disable, then Beta's default (on).
+  if (gates.includes(FEATURE_GATE)) checks.push(pass(gateCheck, `${FEATURE_GATE} listed in the KubeVirt CR`));
+  else if (hco?.spec?.featureGates?.decentralizedLiveMigration === true) checks.push(pass(gateCheck, 'enabled in the HyperConverged CR'));
+  else if (disabled.includes(FEATURE_GATE)) {
+    checks.push(
+      fail(gateCheck, `${FEATURE_GATE} is switched off in disabledFeatureGates of KubeVirt ${kvNamespace}/${kubevirt.metadata?.name}`, `remove it from spec.configuration.developerConfiguration.disabledFeatureGates`),
+    );
+  } else if (onByDefault) checks.push(pass(gateCheck, `on by default (Beta) in KubeVirt ${version}`));
   else {
     checks.push(
       fail(
-        `${side}: feature gate`,
+        gateCheck,
         `${FEATURE_GATE} is off (KubeVirt ${version ?? 'version unknown'})`,
         hco
           ? `set spec.featureGates.decentralizedLiveMigration: true in HyperConverged ${kvNamespace}/${hco.metadata?.name}`
@@ -71,12 +90,15 @@ async function checkKubeVirt(
   const pod = holder ? await call(context, `read Pod ${kvNamespace}/${holder}`, () => api.getPod(kvNamespace, holder)) : undefined;
   const addresses: string[] = kubevirt.status?.synchronizationAddresses ?? [];
   if (!holder) checks.push(fail(`${side}: sync controller`, `no leader in Lease ${kvNamespace}/${SYNC_CONTROLLER_LEASE}`, 'check the virt-synchronization-controller Deployment (it runs once the feature gate is on)'));
-  else if (!pod || pod.status?.phase !== 'Running' || !pod.status?.podIP) {
+  else if (pod?.metadata?.deletionTimestamp) {
+    // virt-operator publishes no address for a terminating leader (`updateSynchronizationAddress`); a new one takes over.
+    checks.push(fail(`${side}: sync controller`, `leader pod ${kvNamespace}/${holder} is terminating`, 'wait for the next leader election, then run preflight again'));
+  } else if (!pod || pod.status?.phase !== 'Running' || !pod.status?.podIP) {
     checks.push(fail(`${side}: sync controller`, `leader pod ${kvNamespace}/${holder} is ${pod ? `${pod.status?.phase ?? 'unknown'} without a usable IP` : 'gone'}`, 'wait for a new leader, or check the virt-synchronization-controller pods'));
   } else if (addresses.length === 0) {
     checks.push(warn(`${side}: sync controller`, `leader ${holder} at ${pod.status.podIP}, but KubeVirt publishes no synchronizationAddresses`, 'the hook falls back to the leader pod IP, which misses a dedicated migration network'));
   } else checks.push(pass(`${side}: sync controller`, `leader ${holder}, published ${addresses.join(', ')}`));
-  return { checks, version, namespace: kvNamespace };
+  return { checks, version, namespace: kvNamespace, kubevirt };
 }
 
 async function checkSourceVm(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check[]> {
@@ -86,7 +108,14 @@ async function checkSourceVm(api: ClusterApi, context: CallContext, plan: Migrat
   const vmi = await call(context, `read VMI ${namespace}/${plan.vm}`, () => api.getInstance(namespace, plan.vm));
   if (vmi?.status?.phase !== 'Running') return [fail('source VM', `its VMI is ${vmi ? (vmi.status?.phase ?? 'without a phase') : 'absent'}, not Running`, 'start the VM: only a running VM migrates live')];
   const checks: Check[] = [];
-  const storage = ((vmi.status?.conditions ?? []) as { type: string; status: string; reason?: string; message?: string }[]).find((c) => c.type === 'StorageLiveMigratable');
+  const conditions = (vmi.status?.conditions ?? []) as { type: string; status: string; reason?: string; message?: string }[];
+  // The VMIM create admitter's `isMigratable`: LiveMigratable=False refuses a sendTo for every reason but
+  // DisksNotLiveMigratable (decentralized migrations copy the disks themselves).
+  const migratable = conditions.find((c) => c.type === 'LiveMigratable');
+  if (migratable?.status === 'False' && migratable.reason !== 'DisksNotLiveMigratable') {
+    checks.push(fail('source live-migratable', `LiveMigratable=False (${migratable.reason ?? 'no reason'}): ${migratable.message ?? ''}`.trim(), 'KubeVirt refuses the sendTo migration until the VMI is live-migratable; remove what the condition names'));
+  } else checks.push(pass('source live-migratable', migratable ? `LiveMigratable=${migratable.status}${migratable.reason ? ` (${migratable.reason})` : ''}` : 'no LiveMigratable condition against it'));
+  const storage = conditions.find((c) => c.type === 'StorageLiveMigratable');
   if (storage?.status === 'False') checks.push(fail('source VM', `StorageLiveMigratable=False: ${storage.message ?? storage.reason ?? ''}`.trim(), 'remove what blocks storage live migration (e.g. shared or hotplugged disks)'));
   else checks.push(pass('source VM', `VMI Running on ${vmi.status?.nodeName ?? 'a node'}`));
   const unfinished = ((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? []).filter(
@@ -105,7 +134,7 @@ function isOurReceiver(object: KubeObject, plan: MigrationPlan): boolean {
   return object.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && object.metadata?.labels?.[MIGRATION_LABEL] === plan.name;
 }
 
-async function checkDestination(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check[]> {
+async function checkDestination(api: ClusterApi, context: CallContext, plan: MigrationPlan, kubevirt: KubeObject | undefined): Promise<Check[]> {
   const { namespace } = plan.destination;
   const checks: Check[] = [];
   const ns = await call(context, `read Namespace ${namespace}`, () => api.getNamespace(namespace));
@@ -115,14 +144,16 @@ async function checkDestination(api: ClusterApi, context: CallContext, plan: Mig
   if (existing && !isOurReceiver(existing, plan)) checks.push(fail('destination VM name', `another VirtualMachine ${namespace}/${plan.vm} exists there`, 'remove it, or migrate to another namespace'));
   else checks.push(pass('destination VM name', existing ? 'the VM there is this migration\'s receiver' : `no VirtualMachine ${plan.vm} there`));
 
-  const classes = [...new Set(plan.disks.flatMap((d) => d.storageClassName ?? []))];
-  const missingClasses: string[] = [];
-  for (const name of classes) if (!(await call(context, `read StorageClass ${name}`, () => api.getStorageClass(name)))) missingClasses.push(name);
-  checks.push(
-    missingClasses.length > 0
-      ? fail('storage classes', `missing at the destination: ${missingClasses.join(', ')}`, 'map them with storageClassMap or destination.storageClass')
-      : pass('storage classes', classes.length > 0 ? `${classes.join(', ')} exist` : 'every disk uses the default class'),
+  // The create admitter's `ensureNoMigrationConflict`: one unfinished migration per VMI, so a leftover blocks a retry.
+  const receives = ((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? []).filter(
+    (m) => m.spec?.vmiName === plan.vm && m.spec?.receive && !FINISHED.has(m.status?.phase) && m.spec.receive.migrationID !== plan.migrationID,
   );
+  checks.push(
+    receives.length > 0
+      ? fail('destination migrations', `unfinished receive migration ${receives.map((m) => m.metadata?.name).join(', ')} for VMI ${plan.vm} in ${namespace}`, `delete it (kubectl delete vmim ${receives[0]!.metadata?.name} -n ${namespace}) before this attempt`)
+      : pass('destination migrations', 'no other unfinished receive migration for this VMI'),
+  );
+  checks.push(...(await checkStorage(api, context, plan, kubevirt)));
 
   const missing: string[] = [];
   for (const p of plan.prerequisites) {
@@ -140,6 +171,128 @@ async function checkDestination(api: ClusterApi, context: CallContext, plan: Mig
       : pass('referenced objects', plan.prerequisites.length > 0 ? `all ${plan.prerequisites.length} present` : 'the VM references none'),
   );
   return checks;
+}
+
+interface ClaimPropertySet {
+  readonly accessModes?: readonly string[];
+  readonly volumeMode?: string;
+}
+
+/** Whether a StorageProfile's claim property set offers every access mode and the volume mode a disk asks for. */
+function offers(set: ClaimPropertySet, disk: DiskPlan): boolean {
+  return (disk.volumeMode === undefined || set.volumeMode === disk.volumeMode) && (disk.accessModes ?? []).every((mode) => set.accessModes?.includes(mode));
+}
+
+/**
+ * The destination's storage for each disk: the class exists; with the populator annotation, the class has a CSI
+ * driver (the annotation overrides CDI's own check, `shouldUseCDIPopulator`, and a populator needs CSI); CDI's
+ * StorageProfile supports the modes we emit; and a volume mode change has what KubeVirt needs for it.
+ */
+async function checkStorage(api: ClusterApi, context: CallContext, plan: MigrationPlan, kubevirt?: KubeObject): Promise<Check[]> {
+  const checks: Check[] = [];
+  const classes = [...new Set(plan.disks.flatMap((d) => d.storageClassName ?? []))];
+  const found = new Map<string, { provisioner?: string }>();
+  for (const name of classes) {
+    const storageClass = await call(context, `read StorageClass ${name}`, () => api.getStorageClass(name));
+    if (storageClass) found.set(name, storageClass);
+  }
+  const missingClasses = classes.filter((name) => !found.has(name));
+  checks.push(
+    missingClasses.length > 0
+      ? fail('storage classes', `missing at the destination: ${missingClasses.join(', ')}`, 'map them with storageClassMap or destination.storageClass')
+      : pass('storage classes', classes.length > 0 ? `${classes.join(', ')} exist` : 'every disk uses the default class'),
+  );
+
+  const withoutCsi: string[] = [];
+  for (const name of new Set(plan.disks.filter((d) => d.usePopulator).flatMap((d) => d.storageClassName ?? []))) {
+    const provisioner = found.get(name)?.provisioner;
+    if (provisioner && !(await call(context, `read CSIDriver ${provisioner}`, () => api.getCsiDriver(provisioner)))) withoutCsi.push(`${name} (${provisioner})`);
+  }
+  if (withoutCsi.length > 0) {
+    checks.push(
+      warn('volume populator', `no CSIDriver for the provisioner of ${withoutCsi.join(', ')}, but the blank disks ask CDI for a volume populator`, `set storageClasses.<class>.usePopulator: false for ${withoutCsi.map((c) => c.split(' ')[0]).join(', ')}`),
+    );
+  } else checks.push(pass('volume populator', plan.disks.some((d) => d.usePopulator) ? 'every populator-backed class has a CSI driver' : 'no disk asks for a populator'));
+
+  const unsupported: string[] = [];
+  for (const disk of plan.disks) {
+    if (!disk.storageClassName || (disk.volumeMode === undefined && disk.accessModes === undefined)) continue;
+    const profile = await call(context, `read StorageProfile ${disk.storageClassName}`, () => api.getStorageProfile(disk.storageClassName!));
+    const sets = (profile?.status?.claimPropertySets ?? []) as ClaimPropertySet[];
+    if (!sets.some((set) => offers(set, disk))) {
+      const wanted = [disk.volumeMode, ...(disk.accessModes ?? [])].filter(Boolean).join(' ');
+      unsupported.push(`${disk.dataVolumeName} wants ${wanted} of ${disk.storageClassName}, whose StorageProfile offers ${sets.map((p) => [p.volumeMode, ...(p.accessModes ?? [])].join(' ')).join('; ') || 'nothing'}`);
+    }
+  }
+  checks.push(
+    unsupported.length > 0
+      ? fail('storage modes', unsupported.join('; '), 'override accessModes/volumeMode per disk or in storageClassMap, or fix the StorageProfile\'s claimPropertySets')
+      : pass('storage modes', 'every StorageProfile supports the modes the disks ask for'),
+  );
+
+  const changed = plan.disks.filter((d) => d.sourceVolumeMode !== undefined && d.volumeMode !== undefined && d.volumeMode !== d.sourceVolumeMode);
+  if (changed.length > 0) {
+    const version = kubevirt?.status?.observedKubeVirtVersion;
+    const rollout = kubevirt?.spec?.configuration?.vmRolloutStrategy;
+    const lacking = [
+      !atLeast(version, VOLUME_MODE_CHANGE_SINCE) && `KubeVirt ${version ?? '(version unknown)'} is older than v1.8.0, which fixed volume mode changes (kubevirt#16637)`,
+      rollout !== 'LiveUpdate' && `spec.configuration.vmRolloutStrategy is ${rollout ?? 'unset'}, and KubeVirt records a receiver's volumes only under LiveUpdate`,
+    ].filter(Boolean);
+    const what = changed.map((d) => `${d.dataVolumeName} ${d.sourceVolumeMode} -> ${d.volumeMode}`).join(', ');
+    checks.push(
+      lacking.length > 0
+        ? fail('volume mode change', `${what}: ${lacking.join('; ')}`, 'keep the source volume mode, or upgrade the destination KubeVirt and set vmRolloutStrategy: LiveUpdate')
+        : pass('volume mode change', `${what}: KubeVirt ${version} with LiveUpdate`),
+    );
+  }
+  return checks;
+}
+
+/**
+ * The instancetype and preference the receiver names: cluster-scoped ones must exist at the destination with the
+ * source's spec (the receiver's resources come from them); namespaced ones kvmigrate does not copy must exist there.
+ */
+async function checkInstancetypes(clusters: PreflightClusters, context: CallContext, plan: MigrationPlan): Promise<Check | undefined> {
+  const needed = plan.instancetypes.filter((i) => !i.copy);
+  if (needed.length === 0) return plan.instancetypes.length > 0 ? pass('instancetypes', 'copied to the destination namespace by this migration') : undefined;
+  const problems: string[] = [];
+  for (const it of needed) {
+    const namespace = it.namespaced ? plan.destination.namespace : undefined;
+    const shown = `${it.kind} ${namespace ? `${namespace}/` : ''}${it.name}`;
+    const there = await call(context, `read ${shown}`, () => clusters.destination.getInstancetype(it.kind, it.name, namespace));
+    if (!there) {
+      problems.push(`${shown} is missing at the destination`);
+      continue;
+    }
+    if (it.namespaced) continue;
+    const here = await call(context, `read ${shown} at the source`, () => clusters.source.getInstancetype(it.kind, it.name));
+    if (here && JSON.stringify(canonical(here.spec)) !== JSON.stringify(canonical(there.spec))) problems.push(`${shown} differs between the clusters`);
+  }
+  return problems.length > 0
+    ? fail('instancetypes', problems.join('; '), 'create them at the destination with the source\'s spec (`kubectl get <kind> <name> -o yaml` from the source)')
+    : pass('instancetypes', `${needed.map((i) => `${i.kind} ${i.name}`).join(', ')} present${needed.some((i) => !i.namespaced) ? ', same spec at both ends' : ''}`);
+}
+
+/** `value` with object keys sorted, for comparing specs read from two clusters. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+}
+
+/** Interfaces the receiver would get a new MAC on: the manifest does not pin one. */
+async function checkMacsPinned(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check> {
+  const interfaces = plan.receiver.template.spec?.domain?.devices?.interfaces ?? [];
+  const unpinned = interfaces.filter((i) => !i.macAddress);
+  if (unpinned.length === 0) return pass('MACs pinned', interfaces.length > 0 ? 'every interface pins its MAC' : 'the VM has no interfaces');
+  const vmi = await call(context, `read VMI ${plan.source.namespace}/${plan.vm}`, () => api.getInstance(plan.source.namespace, plan.vm));
+  const live = (vmi?.status?.interfaces ?? []) as { name?: string; mac?: string }[];
+  const described = unpinned.map((i) => `${i.name}${live.find((l) => l.name === i.name)?.mac ? ` (live MAC ${live.find((l) => l.name === i.name)!.mac})` : ''}`);
+  return fail(
+    'MACs pinned',
+    `interface ${described.join(', ')} has no macAddress in the manifest: the receiver would get a new MAC`,
+    `run \`kvmigrate pull ${plan.source.namespace}/${plan.vm}\` (it writes the live MACs), or set macAddress on each interface`,
+  );
 }
 
 function macAddresses(object: KubeObject): string[] {
@@ -209,20 +362,36 @@ async function checkPermissions(api: ClusterApi, context: CallContext, plan: Mig
 
 /** Every preflight check of one migration, in a stable order. */
 export async function preflightMigration(plan: MigrationPlan, clusters: PreflightClusters, context: CallContext): Promise<Check[]> {
-  const kubevirtNamespace = plan.hook?.kubevirtNamespace;
-  const source = await checkKubeVirt(clusters.source, context, 'source', kubevirtNamespace);
-  const destination = plan.source.cluster === plan.destination.cluster ? undefined : await checkKubeVirt(clusters.destination, context, 'destination', kubevirtNamespace);
+  // Found where it is, then compared with where the hook will look for it.
+  const source = await checkKubeVirt(clusters.source, context, 'source', undefined);
+  const destination = plan.source.cluster === plan.destination.cluster ? undefined : await checkKubeVirt(clusters.destination, context, 'destination', undefined);
   const checks = [...source.checks, ...(destination?.checks ?? [])];
+  const atDestination = destination ?? source;
+  if (plan.hook && atDestination.namespace) {
+    const configured = plan.hook.kubevirtNamespace ?? DEFAULT_KUBEVIRT_NAMESPACE;
+    checks.push(
+      configured === atDestination.namespace
+        ? pass('KubeVirt namespace', `the hook looks in ${configured}, where KubeVirt is`)
+        : fail(
+            'KubeVirt namespace',
+            `KubeVirt is in ${atDestination.namespace} at the destination, but the hook's Roles and lookups use ${configured}`,
+            `set hook.kubevirtNamespace: ${atDestination.namespace} (in the migration or at the top level) and synthesize again`,
+          ),
+    );
+  }
   if (destination) {
     const [a, b] = [minorVersion(source.version), minorVersion(destination.version)];
     if (a && b && (a[0] !== b[0] || a[1] !== b[1])) checks.push(warn('KubeVirt versions', `source ${source.version}, destination ${destination.version}`, 'migrate between the same minor versions'));
     else checks.push(pass('KubeVirt versions', `${source.version ?? 'unknown'} at both ends`));
   }
   checks.push(...(await checkSourceVm(clusters.source, context, plan)));
-  checks.push(...(await checkDestination(clusters.destination, context, plan)));
+  checks.push(...(await checkDestination(clusters.destination, context, plan, atDestination.kubevirt)));
+  const instancetypes = await checkInstancetypes(clusters, context, plan);
+  if (instancetypes) checks.push(instancetypes);
+  checks.push(await checkMacsPinned(clusters.source, context, plan));
   checks.push(await checkMacAddresses(clusters.destination, context, plan));
   if (destination) {
-    const fallback = kubevirtNamespace ?? 'kubevirt';
+    const fallback = plan.hook?.kubevirtNamespace ?? DEFAULT_KUBEVIRT_NAMESPACE;
     checks.push(await checkCaExchange(clusters, context, { source: source.namespace ?? fallback, destination: destination.namespace ?? fallback }));
   } else checks.push(await checkNodes(clusters.source, context));
   checks.push(await checkPermissions(clusters.source, context, plan));

@@ -2,6 +2,8 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { Volume } from '../kubevirt/api.ts';
 import { ownMetadata } from '../plan/metadata.ts';
 import { manifestYaml } from '../synth/yaml-output.ts';
+import { largestQuantity, parseQuantity } from '../kubernetes/quantity.ts';
+import { resolveMatcherKind } from '../plan/instancetypes.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
 import { ClusterFailure } from './cluster-failure.ts';
@@ -36,8 +38,11 @@ function cleanMetadata(object: KubeObject): Record<string, unknown> {
 /** The facts of a claim the compiler needs: class, modes, and its size (the request; for Block, the capacity). */
 function claimFacts(claim: V1PersistentVolumeClaim): Record<string, unknown> {
   const spec = claim.spec ?? {};
-  const block = spec.volumeMode === 'Block';
-  const size = (block ? claim.status?.capacity?.storage : undefined) ?? spec.resources?.requests?.storage;
+  const request = spec.resources?.requests?.storage;
+  const capacity = claim.status?.capacity?.storage;
+  // A Block disk is copied byte for byte: the larger of capacity and request (see `sourceSize` in plan/disks.ts).
+  const sizes = spec.volumeMode === 'Block' ? [capacity, request].flatMap((q) => (q === undefined ? [] : (parseQuantity(q) ?? []))) : [];
+  const size = largestQuantity(sizes)?.text ?? request;
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -71,6 +76,34 @@ function dataVolumeFacts(dataVolume: KubeObject): Record<string, unknown> {
 }
 
 /**
+ * Writes the running instance's MAC into every interface that does not pin one: the receiver must keep the MAC the
+ * guest has, and an unpinned interface would get a new one from the destination's kubemacpool.
+ */
+async function pinLiveMacs(api: ClusterApi, context: CallContext, namespace: string, name: string, spec: KubeObject['spec']): Promise<void> {
+  const interfaces = (spec.template?.spec?.domain?.devices?.interfaces ?? []) as { name: string; macAddress?: string }[];
+  if (interfaces.every((i) => i.macAddress)) return;
+  const vmi = await call(context, `read VMI ${namespace}/${name}`, () => api.getInstance(namespace, name));
+  const live = (vmi?.status?.interfaces ?? []) as { name?: string; mac?: string }[];
+  for (const nic of interfaces) {
+    const mac = live.find((l) => l.name === nic.name)?.mac;
+    if (!nic.macAddress && mac) nic.macAddress = mac;
+  }
+}
+
+/** The namespaced instancetype and preference the VM names, cleaned, so synth can copy them to the destination. */
+async function namespacedInstancetypes(api: ClusterApi, context: CallContext, namespace: string, spec: KubeObject['spec']): Promise<Record<string, unknown>[]> {
+  const documents: Record<string, unknown>[] = [];
+  for (const which of ['instancetype', 'preference'] as const) {
+    const matcher = spec[which] as { name?: string; kind?: string } | undefined;
+    const resolved = matcher?.name ? resolveMatcherKind(which, matcher.kind) : undefined;
+    if (!matcher?.name || !resolved?.namespaced) continue;
+    const found = await call(context, `read ${resolved.kind} ${namespace}/${matcher.name}`, () => api.getInstancetype(resolved.kind, matcher.name!, namespace));
+    if (found) documents.push({ apiVersion: found.apiVersion, kind: resolved.kind, metadata: cleanMetadata(found), spec: found.spec });
+  }
+  return documents;
+}
+
+/**
  * Reads VM `namespace/name` and the claims (or, while they do not exist, the DataVolumes) behind its PVC and
  * DataVolume volumes, and returns a clean source manifest: the VM's spec as the cluster has it (with the values
  * KubeVirt defaulted, such as firmware UUID and serial, MACs and machine type), no status, no server-managed fields.
@@ -81,6 +114,8 @@ export async function pullVirtualMachine(api: ClusterApi, context: CallContext, 
   const spec = structuredClone(vm.spec ?? {});
   if (spec.template) spec.template = withoutCreationTimestamp(spec.template);
   if (spec.dataVolumeTemplates) spec.dataVolumeTemplates = spec.dataVolumeTemplates.map(withoutCreationTimestamp);
+
+  await pinLiveMacs(api, context, namespace, name, spec);
 
   const documents: Record<string, unknown>[] = [{ apiVersion: vm.apiVersion ?? 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: cleanMetadata(vm), spec }];
   const missing: string[] = [];
@@ -96,6 +131,7 @@ export async function pullVirtualMachine(api: ClusterApi, context: CallContext, 
     if (dataVolume) documents.push(dataVolumeFacts(dataVolume));
     else missing.push(volume.name);
   }
+  documents.push(...(await namespacedInstancetypes(api, context, namespace, spec)));
   const header = `# Source VM ${namespace}/${name}, pulled by kvmigrate: the VM and the facts of its disks.\n`;
   const text = header + manifestYaml(documents, { sortKeys: true });
   return { documents, text, missing };

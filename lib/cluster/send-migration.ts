@@ -20,10 +20,12 @@ export interface SendMigrationOptions {
   readonly kubevirtNamespace?: string;
   /** A static address; skips discovery. */
   readonly connectURL?: string;
-  /** How long to wait for the receive side and the address (and, with `wait`, for the migration). */
+  /** How long to wait for the receive side and the address. */
   readonly timeoutSeconds: number;
   /** Follow both migrations until the end. */
   readonly wait: boolean;
+  /** With `wait`: how long to follow the transfer, on a clock of its own that starts once the sendTo migration exists. */
+  readonly migrationTimeoutSeconds: number;
   /** Base interval between polls and retries. */
   readonly pollMs: number;
 }
@@ -140,7 +142,7 @@ export async function sendMigration(source: ClusterApi, destination: ClusterApi,
 
 /** 5. Prints phase changes of both migrations until the receive side ends. */
 async function follow(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
-  const context: CallContext = { log, deadline: new Deadline(options.timeoutSeconds), pollMs: options.pollMs };
+  const context: CallContext = { log, deadline: new Deadline(options.migrationTimeoutSeconds), pollMs: options.pollMs };
   let last = '';
   for (;;) {
     const send = await call(context, `read migration ${options.sourceNamespace}/${options.name}`, () => source.getMigration(options.sourceNamespace, options.name));
@@ -153,7 +155,7 @@ async function follow(source: ClusterApi, destination: ClusterApi, options: Send
     for (const [side, migration] of [['receive', receive], ['sendTo', send]] as const) {
       if (migration?.status?.phase === 'Failed') throw failedMigration(side, migration);
     }
-    if (context.deadline.remainingMs < options.pollMs) throw new ClusterFailure(`timed out after ${options.timeoutSeconds}s waiting for the migration to finish (${state})`);
+    if (context.deadline.remainingMs < options.pollMs) throw new ClusterFailure(`timed out after ${options.migrationTimeoutSeconds}s (hook.migrationTimeoutSeconds) waiting for the migration to finish (${state})`);
     await sleep(options.pollMs);
   }
 }

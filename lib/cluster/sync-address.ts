@@ -1,10 +1,10 @@
-import { DEFAULT_SYNCHRONIZATION_PORT, SYNC_CONTROLLER_LEASE as SYNC_CONTROLLER } from '../kubevirt/api.ts';
+import { DEFAULT_KUBEVIRT_NAMESPACE, DEFAULT_SYNCHRONIZATION_PORT, SYNC_CONTROLLER_LEASE as SYNC_CONTROLLER } from '../kubevirt/api.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
 import { ClusterFailure } from './cluster-failure.ts';
 
 /** Where KubeVirt is installed upstream and on OpenShift, searched in this order when not given. */
-export const KUBEVIRT_NAMESPACES = ['kubevirt', 'openshift-cnv'] as const;
+export const KUBEVIRT_NAMESPACES = [DEFAULT_KUBEVIRT_NAMESPACE, 'openshift-cnv'] as const;
 
 /** Either an address and where it came from, or what is still missing. */
 export type AddressLookup = { readonly address: string; readonly source: string } | { readonly address?: undefined; readonly missing: string };
@@ -38,6 +38,8 @@ async function addressFromLease(api: ClusterApi, context: CallContext, namespace
   if (!holder) return { missing: `a leader in Lease ${namespace}/${SYNC_CONTROLLER}` };
   const pod = await call(context, `read Pod ${namespace}/${holder}`, () => api.getPod(namespace, holder));
   if (!pod) return { missing: `the leader pod ${namespace}/${holder} (the Lease names it, but it is gone)` };
+  // virt-operator publishes no address for a terminating leader (`updateSynchronizationAddress`): neither do we.
+  if (pod.metadata?.deletionTimestamp) return { missing: `a new leader (pod ${namespace}/${holder} is terminating)` };
   if (pod.status?.phase !== 'Running') return { missing: `the leader pod ${namespace}/${holder} to run (phase ${pod.status?.phase ?? 'unknown'})` };
   const ip = pod.status?.podIP ?? pod.status?.podIPs?.[0]?.ip;
   if (!ip) return { missing: `an IP for the leader pod ${namespace}/${holder}` };

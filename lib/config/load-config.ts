@@ -3,9 +3,9 @@ import { dirname, relative, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { DiagnosticBag, type Location } from '../diagnostics.ts';
 import schema from './schema.json' with { type: 'json' };
-import { describeSchemaError, fieldLabel } from './schema-errors.ts';
+import { collapseAnyOf, describeSchemaError, fieldLabel } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
-import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig } from './types.generated.ts';
+import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
 import { YamlFile, type Locator, type YamlPath } from './yaml-file.ts';
 
@@ -29,6 +29,8 @@ export interface MigrationEntry {
     /** Defaults to the source cluster. */
     readonly cluster?: string;
     readonly storageClass?: string;
+    /** The destination already holds the VM's namespaced instancetype and preference. */
+    readonly instancetypesPresent: boolean;
   };
   /** Only when the config gives one; otherwise the plan derives it. */
   readonly migrationID?: string;
@@ -48,7 +50,10 @@ export interface MigrationEntry {
 export interface LoadedConfig {
   readonly file: string;
   readonly migrations: readonly MigrationEntry[];
-  readonly storageClassMap: Readonly<Record<string, string>>;
+  /** Source storage class -> where its disks go (a bare class name in the config becomes `{ storageClass }`). */
+  readonly storageClassMap: ReadonlyMap<string, StorageMapping>;
+  /** Settings per destination storage class. */
+  readonly storageClasses: ReadonlyMap<string, StorageClassSettings>;
   /** Argo CD output, when the config asks for it. */
   readonly argocd?: ArgoCD;
   /** Per-cluster settings, by cluster (folder) name. */
@@ -92,7 +97,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
   const locate = yaml.locator(0);
   const validate = validateSchema();
   if (!validate(data)) {
-    for (const error of validate.errors ?? []) {
+    for (const error of collapseAnyOf(validate.errors ?? [])) {
       const finding = describeSchemaError(error);
       bag.error(finding.message, locate(finding.path, { key: finding.key }), finding.hint);
     }
@@ -103,7 +108,8 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
   return {
     file,
     migrations,
-    storageClassMap: data.storageClassMap ?? {},
+    storageClassMap: new Map(Object.entries(data.storageClassMap ?? {}).map(([from, to]) => [from, typeof to === 'string' ? { storageClass: to } : to])),
+    storageClasses: new Map(Object.entries(data.storageClasses ?? {})),
     argocd: data.argocd,
     clusters: data.clusters ?? {},
     locate,
@@ -178,7 +184,12 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
       name,
       vm: migration.vm,
       source: { namespace: migration.source.namespace, cluster: sourceCluster, virtualMachine, manifest, manage: migration.source.manage ?? false },
-      destination: { namespace: migration.destination.namespace, cluster: destinationCluster, storageClass: migration.destination.storageClass },
+      destination: {
+        namespace: migration.destination.namespace,
+        cluster: destinationCluster,
+        storageClass: migration.destination.storageClass,
+        instancetypesPresent: migration.destination.instancetypesPresent ?? false,
+      },
       migrationID: migration.migrationID,
       attempt: migration.attempt ?? 1,
       connectURL: migration.connectURL,

@@ -56,3 +56,21 @@ export function describeSchemaError(error: ErrorObject): SchemaFinding {
       return { path, key: false, message: `${label}: ${error.message}` };
   }
 }
+
+/**
+ * ajv reports a value that matches no branch of an `anyOf` once per branch and once for the `anyOf` itself. Keeps
+ * what the user can act on: the errors of the branch of the value's type, else one "must be a string or object".
+ * Every error at or under the `anyOf`'s value comes from its branches (the value is nothing else's).
+ */
+export function collapseAnyOf(errors: readonly ErrorObject[]): ErrorObject[] {
+  const unions = errors.filter((e) => e.keyword === 'anyOf');
+  if (unions.length === 0) return [...errors];
+  const inUnion = (e: ErrorObject, union: ErrorObject) => e !== union && (e.instancePath === union.instancePath || e.instancePath.startsWith(`${union.instancePath}/`));
+  const kept = errors.filter((e) => !unions.some((u) => inUnion(e, u) && e.keyword === 'type' && e.instancePath === u.instancePath));
+  return kept.flatMap((e) => {
+    if (e.keyword !== 'anyOf') return [e];
+    if (kept.some((other) => inUnion(other, e))) return [];
+    const types = errors.filter((other) => inUnion(other, e) && other.keyword === 'type').map((other) => String(other.params.type));
+    return [{ ...e, keyword: 'type', params: { type: [...new Set(types)].join(' or ') } }];
+  });
+}

@@ -1,5 +1,5 @@
 import type { DiagnosticBag } from '../diagnostics.ts';
-import type { DataVolumeManifest, KubeObject, PersistentVolumeClaimManifest, VirtualMachineManifest } from '../kubevirt/api.ts';
+import type { DataVolumeManifest, InstancetypeManifest, KubeObject, PersistentVolumeClaimManifest, VirtualMachineManifest } from '../kubevirt/api.ts';
 import { YamlFile, type Locator } from './yaml-file.ts';
 
 /** An object read from a manifest file, with a way to point at any of its fields. */
@@ -8,12 +8,14 @@ export interface Located<T> {
   readonly locate: Locator;
 }
 
-/** What one manifest file holds: every VirtualMachine, DataVolume and PersistentVolumeClaim in it. */
+/** What one manifest file holds: every VirtualMachine, DataVolume, PersistentVolumeClaim, instancetype and preference. */
 export interface ManifestFile {
   readonly file: string;
   readonly virtualMachines: readonly Located<VirtualMachineManifest>[];
   readonly dataVolumes: readonly Located<DataVolumeManifest>[];
   readonly claims: readonly Located<PersistentVolumeClaimManifest>[];
+  /** Namespaced VirtualMachineInstancetypes and VirtualMachinePreferences (`kubectl get vm,vminstancetype,vmpref`). */
+  readonly instancetypes: readonly Located<InstancetypeManifest>[];
 }
 
 function isObject(value: unknown): value is KubeObject {
@@ -41,5 +43,9 @@ export function parseManifestFile(file: string, text: string, bag: DiagnosticBag
     virtualMachines: ofKind<VirtualMachineManifest>(/^kubevirt\.io\//, 'VirtualMachine'),
     dataVolumes: ofKind<DataVolumeManifest>(/^cdi\.kubevirt\.io\//, 'DataVolume'),
     claims: ofKind<PersistentVolumeClaimManifest>(/^v1$/, 'PersistentVolumeClaim'),
+    instancetypes: [
+      ...ofKind<InstancetypeManifest>(/^instancetype\.kubevirt\.io\//, 'VirtualMachineInstancetype'),
+      ...ofKind<InstancetypeManifest>(/^instancetype\.kubevirt\.io\//, 'VirtualMachinePreference'),
+    ],
   };
 }

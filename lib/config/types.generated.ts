@@ -30,10 +30,16 @@ export interface MigrationsConfig {
    */
   migrations: Migration[];
   /**
-   * Source storage class -> destination storage class, for disks without a more specific choice.
+   * Source storage class -> destination storage class (a name, or { storageClass, accessModes, volumeMode } like Forklift's storage map), for disks without a more specific choice.
    */
   storageClassMap?: {
-    [k: string]: StorageClassName;
+    [k: string]: StorageClassName | StorageMapping;
+  };
+  /**
+   * Per destination storage class settings.
+   */
+  storageClasses?: {
+    [k: string]: StorageClassSettings;
   };
   hook?: HookSettings;
   argocd?: ArgoCD;
@@ -102,13 +108,27 @@ export interface Destination {
    * Storage class for every disk of this VM.
    */
   storageClass?: string;
+  /**
+   * the destination namespace already holds the VM's namespaced VirtualMachineInstancetype and VirtualMachinePreference, so kvmigrate neither copies them nor warns (default false)
+   */
+  instancetypesPresent?: boolean;
 }
 export interface DiskOverride {
   /**
-   * a Kubernetes quantity such as 30Gi or 500M
+   * a Kubernetes quantity such as 30Gi or 500M, at least the source disk's size
    */
   size?: string;
   storageClass?: StorageClassName;
+  /**
+   * Block or Filesystem (default: the source disk's, else CDI's storage profile decides)
+   */
+  volumeMode?: "Block" | "Filesystem";
+  /**
+   * access modes of the destination disk (default: the source disk's, else CDI's storage profile decides)
+   *
+   * @minItems 1
+   */
+  accessModes?: ("ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod")[];
 }
 /**
  * The post-sync hook that creates the sendTo migration (when there is no connectURL). Top level: defaults for every migration; in a migration: its own settings over them.
@@ -127,9 +147,13 @@ export interface HookSettings {
    */
   kubevirtNamespace?: string;
   /**
-   * how long the hook waits for the receive side and the address (default 600)
+   * how long the hook waits for the receive side to be ready and for the sync address (default 600)
    */
   timeoutSeconds?: number;
+  /**
+   * with wait: how long the hook follows the transfer once the sendTo migration exists (default 3600); the Job's deadline is both timeouts plus 300 s
+   */
+  migrationTimeoutSeconds?: number;
   /**
    * keep the hook Job running until the migration ends, so a failed migration fails the sync (default false)
    */
@@ -147,6 +171,28 @@ export interface AbortSettings {
    * also remove the receiver VM and its disks from Git (default false)
    */
   removeReceiver?: boolean;
+}
+/**
+ * Where disks of one source storage class go, and with which modes.
+ */
+export interface StorageMapping {
+  storageClass: StorageClassName;
+  /**
+   * Block or Filesystem (default: the source disk's, else CDI's storage profile decides)
+   */
+  volumeMode?: "Block" | "Filesystem";
+  /**
+   * access modes of the destination disk (default: the source disk's, else CDI's storage profile decides)
+   *
+   * @minItems 1
+   */
+  accessModes?: ("ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod")[];
+}
+export interface StorageClassSettings {
+  /**
+   * annotate the blank DataVolumes with cdi.kubevirt.io/storage.usePopulator: "true", which makes CDI use a volume populator even where its own check would not (default true; set false for a class without a CSI driver)
+   */
+  usePopulator?: boolean;
 }
 /**
  * Argo CD output: one Application per cluster folder, and the health checks the migration waves need.

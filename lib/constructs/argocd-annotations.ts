@@ -29,6 +29,8 @@ export const SyncWave = {
   HOOK_ACCESS: 0,
   /** Blank DataVolumes at the destination. */
   DISKS: 1,
+  /** Copies of the namespaced instancetype and preference the receiver names: before the receiver. */
+  INSTANCETYPES: 1,
   /** The receiver VirtualMachine. */
   RECEIVER: 2,
   /** The receive VirtualMachineInstanceMigration. */

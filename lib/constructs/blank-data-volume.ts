@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { DataVolume, DataVolumeSpecStorageResourcesRequests } from '../../imports/cdi-dv-cdi.kubevirt.io.ts';
 import { USE_POPULATOR_ANNOTATION } from '../kubevirt/api.ts';
+import { compareQuantities, parseQuantity } from '../kubernetes/quantity.ts';
+import { isDnsLabel, isDnsSubdomain } from '../kubernetes/validation.ts';
 import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
 
 /** Properties of a {@link BlankDataVolume}. */
@@ -14,6 +16,12 @@ export interface BlankDataVolumeProps {
   readonly namespace?: string;
   /** Requested size, a Kubernetes quantity at least the source disk's size (e.g. `30Gi`). */
   readonly size: string;
+  /**
+   * The source disk's size (for a Block volume: the largest of its capacity and request). A smaller `size` is
+   * refused: KubeVirt fails the migration ("destination volume is smaller than the source volume").
+   * @default - not checked
+   */
+  readonly sourceSize?: string;
   /**
    * Storage class of the new disk.
    * @default - none: the destination cluster's default storage class
@@ -29,6 +37,13 @@ export interface BlankDataVolumeProps {
    * @default - none: CDI's storage profile for the class decides
    */
   readonly accessModes?: readonly string[];
+  /**
+   * Annotate with `cdi.kubevirt.io/storage.usePopulator: "true"`, which makes CDI fill the disk through a volume
+   * populator whatever its own check says (`shouldUseCDIPopulator`: by default only for storage classes with a CSI
+   * driver). Turn it off for a storage class without a CSI driver.
+   * @default true
+   */
+  readonly usePopulator?: boolean;
   /**
    * Labels of the DataVolume.
    * @default - none
@@ -59,16 +74,21 @@ export class BlankDataVolume extends Construct {
   public readonly apiObject: DataVolume;
   /** Name of the DataVolume (and of the claim CDI creates for it). */
   public readonly name: string;
+  /** Its namespace, when given (else the chart's). */
+  public readonly namespace?: string;
 
   public constructor(scope: Construct, id: string, props: BlankDataVolumeProps) {
     super(scope, id);
+    checkBlankDataVolumeProps(props);
     this.name = props.name;
+    this.namespace = props.namespace;
+    const populator: Record<string, string> = props.usePopulator === false ? {} : { [USE_POPULATOR_ANNOTATION]: 'true' };
     this.apiObject = new DataVolume(this, 'Resource', {
       metadata: {
         name: props.name,
         namespace: props.namespace,
         labels: props.labels && { ...props.labels },
-        annotations: withSyncWave({ ...props.annotations, ...KEEP_DATA, [USE_POPULATOR_ANNOTATION]: 'true' }, props.syncWave ?? SyncWave.DISKS),
+        annotations: withSyncWave({ ...props.annotations, ...KEEP_DATA, ...populator }, props.syncWave ?? SyncWave.DISKS),
       },
       spec: {
         source: { blank: {} },
@@ -80,5 +100,21 @@ export class BlankDataVolume extends Construct {
         },
       },
     });
+  }
+}
+
+/** What the API server or the migration would reject, refused at synthesis with the DataVolume's name. */
+function checkBlankDataVolumeProps(props: BlankDataVolumeProps): void {
+  const fail = (message: string) => {
+    throw new Error(`BlankDataVolume "${props.name}": ${message}`);
+  };
+  if (!isDnsSubdomain(props.name)) fail('name is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters)');
+  if (props.namespace !== undefined && !isDnsLabel(props.namespace)) fail(`namespace "${props.namespace}" is not a DNS-1123 label`);
+  const size = parseQuantity(props.size);
+  if (!size || size.numerator <= 0n) fail(`size "${props.size}" is not a positive Kubernetes quantity (e.g. 30Gi)`);
+  if (props.sourceSize !== undefined) {
+    const sourceSize = parseQuantity(props.sourceSize);
+    if (!sourceSize) fail(`sourceSize "${props.sourceSize}" is not a Kubernetes quantity`);
+    else if (compareQuantities(size!, sourceSize) < 0) fail(`size ${props.size} is smaller than the source disk (${props.sourceSize}): the migration would fail`);
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate, VirtualMachineManifest } from '../kubevirt/api.ts';
 import { BlankDataVolume } from './blank-data-volume.ts';
+import { InstancetypeCopy, type InstancetypeCopyProps } from './instancetype-copy.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION, MIGRATION_LABEL } from './labels.ts';
 import { MigrationPair } from './migration-pair.ts';
 import { remoteScope } from './remote-scope.ts';
@@ -30,6 +31,16 @@ export interface MigratedDisk {
    * @default - CDI's storage profile decides
    */
   readonly accessModes?: readonly string[];
+  /**
+   * Annotate with `cdi.kubevirt.io/storage.usePopulator: "true"`.
+   * @default true
+   */
+  readonly usePopulator?: boolean;
+  /**
+   * The source disk's size: a smaller `size` is refused.
+   * @default - not checked
+   */
+  readonly sourceSize?: string;
 }
 
 /** Properties of a {@link DecentralizedMigration}. */
@@ -58,6 +69,12 @@ export interface DecentralizedMigrationProps {
    * @default - none
    */
   readonly preference?: InstancetypeMatcher;
+  /**
+   * Copies of the source namespace's VirtualMachineInstancetype / VirtualMachinePreference the receiver names,
+   * emitted in the destination namespace before the receiver.
+   * @default - none
+   */
+  readonly instancetypes?: readonly Omit<InstancetypeCopyProps, 'namespace' | 'syncWave'>[];
   /**
    * Static address of the destination's synchronization controller; emits the sendTo migration too.
    * @default - none: the post-sync hook discovers the address and creates the sendTo migration
@@ -120,6 +137,8 @@ export interface DecentralizedMigrationProps {
  */
 export class DecentralizedMigration extends Construct {
   public readonly disks: readonly BlankDataVolume[];
+  /** Copies of the namespaced instancetype and preference; none when an abort removes the receiver. */
+  public readonly instancetypes: readonly InstancetypeCopy[];
   /** The receiver VM; undefined when an abort removes it. */
   public readonly receiver?: ReceiverVirtualMachine;
   /** The migration pair; only while migrating. */
@@ -158,6 +177,17 @@ export class DecentralizedMigration extends Construct {
             }),
         )
       : [];
+    this.instancetypes = keepReceiver
+      ? (props.instancetypes ?? []).map(
+          (copy) =>
+            new InstancetypeCopy(this, `${copy.kind}-${copy.name}`, {
+              ...copy,
+              namespace: props.destinationNamespace,
+              labels: { ...copy.labels, ...labels },
+              annotations: { ...copy.annotations, ...annotations },
+            }),
+        )
+      : [];
     if (keepReceiver) {
       this.receiver = new ReceiverVirtualMachine(this, 'Receiver', {
         name: props.vmName,
@@ -170,7 +200,7 @@ export class DecentralizedMigration extends Construct {
         labels: { ...props.receiverLabels, ...labels },
         annotations: { ...props.receiverAnnotations, ...annotations },
       });
-      for (const disk of this.disks) this.receiver.node.addDependency(disk);
+      for (const prerequisite of [...this.disks, ...this.instancetypes]) this.receiver.node.addDependency(prerequisite);
     }
     if (phase !== 'migrate') return;
 

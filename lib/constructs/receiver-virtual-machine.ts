@@ -1,4 +1,4 @@
-import type { ApiObject } from 'cdk8s';
+import { Chart, type ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   RESTORE_RUN_STRATEGY_ANNOTATION,
@@ -6,7 +6,9 @@ import {
   type RunStrategy,
   type VirtualMachineInstanceTemplate,
 } from '../kubevirt/api.ts';
+import { isDnsLabel } from '../kubernetes/validation.ts';
 import { SyncWave } from './argocd-annotations.ts';
+import { BlankDataVolume } from './blank-data-volume.ts';
 import { virtualMachineObject } from './virtual-machine-object.ts';
 
 /** Properties of a {@link ReceiverVirtualMachine}. */
@@ -52,6 +54,12 @@ export interface ReceiverVirtualMachineProps {
    */
   readonly annotations?: Readonly<Record<string, string>>;
   /**
+   * DataVolumes and claims the template's volumes name that exist at the destination without a
+   * {@link BlankDataVolume} in this app (created some other way).
+   * @default - none: every PVC and DataVolume volume needs a BlankDataVolume of that name in the VM's namespace
+   */
+  readonly externalVolumes?: readonly string[];
+  /**
    * Argo CD sync wave.
    * @default SyncWave.RECEIVER
    */
@@ -74,7 +82,11 @@ export class ReceiverVirtualMachine extends Construct {
     if (props.restoreRunStrategy === 'WaitAsReceiver' || props.restoreRunStrategy === 'Halted') {
       throw new Error(`ReceiverVirtualMachine ${props.name}: restoreRunStrategy must be a running strategy, not ${props.restoreRunStrategy}`);
     }
+    if (!isDnsLabel(props.name)) throw new Error(`ReceiverVirtualMachine "${props.name}": name is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`);
+    if (props.namespace !== undefined && !isDnsLabel(props.namespace)) throw new Error(`ReceiverVirtualMachine "${props.name}": namespace "${props.namespace}" is not a DNS-1123 label`);
     this.name = props.name;
+    // Checked at synthesis, when every BlankDataVolume of the app exists.
+    this.node.addValidation({ validate: () => this.unprovidedVolumes(props) });
     this.apiObject = virtualMachineObject(
       this,
       {
@@ -91,5 +103,27 @@ export class ReceiverVirtualMachine extends Construct {
         template: props.template,
       },
     );
+  }
+
+  /**
+   * The volumes whose disk nothing provides: the target pod of the migration would wait for a claim that never comes.
+   * A blank DataVolume of the same name in the same namespace provides a `dataVolume` or `persistentVolumeClaim`
+   * volume (CDI names the claim after the DataVolume).
+   */
+  private unprovidedVolumes(props: ReceiverVirtualMachineProps): string[] {
+    const namespace = props.namespace ?? Chart.of(this).namespace;
+    const provided = new Set(
+      this.node.root.node
+        .findAll()
+        .filter((c): c is BlankDataVolume => c instanceof BlankDataVolume && (c.namespace ?? Chart.of(c).namespace) === namespace)
+        .map((disk) => disk.name),
+    );
+    for (const name of props.externalVolumes ?? []) provided.add(name);
+    return (props.template.spec?.volumes ?? []).flatMap((volume) => {
+      const claim = volume.dataVolume?.name ?? volume.persistentVolumeClaim?.claimName;
+      return claim === undefined || provided.has(claim)
+        ? []
+        : [`volume "${volume.name}" uses "${claim}", which no BlankDataVolume in namespace "${namespace ?? '(none)'}" provides: add one named "${claim}", or list it in externalVolumes`];
+    });
   }
 }

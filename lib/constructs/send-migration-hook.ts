@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
 import { KubeJob, Quantity, type Volume, type VolumeMount } from 'cdk8s-plus-33/lib/imports/k8s.js';
+import { DEFAULT_TIMEOUT_SECONDS, hookJobDeadlineSeconds } from '../hook-timeouts.ts';
+import { DEFAULT_KUBEVIRT_NAMESPACE } from '../kubevirt/api.ts';
 import { boundedName, shortHash } from '../names.ts';
 import { SendHookAccess } from './send-hook-access.ts';
 import { SyncWave, withSyncWave } from './argocd-annotations.ts';
@@ -12,7 +14,7 @@ const DESTINATION_KUBECONFIG_DIR = '/etc/kvmigrate/destination';
 /** The hook settings a user chooses; the rest of {@link SendMigrationHookProps} comes from the migration. */
 export type SendMigrationHookSettings = Pick<
   SendMigrationHookProps,
-  'kubevirtNamespace' | 'image' | 'imagePullPolicy' | 'timeoutSeconds' | 'wait' | 'destinationKubeconfigSecret' | 'name'
+  'kubevirtNamespace' | 'image' | 'imagePullPolicy' | 'timeoutSeconds' | 'migrationTimeoutSeconds' | 'wait' | 'destinationKubeconfigSecret' | 'name'
 >;
 
 /** Properties of a {@link SendMigrationHook}. */
@@ -42,10 +44,16 @@ export interface SendMigrationHookProps {
    */
   readonly imagePullPolicy?: string;
   /**
-   * How long the hook waits for the receive side and the address (and with `wait` for the migration).
+   * How long the hook waits for the receive side to be ready and for the sync address.
    * @default 600
    */
   readonly timeoutSeconds?: number;
+  /**
+   * With `wait`: how long the hook follows the transfer, once the sendTo migration exists. The Job's
+   * `activeDeadlineSeconds` is both timeouts plus 300 s.
+   * @default 3600
+   */
+  readonly migrationTimeoutSeconds?: number;
   /**
    * Keep the Job running until the migration ends, so the sync fails (and runs SyncFail hooks) if the migration does.
    * @default false - the Job ends once the sendTo migration exists
@@ -92,8 +100,8 @@ export class SendMigrationHook extends Construct {
   public constructor(scope: Construct, id: string, props: SendMigrationHookProps) {
     super(scope, id);
     this.name = props.name ?? boundedName(props.vmiName, `send-hook-${shortHash(props.migrationID)}`);
-    const kubevirtNamespace = props.kubevirtNamespace ?? 'kubevirt';
-    const timeoutSeconds = props.timeoutSeconds ?? 600;
+    const kubevirtNamespace = props.kubevirtNamespace ?? DEFAULT_KUBEVIRT_NAMESPACE;
+    const timeoutSeconds = props.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     this.access = new SendHookAccess(this, 'Access', {
       name: this.name,
       sourceNamespace: props.sourceNamespace,
@@ -120,6 +128,7 @@ export class SendMigrationHook extends Construct {
       '--timeout', String(timeoutSeconds),
       ...(secret ? ['--destination-kubeconfig', `${DESTINATION_KUBECONFIG_DIR}/kubeconfig`] : []),
       ...(props.wait ? ['--wait'] : []),
+      ...(props.wait && props.migrationTimeoutSeconds !== undefined ? ['--migration-timeout', String(props.migrationTimeoutSeconds)] : []),
     ];
 
     this.job = new KubeJob(this, 'Job', {
@@ -139,8 +148,7 @@ export class SendMigrationHook extends Construct {
       },
       spec: {
         backoffLimit: 2,
-        // Room for the hook's own timeout, its retries and a slow image pull.
-        activeDeadlineSeconds: timeoutSeconds + 300,
+        activeDeadlineSeconds: hookJobDeadlineSeconds(props),
         ttlSecondsAfterFinished: 86400,
         template: {
           metadata: { labels: props.labels && { ...props.labels } },

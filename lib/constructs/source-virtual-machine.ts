@@ -31,18 +31,22 @@ export interface SourceVirtualMachineProps {
 /**
  * A source VM that is managed in the same GitOps repository as its migration. While it migrates, its Application must
  * ignore `/spec/runStrategy` (KubeVirt halts it when the migration succeeds; reverting that would boot a second copy
- * from stale disks); at cutover it is written Halted.
+ * from stale disks); at cutover it is written Halted. A VM still on the deprecated `running: true` is written with
+ * `runStrategy: Always`, the form KubeVirt can halt.
  */
 export class SourceVirtualMachine extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: SourceVirtualMachineProps) {
     super(scope, id);
-    const { running: _running, ...spec } = props.spec;
+    const { running, ...spec } = props.spec;
+    // KubeVirt halts a migrated source by setting runStrategy (`syncRunStrategy` in virt-controller vm.go), which the
+    // VM admitter rejects beside the deprecated `running` (`validateRunStrategy`): so `running: true` becomes Always.
+    const runStrategy = props.migratedAway ? 'Halted' : running === true ? 'Always' : undefined;
     this.apiObject = virtualMachineObject(
       this,
       { name: props.name, namespace: props.namespace, labels: props.labels, annotations: props.annotations, syncWave: SyncWave.SOURCE_VM },
-      props.migratedAway ? { ...spec, runStrategy: 'Halted' } : props.spec,
+      runStrategy ? { ...spec, runStrategy } : props.spec,
     );
   }
 }

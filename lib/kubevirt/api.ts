@@ -14,6 +14,9 @@ export const RESTORE_RUN_STRATEGY_ANNOTATION = 'kubevirt.io/restore-run-strategy
 /** Makes CDI fill the blank disk through a volume populator, so the target pod can bind it. */
 export const USE_POPULATOR_ANNOTATION = 'cdi.kubevirt.io/storage.usePopulator';
 
+/** KubeVirt's namespace upstream (`openshift-cnv` on OpenShift). */
+export const DEFAULT_KUBEVIRT_NAMESPACE = 'kubevirt';
+
 /** Name of the synchronization controller's Deployment and leader-election Lease, in KubeVirt's namespace. */
 export const SYNC_CONTROLLER_LEASE = 'virt-synchronization-controller';
 
@@ -61,7 +64,14 @@ export interface Volume {
   readonly secret?: { readonly secretName?: string };
   readonly configMap?: { readonly name?: string };
   readonly serviceAccount?: { readonly serviceAccountName?: string };
+  readonly sysprep?: SysprepSource;
   readonly [source: string]: unknown;
+}
+
+/** A sysprep volume: its answer files come from a ConfigMap or a Secret. */
+export interface SysprepSource {
+  readonly configMap?: { readonly name?: string };
+  readonly secret?: { readonly name?: string };
 }
 
 export interface CloudInitSource {
@@ -77,6 +87,7 @@ export interface Disk {
   readonly lun?: unknown;
   readonly disk?: unknown;
   readonly shareable?: boolean;
+  readonly [field: string]: unknown;
 }
 
 export interface VirtualMachineInstanceTemplate {
@@ -86,14 +97,32 @@ export interface VirtualMachineInstanceTemplate {
       readonly devices?: {
         readonly disks?: readonly Disk[];
         readonly filesystems?: readonly { readonly name: string; readonly virtiofs?: unknown }[];
+        readonly interfaces?: readonly { readonly name: string; readonly macAddress?: string; readonly [binding: string]: unknown }[];
+        readonly [device: string]: unknown;
       };
+      readonly [field: string]: unknown;
     };
     readonly volumes?: readonly Volume[];
-    readonly networks?: readonly { readonly name: string; readonly multus?: { readonly networkName?: string } }[];
+    readonly networks?: readonly { readonly name: string; readonly multus?: { readonly networkName?: string }; readonly [source: string]: unknown }[];
     readonly accessCredentials?: readonly unknown[];
     readonly [field: string]: unknown;
   };
 }
+
+/** A namespaced instancetype or preference definition, as `kubectl get vminstancetype,vmpref -o yaml` writes it. */
+export interface InstancetypeManifest extends KubeObject {
+  readonly spec?: unknown;
+}
+
+/**
+ * The kinds an instancetype or preference matcher can name. KubeVirt compares `kind` lowercased against the singular
+ * and plural resource names, and an empty kind means the cluster-scoped one (`pkg/instancetype/find/spec.go`
+ * `specFinder.Find`, `pkg/instancetype/preference/find/spec.go`).
+ */
+export const INSTANCETYPE_KINDS = {
+  instancetype: { namespaced: 'VirtualMachineInstancetype', cluster: 'VirtualMachineClusterInstancetype' },
+  preference: { namespaced: 'VirtualMachinePreference', cluster: 'VirtualMachineClusterPreference' },
+} as const;
 
 /** A reference to an instancetype or preference; `revisionName` pins a ControllerRevision of the source cluster. */
 export interface InstancetypeMatcher {

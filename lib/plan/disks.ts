@@ -1,7 +1,8 @@
 import type { Located } from '../config/source-manifest.ts';
-import type { MigrationEntry } from '../config/load-config.ts';
+import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import type { DataVolumeManifest, StorageSpec, VirtualMachineManifest, Volume } from '../kubevirt/api.ts';
+import { compareQuantities, isQuantity, largestQuantity, parseQuantity } from '../kubernetes/quantity.ts';
 
 /** A destination disk to pre-create for one PVC- or DataVolume-backed volume of the source VM. */
 export interface DiskPlan {
@@ -15,6 +16,10 @@ export interface DiskPlan {
   readonly storageClassName?: string;
   readonly volumeMode?: string;
   readonly accessModes?: readonly string[];
+  /** The source disk's volume mode, when known: a different mode at the destination needs KubeVirt's support. */
+  readonly sourceVolumeMode?: string;
+  /** Annotate the DataVolume with `cdi.kubevirt.io/storage.usePopulator: "true"` (off per storage class). */
+  readonly usePopulator: boolean;
 }
 
 /** Volume sources that KubeVirt generates for the target pod itself, carried by the migration as they are. */
@@ -32,19 +37,15 @@ const GENERATED_VOLUME_SOURCES = new Set([
 ]);
 
 interface StorageFacts {
-  readonly size?: string;
+  readonly size?: string | number;
   readonly storageClassName?: string;
   readonly volumeMode?: string;
   readonly accessModes?: readonly string[];
 }
 
-function quantity(value: string | number | undefined): string | undefined {
-  return value === undefined ? undefined : String(value);
-}
-
 function factsOfStorage(storage: StorageSpec | undefined): StorageFacts {
   return {
-    size: quantity(storage?.resources?.requests?.storage),
+    size: storage?.resources?.requests?.storage,
     storageClassName: storage?.storageClassName,
     volumeMode: storage?.volumeMode,
     accessModes: storage?.accessModes,
@@ -55,27 +56,36 @@ function factsOfDataVolume(dv: DataVolumeManifest): StorageFacts {
   return factsOfStorage(dv.spec?.storage ?? dv.spec?.pvc);
 }
 
-/** What the source manifest says about the disk behind `claimName`: dataVolumeTemplate, then DataVolume, then PVC. */
-function sourceStorageFacts(entry: MigrationEntry, claimName: string): StorageFacts {
+/** What the source manifest says about the disk behind `claimName`: every layer, most specific first. */
+function sourceStorageLayers(entry: MigrationEntry, claimName: string): StorageFacts[] {
   const vm = entry.source.virtualMachine.object;
   const inNamespace = <T extends { object: { metadata?: { name?: string; namespace?: string } } }>(items: readonly T[]) =>
     items.find((i) => i.object.metadata?.name === claimName && (i.object.metadata.namespace ?? entry.source.namespace) === entry.source.namespace);
   const template = vm.spec?.dataVolumeTemplates?.find((t) => t.metadata?.name === claimName);
   const dataVolume = inNamespace(entry.source.manifest.dataVolumes);
   const claim = inNamespace(entry.source.manifest.claims)?.object;
-  const fromClaim: StorageFacts | undefined = claim && {
-    ...factsOfStorage(claim.spec),
-    // Block volumes must match the source byte for byte: their real capacity; filesystem volumes: the request.
-    size:
-      claim.spec?.volumeMode === 'Block'
-        ? quantity(claim.status?.capacity?.storage ?? claim.spec.resources?.requests?.storage)
-        : quantity(claim.spec?.resources?.requests?.storage),
-  };
-  const layers = [template && factsOfDataVolume(template), dataVolume && factsOfDataVolume(dataVolume.object), fromClaim].filter(
-    (f): f is StorageFacts => f !== undefined,
-  );
-  const first = <K extends keyof StorageFacts>(key: K): StorageFacts[K] => layers.find((l) => l[key] !== undefined)?.[key];
-  return { size: first('size'), storageClassName: first('storageClassName'), volumeMode: first('volumeMode'), accessModes: first('accessModes') };
+  return [
+    template && factsOfDataVolume(template),
+    dataVolume && factsOfDataVolume(dataVolume.object),
+    claim && factsOfStorage(claim.spec),
+    // A bound claim's real size; the request is what was asked for.
+    claim?.status?.capacity?.storage !== undefined ? { size: claim.status.capacity.storage } : undefined,
+  ].filter((f): f is StorageFacts => f !== undefined);
+}
+
+/**
+ * The source disk's size. A Block volume is copied byte for byte, and libvirt refuses a target smaller than the
+ * source ("destination volume is smaller than the source volume", `setMigrationResult` in KubeVirt's
+ * `live-migration-source.go`): so the largest size any layer knows, capacity or request, as Forklift's
+ * `Builder.requestSize` takes the capacity of Block claims. A Filesystem volume holds a disk image of the requested
+ * size: the most specific request.
+ */
+function sourceSize(layers: readonly StorageFacts[], volumeMode: string | undefined): { size?: string; invalid?: string } {
+  const sizes = layers.flatMap((l) => (l.size === undefined ? [] : [String(l.size)]));
+  const invalid = sizes.find((size) => !isQuantity(size));
+  if (invalid !== undefined) return { invalid };
+  if (volumeMode !== 'Block') return { size: sizes[0] };
+  return { size: largestQuantity(sizes.map((size) => parseQuantity(size)!))?.text };
 }
 
 function claimNameOf(volume: Volume): string | undefined {
@@ -86,7 +96,12 @@ function claimNameOf(volume: Volume): string | undefined {
  * Plans the destination disks of one migration and checks that every volume can move: PVC/DataVolume disks get a
  * blank DataVolume; generated volumes travel with the migration; everything else is an error naming the volume.
  */
-export function planDisks(entry: MigrationEntry, storageClassMap: Readonly<Record<string, string>>, bag: DiagnosticBag): DiskPlan[] {
+export function planDisks(
+  entry: MigrationEntry,
+  storage: Pick<LoadedConfig, 'storageClassMap' | 'storageClasses'>,
+  bag: DiagnosticBag,
+): DiskPlan[] {
+  const { storageClassMap, storageClasses } = storage;
   const vm: Located<VirtualMachineManifest> = entry.source.virtualMachine;
   const spec = vm.object.spec?.template?.spec;
   const volumes = spec?.volumes ?? [];
@@ -124,25 +139,43 @@ export function planDisks(entry: MigrationEntry, storageClassMap: Readonly<Recor
       return;
     }
     const override = entry.disks[volume.name] ?? {};
-    const facts = sourceStorageFacts(entry, claimName);
-    const size = override.size ?? facts.size;
-    if (size === undefined) {
+    const layers = sourceStorageLayers(entry, claimName);
+    const first = <K extends keyof StorageFacts>(key: K): StorageFacts[K] => layers.find((l) => l[key] !== undefined)?.[key];
+    const sourceVolumeMode = first('volumeMode');
+    const source = sourceSize(layers, sourceVolumeMode);
+    const what = `${volume.dataVolume ? 'DataVolume' : 'PersistentVolumeClaim'} "${claimName}"`;
+    if (source.invalid !== undefined) {
+      bag.error(`${label}: the size ${JSON.stringify(source.invalid)} of ${what} is not a Kubernetes quantity`, at(), 'sizes look like 30Gi, 500M or 1e9');
+      return;
+    }
+    if (override.size === undefined && source.size === undefined) {
       bag.error(
-        `${label}: the size of ${volume.dataVolume ? 'DataVolume' : 'PersistentVolumeClaim'} "${claimName}" is unknown`,
+        `${label}: the size of ${what} is unknown`,
         at(),
         `add the DataVolume or PVC to ${entry.source.manifest.file} (\`kubectl get dv,pvc ${claimName} -n ${entry.source.namespace} -o yaml\`), or set \`disks: { ${volume.name}: { size: 30Gi } }\` on this migration`,
       );
       return;
     }
-    const sourceClass = facts.storageClassName;
+    if (override.size !== undefined && source.size !== undefined && compareQuantities(parseQuantity(override.size)!, parseQuantity(source.size)!) < 0) {
+      bag.error(
+        `disks.${volume.name}.size ${override.size} is smaller than the source disk (${source.size}${sourceVolumeMode === 'Block' ? ', a Block volume' : ''}): the migration would fail`,
+        entry.locate(['disks', volume.name, 'size']),
+        `use at least ${source.size}, or remove the override`,
+      );
+      return;
+    }
+    const sourceClass = first('storageClassName');
+    const mapping = sourceClass !== undefined ? storageClassMap.get(sourceClass) : undefined;
+    const storageClassName = override.storageClass ?? entry.destination.storageClass ?? mapping?.storageClass ?? sourceClass;
     plans.push({
       volumeName: volume.name,
       dataVolumeName: claimName,
-      size,
-      storageClassName:
-        override.storageClass ?? entry.destination.storageClass ?? (sourceClass !== undefined ? (storageClassMap[sourceClass] ?? sourceClass) : undefined),
-      volumeMode: facts.volumeMode,
-      accessModes: facts.accessModes,
+      size: (override.size ?? source.size)!,
+      storageClassName,
+      volumeMode: override.volumeMode ?? mapping?.volumeMode ?? sourceVolumeMode,
+      accessModes: override.accessModes ?? mapping?.accessModes ?? first('accessModes'),
+      sourceVolumeMode,
+      usePopulator: (storageClassName !== undefined ? storageClasses.get(storageClassName)?.usePopulator : undefined) ?? true,
     });
   });
 

@@ -7,6 +7,7 @@ import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { migrationObjectNames } from '../names.ts';
 import { planDisks, type DiskPlan } from './disks.ts';
 import { deriveMigrationId } from './migration-id.ts';
+import { planInstancetypes, type InstancetypePlan } from './instancetypes.ts';
 import { checkPrerequisites, type Prerequisite } from './prerequisites.ts';
 import { planReceiver, type ReceiverPlan } from './receiver.ts';
 
@@ -41,6 +42,8 @@ export interface MigrationPlan {
   readonly destination: Endpoint;
   readonly disks: readonly DiskPlan[];
   readonly receiver: ReceiverPlan;
+  /** The instancetype and preference the receiver names: copies to emit, and what preflight checks. */
+  readonly instancetypes: readonly InstancetypePlan[];
   readonly receiveMigrationName: string;
   readonly sendMigrationName: string;
   /** Static sync-controller address; absent when it is discovered at run time. */
@@ -74,9 +77,10 @@ function checkSplitBrain(entry: MigrationEntry, receiver: ReceiverPlan, argocdAp
 function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: DiagnosticBag): MigrationPlan | undefined {
   const source = { cluster: entry.source.cluster ?? DEFAULT_CLUSTER, namespace: entry.source.namespace };
   const destination = { cluster: entry.destination.cluster ?? DEFAULT_CLUSTER, namespace: entry.destination.namespace };
-  const disks = planDisks(entry, config.storageClassMap, bag);
+  const disks = planDisks(entry, config, bag);
   const receiver = planReceiver(entry, bag);
   const prerequisites = checkPrerequisites(entry, bag);
+  const instancetypes = planInstancetypes(entry, bag);
   const crossCluster = source.cluster !== destination.cluster;
   if (crossCluster && entry.phase === 'migrate' && entry.connectURL === undefined && entry.hook.destinationKubeconfigSecret === undefined) {
     bag.error(
@@ -102,6 +106,7 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     destination,
     disks,
     receiver,
+    instancetypes,
     receiveMigrationName: names.receive,
     sendMigrationName: names.send,
     connectURL: entry.connectURL,

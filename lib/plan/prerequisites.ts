@@ -47,6 +47,8 @@ export function checkPrerequisites(entry: MigrationEntry, bag: DiagnosticBag): P
     add('ConfigMap', volume.configMap?.name);
     add('ServiceAccount', volume.serviceAccount?.serviceAccountName);
     add('Secret', volume.containerDisk?.imagePullSecret);
+    add('ConfigMap', volume.sysprep?.configMap?.name);
+    add('Secret', volume.sysprep?.secret?.name);
     for (const cloudInit of [volume.cloudInitNoCloud, volume.cloudInitConfigDrive]) {
       if (!cloudInit) continue;
       add('Secret', cloudInit.userDataSecretRef?.name);

@@ -32,9 +32,22 @@ function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RunStrat
     bag.error('the source VM sets both spec.running and spec.runStrategy, which KubeVirt rejects', locate(['spec', 'running'], { key: true }));
     return undefined;
   }
-  if (spec.running !== undefined) {
-    if (spec.running === true) return 'Always';
+  if (spec.running === false) {
     bag.error('the source VM is not running (spec.running: false)', locate(['spec', 'running']), hint);
+    return undefined;
+  }
+  if (spec.running === true) {
+    // A managed source is emitted with `runStrategy: Always` instead (see plan.ts), which converts the live VM.
+    if (entry.source.manage) return 'Always';
+    bag.error(
+      'the source VM uses the deprecated spec.running: true. After the migration KubeVirt halts the source by setting ' +
+        'spec.runStrategy: Halted (`syncRunStrategy` in virt-controller vm.go), which the VM admitter rejects while spec.running ' +
+        'is set ("Running and RunStrategy are mutually exclusive", `validateRunStrategy` in vms-admitter.go): the source would never ' +
+        'halt and would boot again from its stale disks',
+      locate(['spec', 'running']),
+      `convert the live VM first, then use runStrategy: Always in ${entry.source.manifest.file}: ` +
+        `kubectl patch vm ${entry.vm} -n ${entry.source.namespace} --type=json -p '[{"op":"remove","path":"/spec/running"},{"op":"add","path":"/spec/runStrategy","value":"Always"}]'`,
+    );
     return undefined;
   }
   const strategy = spec.runStrategy;
@@ -57,6 +70,22 @@ function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RunStrat
   return strategy;
 }
 
+/**
+ * An interface without `macAddress` gets whatever MAC the destination's kubemacpool allocates to the receiver's pod:
+ * the guest would see its NIC change under it mid-migration. `kvmigrate pull` writes the live MACs into the manifest.
+ */
+function warnUnpinnedMacs(entry: MigrationEntry, bag: DiagnosticBag): void {
+  const { object, locate } = entry.source.virtualMachine;
+  (object.spec?.template?.spec?.domain?.devices?.interfaces ?? []).forEach((nic, index) => {
+    if (nic.macAddress) return;
+    bag.warning(
+      `migration "${entry.name}": interface "${nic.name}" has no macAddress, so the receiver gets a new MAC from the destination`,
+      locate(['spec', 'template', 'spec', 'domain', 'devices', 'interfaces', index]),
+      `pin the live MAC (\`kvmigrate pull ${entry.source.namespace}/${entry.vm}\` writes it; or \`kubectl get vmi ${entry.vm} -n ${entry.source.namespace} -o jsonpath='{.status.interfaces}'\`); preflight fails until it is pinned`,
+    );
+  });
+}
+
 /** The receiver of `entry`'s VM; undefined (with the reasons in `bag`) when the VM cannot be moved live. */
 export function planReceiver(entry: MigrationEntry, bag: DiagnosticBag): ReceiverPlan | undefined {
   const { object, locate } = entry.source.virtualMachine;
@@ -67,6 +96,7 @@ export function planReceiver(entry: MigrationEntry, bag: DiagnosticBag): Receive
     return undefined;
   }
   if (restore === undefined) return undefined;
+  warnUnpinnedMacs(entry, bag);
   // kubectl dumps write `creationTimestamp: null` into the template; it carries nothing.
   const { creationTimestamp: _dropped, ...templateMetadata } = source.metadata ?? {};
   const template = source.metadata ? { ...source, metadata: templateMetadata } : source;

@@ -44,7 +44,27 @@ export const node = (name: string, fields: { ready?: boolean; unschedulable?: bo
   status: { conditions: [{ type: 'Ready', status: fields.ready === false ? 'False' : 'True' }] },
 });
 
-export const storageClass = (name: string): KubeObject => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner: 'openshift-storage.rbd.csi.ceph.com' });
+export const storageClass = (name: string, provisioner = 'openshift-storage.rbd.csi.ceph.com'): KubeObject => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner });
+
+/** The CSIDriver object a CSI driver registers, named after its provisioner. */
+export const csiDriver = (provisioner = 'openshift-storage.rbd.csi.ceph.com'): KubeObject => ({ apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: provisioner }, spec: {} });
+
+/** CDI's StorageProfile of a class, as CDI fills its status: the claim property sets the class supports. */
+export const storageProfile = (name: string, sets: { accessModes: string[]; volumeMode: string }[]): KubeObject => ({
+  apiVersion: 'cdi.kubevirt.io/v1beta1',
+  kind: 'StorageProfile',
+  metadata: { name },
+  spec: {},
+  status: { storageClass: name, claimPropertySets: sets },
+});
+
+/** An instancetype or preference of any of the four kinds (namespaced when `namespace` is given). */
+export const instancetype = (kind: string, name: string, spec: object, namespace?: string): KubeObject => ({
+  apiVersion: 'instancetype.kubevirt.io/v1beta1',
+  kind,
+  metadata: { name, ...(namespace && { namespace }) },
+  spec,
+});
 
 export const secret = (name: string, ns: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, data: {} });
 

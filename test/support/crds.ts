@@ -10,6 +10,8 @@ const CRD_FILES = [
   'kubevirt.io_virtualmachineinstances.yaml',
   'kubevirt.io_virtualmachineinstancemigrations.yaml',
   'cdi.kubevirt.io_datavolumes.yaml',
+  'instancetype.kubevirt.io_virtualmachineinstancetypes.yaml',
+  'instancetype.kubevirt.io_virtualmachinepreferences.yaml',
   'argoproj.io_applications.yaml',
 ];
 
@@ -42,7 +44,7 @@ export const crdValidators = load();
 
 /** Whether `object` is of a kind whose CRD is among the shared ones (core kinds such as Job are not). */
 export function hasCrd(object: { apiVersion?: string; kind?: string }): boolean {
-  return /^(kubevirt\.io|cdi\.kubevirt\.io|argoproj\.io)\//.test(object.apiVersion ?? '');
+  return /^(kubevirt\.io|cdi\.kubevirt\.io|instancetype\.kubevirt\.io|argoproj\.io)\//.test(object.apiVersion ?? '');
 }
 
 /** Schema errors of `object` against its CRD, as readable strings; throws for a kind without a CRD. */
