@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hookMigrationObject } from '../lib/cluster/send-migration.ts';
 import { synthesize } from '../lib/synth/synthesize.ts';
 import { documents, Workspace } from './support/builders.ts';
 import { crdErrors, crdValidators, hasCrd } from './support/crds.ts';
@@ -46,9 +47,16 @@ describe('the bundled example (namespace-to-namespace lab)', () => {
     expect(synthExample().files).toMatchSnapshot();
   });
 
-  it("equals the lab's hand-written DataVolume, receiver VM and receive migration field for field", () => {
-    const { files } = synthExample();
-    const synthesized = documents(files['default/vm-migration-ns-ns-live.k8s.yaml']!).filter(hasCrd);
+  it("equals the lab's hand-written DataVolume and receiver VM, and the hook's receive migration the lab's, field for field", () => {
+    const { files, result } = synthExample();
+    const objects = documents(files['default/vm-migration-ns-ns-live.k8s.yaml']!);
+    const args = objects.find((o) => o.kind === 'Job')!.spec.template.spec.containers[0].args as string[];
+    const plan = result.plans[0]!;
+    // What the hook creates, built by the hook's own code from the Job's arguments.
+    const receive = hookMigrationObject(args[args.indexOf('--receive-name') + 1]!, plan.destination.namespace, { vmi: plan.vm, migrationID: args[args.indexOf('--migration-id') + 1]! }, {
+      receive: { migrationID: plan.migrationID },
+    });
+    const synthesized = [...objects.filter(hasCrd), receive as Json];
     const lab = documents(readFileSync(join(root, 'test/fixtures/lab/destination.yaml'), 'utf8'));
     expect(synthesized.map((o) => o.kind)).toEqual(['DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration']);
     for (const [index, expected] of lab.entries()) {
@@ -56,7 +64,7 @@ describe('the bundled example (namespace-to-namespace lab)', () => {
     }
   });
 
-  it('orders hook access, disks, receiver, receive migration and hook by sync wave, in the file too', () => {
+  it('orders hook access, disks, receiver and hook by sync wave, in the file too', () => {
     const objects = documents(synthExample().files['default/vm-migration-ns-ns-live.k8s.yaml']!);
     const waves = objects.map((o) => [o.kind, Number(o.metadata.annotations['argocd.argoproj.io/sync-wave'])]);
     expect(waves).toEqual([
@@ -66,21 +74,21 @@ describe('the bundled example (namespace-to-namespace lab)', () => {
       ['RoleBinding', 0],
       ['Role', 0],
       ['RoleBinding', 0],
+      ['RoleBinding', 0],
       ['Role', 0],
       ['RoleBinding', 0],
       ['DataVolume', 1],
       ['VirtualMachine', 2],
-      ['VirtualMachineInstanceMigration', 3],
       ['Job', 4],
     ]);
   });
 
-  it('pairs the receive migration with the configured migrationID and leaves the sendTo side to the hook', () => {
+  it('leaves both migrations to the hook, with the configured migrationID and names within 63 characters', () => {
     const objects = documents(synthExample().files['default/vm-migration-ns-ns-live.k8s.yaml']!);
-    const migrations = objects.filter((o) => o.kind === 'VirtualMachineInstanceMigration');
-    expect(migrations).toHaveLength(1);
-    expect(migrations[0]!.spec).toEqual({ receive: { migrationID: LAB_ID }, vmiName: 'vm-migration-ns-ns-live' });
-    expect(migrations[0]!.metadata.name.length).toBeLessThanOrEqual(63);
+    expect(objects.filter((o) => o.kind === 'VirtualMachineInstanceMigration')).toEqual([]);
+    const args = objects.find((o) => o.kind === 'Job')!.spec.template.spec.containers[0].args as string[];
+    expect(args[args.indexOf('--migration-id') + 1]).toBe(LAB_ID);
+    for (const flag of ['--name', '--receive-name']) expect(args[args.indexOf(flag) + 1]!.length).toBeLessThanOrEqual(63);
   });
 
   it("warns about the lab's plaintext cloud-init password, pointing at the volume", () => {

@@ -37,24 +37,21 @@ const kinds = (objects: readonly Json[]) => objects.map((o) => `${o.kind} ${o.me
 const annotations = (o: Json) => o.metadata.annotations as Record<string, string>;
 
 describe('per-resource Argo CD options', () => {
-  it('disks and VMs are never pruned or deleted; migrations are never pruned and never reported extraneous', () => {
+  it('disks and VMs are never pruned or deleted; migrations are not managed objects at all (the hook creates them)', () => {
     const { objects } = lab();
     for (const object of [...ofKind(objects, 'DataVolume'), ...ofKind(objects, 'VirtualMachine')]) {
       expect(annotations(object)['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
     }
-    const vmim = only(objects, 'VirtualMachineInstanceMigration');
-    expect(annotations(vmim)['argocd.argoproj.io/sync-options']).toBe('Prune=false');
-    expect(annotations(vmim)['argocd.argoproj.io/compare-options']).toBe('IgnoreExtraneous');
+    expect(ofKind(objects, 'VirtualMachineInstanceMigration')).toEqual([]);
   });
 });
 
 describe('the lifecycle, one commit per step', () => {
-  it('migrate: disks, receiver, receive migration and the hook', () => {
+  it('migrate: disks, receiver and the hook that creates both migrations', () => {
     const { objects, byPath } = lab();
     expect(kinds(objects.filter((o) => !['Role', 'RoleBinding', 'ServiceAccount'].includes(o.kind)))).toEqual([
       'DataVolume vm-live-migration-destination/vm-migration-ns-ns-live',
       'VirtualMachine vm-live-migration-destination/vm-migration-ns-ns-live',
-      'VirtualMachineInstanceMigration vm-live-migration-destination/vm-migration-ns-ns-live-receive-757cf54b',
       'Job vm-live-migration-source/vm-migration-ns-ns-live-send-hook-757cf54b',
     ]);
     expect(byPath).toMatchSnapshot();
@@ -97,12 +94,11 @@ describe('the lifecycle, one commit per step', () => {
     expect(ignored(migrate)).toEqual([
       'VirtualMachine vm-live-migration-destination/vm-migration-ns-ns-live /spec/runStrategy',
       'VirtualMachine vm-live-migration-source/vm-migration-ns-ns-live /spec/runStrategy',
-      'VirtualMachineInstanceMigration */* /spec',
     ]);
     const cutover = lab({ source: { manage: true }, phase: 'cutover' }, { argocd: ARGOCD });
     const halted = ofKind(cutover.objects, 'VirtualMachine').find((v) => v.metadata.namespace === 'vm-live-migration-source')!;
     expect(halted.spec.runStrategy).toBe('Halted');
-    expect(ignored(cutover)).toEqual(['VirtualMachineInstanceMigration */* /spec']);
+    expect(cutover.byPath['_argocd/applications.k8s.yaml']![0]!.spec).not.toHaveProperty('ignoreDifferences');
   });
 });
 
@@ -133,7 +129,7 @@ describe('the lifecycle across clusters', () => {
       'migrate',
       {
         'east/a.k8s.yaml': ['VirtualMachine Always', 'ServiceAccount', 'Role', 'RoleBinding', 'RoleBinding', 'Job'],
-        'west/a.k8s.yaml': ['ServiceAccount', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine WaitAsReceiver', 'VirtualMachineInstanceMigration'],
+        'west/a.k8s.yaml': ['ServiceAccount', 'Role', 'RoleBinding', 'RoleBinding', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine WaitAsReceiver'],
       },
     ],
     ['cutover', { 'east/a.k8s.yaml': ['VirtualMachine Halted'], 'west/a.k8s.yaml': ['DataVolume', 'VirtualMachine Always'] }],
@@ -300,8 +296,9 @@ migrations:
     const retried = await step(workspace, ['retry', 'vm-migration-ns-ns-live']);
     expect(retried.config).toBe(CONFIG.replace('    migrationID: "52e4398d-lab"   # from the lab\n', '    attempt: 2\n'));
     expect(retried.stdout).toContain('the explicit migrationID 52e4398d-lab was removed: KubeVirt needs a fresh one');
-    const { objects } = synth(workspace);
-    expect(only(objects, 'VirtualMachineInstanceMigration').spec.receive.migrationID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5/);
+    const { objects, plans } = synth(workspace);
+    expect(plans[0]!.migrationID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5/);
+    expect(only(objects, 'Job').spec.template.spec.containers[0].args).toContain(plans[0]!.migrationID);
   });
 
   it('-o json reports the change and the next sync', async () => {

@@ -37,11 +37,11 @@ describe('the hook Job of the bundled example', () => {
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
   });
 
-  it('passes the same migrationID and sendTo name as the compiled receive side', () => {
+  it('passes the configured migrationID and both migration names; no migration is an object in Git', () => {
     const objects = example();
-    const receive = only(objects, 'VirtualMachineInstanceMigration');
+    expect(ofKind(objects, 'VirtualMachineInstanceMigration')).toEqual([]);
     const [container] = only(objects, 'Job').spec.template.spec.containers;
-    const hash = receive.metadata.name.replace(/^.*-receive-/, '');
+    const hash = container.args[8].replace(/^.*-send-/, '');
     expect(container.args).toEqual([
       'send',
       '--source-namespace', 'vm-live-migration-source',
@@ -49,10 +49,10 @@ describe('the hook Job of the bundled example', () => {
       '--migration-id', LAB_ID,
       '--name', `vm-migration-ns-ns-live-send-${hash}`,
       '--destination-namespace', 'vm-live-migration-destination',
+      '--receive-name', `vm-migration-ns-ns-live-receive-${hash}`,
       '--kubevirt-namespace', 'openshift-cnv',
       '--timeout', '600',
     ]);
-    expect(receive.spec.receive.migrationID).toBe(LAB_ID);
   });
 
   it('runs under the restricted Pod Security profile with bounded resources', () => {
@@ -79,7 +79,9 @@ describe('the hook access of the bundled example', () => {
     const account = only(objects, 'ServiceAccount');
     expect(account.metadata.namespace).toBe('vm-live-migration-source');
     expect(only(objects, 'Job').spec.template.spec.serviceAccountName).toBe(account.metadata.name);
-    const send = only(objects, 'Job').spec.template.spec.containers[0].args[8];
+    const args = only(objects, 'Job').spec.template.spec.containers[0].args as string[];
+    const send = args[8];
+    const receive = args[args.indexOf('--receive-name') + 1];
     const rules = Object.fromEntries(ofKind(objects, 'Role').map((r) => [r.metadata.namespace, r.rules]));
     expect(rules).toEqual({
       'vm-live-migration-source': [
@@ -88,6 +90,9 @@ describe('the hook access of the bundled example', () => {
       ],
       'vm-live-migration-destination': [
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['list'] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['get'], resourceNames: [receive] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['create'] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachines'], verbs: ['get'], resourceNames: ['vm-migration-ns-ns-live'] },
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: ['get'], resourceNames: ['vm-migration-ns-ns-live'] },
       ],
       'openshift-cnv': [
@@ -100,7 +105,10 @@ describe('the hook access of the bundled example', () => {
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: 'vm-live-migration-source' }]);
     }
     const migrate = ofKind(objects, 'RoleBinding').filter((b) => b.roleRef.kind === 'ClusterRole');
-    expect(migrate.map((b) => [b.metadata.namespace, b.roleRef.name])).toEqual([['vm-live-migration-source', 'kubevirt.io:migrate']]);
+    expect(migrate.map((b) => [b.metadata.namespace, b.roleRef.name])).toEqual([
+      ['vm-live-migration-source', 'kubevirt.io:migrate'],
+      ['vm-live-migration-destination', 'kubevirt.io:migrate'],
+    ]);
   });
 
   it('has no wildcard and no cluster-wide grant, and the check would catch one', () => {
@@ -127,7 +135,7 @@ describe('the synthesized access against a live (local) API server', () => {
     api.enforceRbac(objects as any, { namespace: account.metadata.namespace, name: account.metadata.name });
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm-migration-ns-ns-live', namespace: 'vm-live-migration-source' }, status: { phase: 'Running' } });
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm-migration-ns-ns-live', namespace: 'vm-live-migration-destination' }, status: { phase: 'WaitingForSync' } });
-    api.put({ ...only(objects, 'VirtualMachineInstanceMigration'), status: { phase: 'WaitingForSync' } } as any);
+    api.put({ ...only(objects, 'VirtualMachine'), status: { created: true, printableStatus: 'WaitingForReceiver' } } as any);
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt-kubevirt-hyperconverged', namespace: 'openshift-cnv' }, spec: {}, status: {} });
     api.put({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'virt-synchronization-controller', namespace: 'openshift-cnv' }, spec: { holderIdentity: 'virt-synchronization-controller-7d9f-x2' } });
     api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'virt-synchronization-controller-7d9f-x2', namespace: 'openshift-cnv' }, status: { phase: 'Running', podIP: '10.128.2.44' } });
@@ -144,6 +152,8 @@ describe('the synthesized access against a live (local) API server', () => {
     expect(api.requests.filter((r) => r.status === 403)).toEqual([]);
     const [created] = api.list('VirtualMachineInstanceMigration', 'vm-live-migration-source');
     expect(created!.spec).toEqual({ vmiName: 'vm-migration-ns-ns-live', sendTo: { migrationID: LAB_ID, connectURL: '10.128.2.44:9185' } });
+    const [receive] = api.list('VirtualMachineInstanceMigration', 'vm-live-migration-destination');
+    expect(receive!.spec).toEqual({ vmiName: 'vm-migration-ns-ns-live', receive: { migrationID: LAB_ID } });
     // A re-run (Argo re-runs hooks) is allowed to read back what it made.
     expect((await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir))).code).toBe(0);
   });
@@ -183,9 +193,10 @@ describe('hook settings from migrations.yaml', () => {
     expect(deadline({ wait: false, migrationTimeoutSeconds: 7200 })).toBe(600 + 300);
   });
 
-  it('a static connectURL emits the sendTo migration and no hook, ServiceAccount or Role', () => {
+  it('a static connectURL goes through the hook too: no migration object in Git', () => {
     const { objects } = compile({ migrations: [migration('a', { connectURL: '10.0.0.1:9185' })] });
-    expect(objects.map((o) => o.kind)).toEqual(['DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration', 'VirtualMachineInstanceMigration']);
+    expect(objects.map((o) => o.kind)).not.toContain('VirtualMachineInstanceMigration');
+    expect(only(objects, 'Job').spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--connect-url', '10.0.0.1:9185']));
   });
 
   it('cross-cluster: the Job mounts the destination kubeconfig; the destination gets a reader ServiceAccount and its Roles', () => {
@@ -205,13 +216,20 @@ describe('hook settings from migrations.yaml', () => {
       ['ServiceAccount', 'dst'],
       ['Role', 'dst'],
       ['RoleBinding', 'dst'],
+      ['RoleBinding', 'dst'],
       ['Role', 'kubevirt'],
       ['RoleBinding', 'kubevirt'],
       ['DataVolume', 'dst'],
       ['VirtualMachine', 'dst'],
-      ['VirtualMachineInstanceMigration', 'dst'],
     ]);
-    for (const binding of ofKind(west, 'RoleBinding')) expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: expect.any(String), namespace: 'dst' }]);
+    // One destination identity per migration: every attempt's Roles bind to it, so its kubeconfig Secret outlives retries.
+    expect(only(west, 'ServiceAccount').metadata.name).toBe('a-kvmigrate-hook');
+    for (const binding of ofKind(west, 'RoleBinding')) expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'a-kvmigrate-hook', namespace: 'dst' }]);
+    const retried = compile({
+      migrations: [migration('a', { attempt: 2, source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west-kubeconfig' } })],
+    }).byPath['west/a.k8s.yaml']!;
+    expect(only(retried, 'ServiceAccount').metadata.name).toBe('a-kvmigrate-hook');
+    expect(ofKind(retried, 'Role')[0]!.metadata.name).not.toBe(ofKind(west, 'Role')[0]!.metadata.name);
     const pod = only(east, 'Job').spec.template.spec;
     expect(pod.volumes).toEqual([{ name: 'destination-kubeconfig', secret: { secretName: 'west-kubeconfig', items: [{ key: 'kubeconfig', path: 'kubeconfig' }] } }]);
     expect(pod.containers[0].volumeMounts).toEqual([{ name: 'destination-kubeconfig', mountPath: '/etc/kvmigrate/destination', readOnly: true }]);
@@ -219,13 +237,13 @@ describe('hook settings from migrations.yaml', () => {
     expect(rbacViolations([...east, ...west])).toEqual([]);
   });
 
-  it('cross-cluster without a destination kubeconfig or connectURL is an error saying what to set', () => {
+  it('cross-cluster without a destination kubeconfig is an error saying what to set (a static connectURL does not replace it)', () => {
     try {
-      compile({ migrations: [migration('a', { source: { cluster: 'east' }, destination: { cluster: 'west' } })] });
+      compile({ migrations: [migration('a', { source: { cluster: 'east' }, destination: { cluster: 'west' }, connectURL: '10.0.0.1:9185' })] });
       expect.unreachable();
     } catch (error) {
       expect((error as InputError).diagnostics.map((d) => [d.message, d.hint])).toEqual([
-        ['migration "a" crosses clusters (east -> west) but its hook cannot reach the destination', expect.stringContaining('destinationKubeconfigSecret')],
+        ['migration "a" crosses clusters (east -> west) but its hook cannot reach the destination, where it creates the receive migration', expect.stringContaining('destinationKubeconfigSecret')],
       ]);
     }
   });

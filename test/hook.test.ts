@@ -55,6 +55,7 @@ function runHook(extra: string[] = [], options: { server?: KubeApiServer } = {})
     '--migration-id', ID,
     '--name', SEND_NAME,
     '--destination-namespace', 'dst',
+    '--receive-name', 'web-receive-1234abcd',
     '--poll-interval', '0.05',
     '--timeout', '5',
     '--request-timeout', '0.5',
@@ -211,25 +212,44 @@ describe('finding the synchronization address', () => {
 });
 
 describe('waiting for the receive side', () => {
-  it('waits until the receive migration and the parked receiver VMI exist', async () => {
+  it('waits until the receiver VMI is parked, then creates the receive migration (KubeVirt refuses it earlier)', async () => {
     api.put(vmi('src', 'Running'));
     api.put(kubevirt('kubevirt', { addresses: ['10.0.0.1:9185'] }));
-    // Each half appears only after the hook has looked for it and waited.
-    api.afterRequest('GET', /namespaces\/dst\/virtualmachineinstancemigrations$/, () => later(100, () => api.put(receiveMigration())));
+    // The receiver's VMI appears only after the hook has looked for it and waited.
     api.afterRequest('GET', /namespaces\/dst\/virtualmachineinstances\/web$/, () => later(100, () => api.put(vmi('dst', 'WaitingForSync'))));
     const run = await runHook();
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain(`waiting for the receive migration for migrationID ${ID} in dst`);
-    expect(run.stderr).toContain(`waiting for receiver VMI dst/${VMI} to be WaitingForSync (now: absent)`);
+    expect(run.stderr).toContain(`waiting for receiver VMI dst/${VMI} to be WaitingForSync (now: absent`);
+    const [receive] = api.list('VirtualMachineInstanceMigration', 'dst');
+    expect(receive!.metadata).toMatchObject({ name: 'web-receive-1234abcd', labels: { 'app.kubernetes.io/managed-by': 'kvmigrate' }, annotations: { 'kvmigrate.io/migration-id': ID } });
+    expect(JSON.stringify(receive!.metadata)).not.toMatch(/argocd\.argoproj\.io/);
+    expect(receive!.spec).toEqual({ vmiName: VMI, receive: { migrationID: ID } });
     expectCreated('10.0.0.1:9185');
   });
 
-  it('a receive side that never appears: times out with a clear error, non-zero, nothing created', async () => {
+  it('a receiver that never parks: times out with a clear error, non-zero, nothing created', async () => {
     api.put(vmi('src', 'Running'));
     const run = await runHook(['--timeout', '1']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`timed out after 1s waiting for the receive migration for migrationID ${ID} in dst`);
-    expect(sendMigrations()).toEqual([]);
+    expect(run.stderr).toContain(`timed out after 1s waiting for receiver VMI dst/${VMI} to be WaitingForSync (now: absent`);
+    expect(api.list('VirtualMachineInstanceMigration')).toEqual([]);
+  });
+
+  it('a receiver VM that has arrived (runStrategy restored): exit 0, nothing created, even with its migrations gone', async () => {
+    api.put(vmi('src', 'Succeeded'));
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: VMI, namespace: 'dst' }, spec: { runStrategy: 'Always' } });
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`receiver VM dst/${VMI} has arrived (runStrategy Always); nothing to do`);
+    expect(api.creates('VirtualMachineInstanceMigration')).toEqual([]);
+  });
+
+  it('an existing sendTo migration that Failed: non-zero (a red sync, not a green one)', async () => {
+    parkedReceiver();
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: SEND_NAME, namespace: 'src' }, spec: { vmiName: VMI, sendTo: { migrationID: ID, connectURL: '10.0.0.1:9185' } }, status: { phase: 'Failed', migrationState: { failureReason: 'dial tcp: i/o timeout' } } });
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`sendTo migration src/${SEND_NAME} Failed: failureReason: dial tcp: i/o timeout`);
   });
 
   it('a receive migration that Failed: non-zero with its failureReason, nothing created', async () => {
@@ -426,7 +446,7 @@ describe('cross-cluster and logging', () => {
     const run = await runHook(['--connect-url', '10.0.0.9:9185', '--log-format', 'json']);
     expect(run.code).toBe(0);
     const lines = run.stderr.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.step)).toEqual(['start', 'address', 'created']);
-    expect(lines[2]).toMatchObject({ level: 'info', msg: `created sendTo migration src/${SEND_NAME} -> 10.0.0.9:9185` });
+    expect(lines.map((l) => l.step)).toEqual(['start', 'exists', 'address', 'created']);
+    expect(lines[3]).toMatchObject({ level: 'info', msg: `created sendTo migration src/${SEND_NAME} -> 10.0.0.9:9185` });
   });
 });

@@ -33,16 +33,18 @@ describe('migrationID', () => {
 
   it('re-synthesis keeps it; a new attempt gives a new ID and new migration object names', () => {
     const machine = vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }));
+    // What the hook is told to create: the migrationID and the receive migration's name.
     const receive = (attempt?: number) => {
       const workspace = new Workspace();
       workspace.setup({ migrations: [migration('a', attempt ? { attempt } : {})] }, { a: [machine] });
-      return ofKind(synth(workspace).objects, 'VirtualMachineInstanceMigration')[0]!;
+      const args = ofKind(synth(workspace).objects, 'Job')[0]!.spec.template.spec.containers[0].args as string[];
+      return { migrationID: args[args.indexOf('--migration-id') + 1], name: args[args.indexOf('--receive-name') + 1] };
     };
     const first = receive();
     expect(receive(1)).toEqual(first);
     const retry = receive(2);
-    expect(retry.spec.receive.migrationID).not.toBe(first.spec.receive.migrationID);
-    expect(retry.metadata.name).not.toBe(first.metadata.name);
+    expect(retry.migrationID).not.toBe(first.migrationID);
+    expect(retry.name).not.toBe(first.name);
   });
 });
 

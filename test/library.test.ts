@@ -62,10 +62,12 @@ describe('the construct library, without any config file', () => {
       connectURL: 'west-sync.example:9185',
       sourceScope: east,
     });
-    expect(west.toJson().map((o: any) => o.kind)).toEqual(['DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration']);
-    const [send] = east.toJson();
-    expect(send.metadata.namespace).toBe('prod');
-    expect(send.spec.sendTo).toEqual({ migrationID: 'm-1', connectURL: 'west-sync.example:9185' });
-    expect(send.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kvmigrate', 'kvmigrate.io/migration': 'web' });
+    const westKinds = west.toJson().map((o: any) => o.kind);
+    expect(westKinds.slice(-2)).toEqual(['DataVolume', 'VirtualMachine']);
+    expect(westKinds).not.toContain('VirtualMachineInstanceMigration');
+    const job = east.toJson().find((o: any) => o.kind === 'Job');
+    expect(job.metadata.namespace).toBe('prod');
+    expect(job.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--migration-id', 'm-1', '--connect-url', 'west-sync.example:9185']));
+    expect(job.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kvmigrate', 'kvmigrate.io/migration': 'web' });
   });
 });

@@ -54,8 +54,8 @@ describe('disks', () => {
     const { files } = compile(
       vm('a', ...rootDisk, withDataVolume('data', 'data-dv'), withDataVolumeTemplate('data-dv', { size: '50Gi' })),
     );
-    const kinds = files[0]!.content.match(/^kind: (DataVolume|VirtualMachine|VirtualMachineInstanceMigration)$/gm);
-    expect(kinds).toEqual(['kind: DataVolume', 'kind: DataVolume', 'kind: VirtualMachine', 'kind: VirtualMachineInstanceMigration']);
+    const kinds = files[0]!.content.match(/^kind: (DataVolume|VirtualMachine|Job)$/gm);
+    expect(kinds).toEqual(['kind: DataVolume', 'kind: DataVolume', 'kind: VirtualMachine', 'kind: Job']);
   });
 
   it.each([
@@ -267,33 +267,33 @@ describe('a kubectl dump as the source manifest', () => {
   });
 });
 
-describe('the migration pair', () => {
-  it('without connectURL: only the receive migration, in the destination', () => {
-    const migrations = ofKind(compile(vm('a', ...rootDisk)).objects, 'VirtualMachineInstanceMigration');
-    expect(migrations.map((m) => [m.metadata.namespace, Object.keys(m.spec).sort()])).toEqual([['dst', ['receive', 'vmiName']]]);
+describe('the migrations', () => {
+  const jobArgs = (objects: Json[]) => only(objects, 'Job').spec.template.spec.containers[0].args as string[];
+  const argOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+  it('are never objects in Git: the hook creates both, with one migrationID and distinct names', () => {
+    const { objects, plans } = compile(vm('a', ...rootDisk));
+    expect(ofKind(objects, 'VirtualMachineInstanceMigration')).toEqual([]);
+    const args = jobArgs(objects);
+    expect(argOf(args, '--migration-id')).toBe(plans[0]!.migrationID);
+    expect(argOf(args, '--receive-name')).toBe(plans[0]!.receiveMigrationName);
+    expect(argOf(args, '--name')).toBe(plans[0]!.sendMigrationName);
+    expect(plans[0]!.receiveMigrationName).not.toBe(plans[0]!.sendMigrationName);
   });
 
-  it('with connectURL: a sendTo migration in the source namespace, same ID, last wave, after the receive side', () => {
+  it('a static connectURL goes to the hook too, which uses it instead of discovery', () => {
     const { objects } = compile(vm('a', ...rootDisk), { entry: { connectURL: '[fd00::1]:9185' } });
-    const [receive, send] = ofKind(objects, 'VirtualMachineInstanceMigration');
-    expect(send!.metadata.namespace).toBe('src');
-    expect(send!.spec).toEqual({ vmiName: 'a', sendTo: { migrationID: receive!.spec.receive.migrationID, connectURL: '[fd00::1]:9185' } });
-    expect(send!.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('4');
-    expect(send!.metadata.name).not.toBe(receive!.metadata.name);
+    expect(ofKind(objects, 'VirtualMachineInstanceMigration')).toEqual([]);
+    expect(argOf(jobArgs(objects), '--connect-url')).toBe('[fd00::1]:9185');
   });
 });
 
 describe('clusters and output folders', () => {
-  it('a cross-cluster migration puts the destination objects and the sendTo migration in their own cluster folders', () => {
-    const result = compile(vm('a', ...rootDisk), { entry: { source: { cluster: 'east' }, destination: { cluster: 'west' }, connectURL: '10.0.0.5:9185' } });
+  it('a cross-cluster migration puts the destination objects and the hook in their own cluster folders', () => {
+    const result = compile(vm('a', ...rootDisk), { entry: { source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west-kubeconfig' } } });
     expect(Object.keys(result.byPath)).toEqual(['east/a.k8s.yaml', 'west/a.k8s.yaml']);
-    expect(result.byPath['east/a.k8s.yaml']!.map((o) => o.kind)).toEqual(['VirtualMachineInstanceMigration']);
-    // A static address: no hook, so no hook access either.
-    expect(result.byPath['west/a.k8s.yaml']!.map((o) => o.kind)).toEqual(['DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration']);
-    expect(result.clusters).toEqual([
-      { cluster: 'east', migrations: 1, objects: 1, files: 1 },
-      { cluster: 'west', migrations: 1, objects: 3, files: 1 },
-    ]);
+    expect(result.byPath['east/a.k8s.yaml']!.map((o) => o.kind).sort()).toEqual(['Job', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount']);
+    expect(result.byPath['west/a.k8s.yaml']!.map((o) => o.kind)).toEqual(['ServiceAccount', 'Role', 'RoleBinding', 'RoleBinding', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine']);
   });
 
   it('the destination cluster defaults to the source cluster', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { claim, migration, vm, withClaim, withDataVolume, withDataVolumeTemplate, withSpecField, withVolume, Workspace } from './support/builders.ts';
 import { crdErrors, crdValidators, hasCrd } from './support/crds.ts';
 import { semanticErrors } from './support/semantic-checks.ts';
-import { only, synth } from './support/synth.ts';
+import { hookMigrationObject } from '../lib/cluster/send-migration.ts';
+import { only, synth, type Json } from './support/synth.ts';
 
 /** A fleet exercising every output shape: several disk kinds, static and hook send sides, two clusters. */
 function fleet() {
@@ -19,13 +20,19 @@ function fleet() {
   workspace.setup(
     {
       migrations: [
-        migration('db', { source: { cluster: 'east' }, destination: { cluster: 'west' }, connectURL: '10.1.2.3:9185' }),
+        migration('db', { source: { cluster: 'east' }, destination: { cluster: 'west' }, connectURL: '10.1.2.3:9185', hook: { destinationKubeconfigSecret: 'west' } }),
         migration('web', { attempt: 3 }),
       ],
     },
     { db: [db, claim('db-data', { size: '100Gi', storageClassName: 'fast' })], web: [web] },
   );
-  return synth(workspace);
+  const result = synth(workspace);
+  // The migrations, as the hook creates them at run time from each Job's arguments.
+  const migrations = result.plans.flatMap((plan) => [
+    hookMigrationObject(plan.receiveMigrationName, plan.destination.namespace, { vmi: plan.vm, migrationID: plan.migrationID }, { receive: { migrationID: plan.migrationID } }),
+    hookMigrationObject(plan.sendMigrationName, plan.source.namespace, { vmi: plan.vm, migrationID: plan.migrationID }, { sendTo: { migrationID: plan.migrationID, connectURL: plan.connectURL ?? '10.0.0.1:9185' } }),
+  ]);
+  return { ...result, objects: [...result.objects, ...(migrations as Json[])] };
 }
 
 describe.skipIf(!crdValidators)('synthesized objects against the CRD schemas', () => {
@@ -40,19 +47,14 @@ describe.skipIf(!crdValidators)('synthesized objects against the CRD schemas', (
       'VirtualMachineInstanceMigration',
       'VirtualMachineInstanceMigration',
       'VirtualMachineInstanceMigration',
+      'VirtualMachineInstanceMigration',
     ]);
-    // The web migration has no connectURL: its hook Job and access come along.
-    expect(objects.filter((o) => !hasCrd(o)).map((o) => o.kind).sort()).toEqual([
-      'Job',
-      'Role',
-      'Role',
-      'Role',
-      'RoleBinding',
-      'RoleBinding',
-      'RoleBinding',
-      'RoleBinding',
-      'ServiceAccount',
-    ]);
+    // Both migrations have a hook (one with a static address): a Job and its access each; cross-cluster, the
+    // destination's ServiceAccount and Roles too.
+    const others = objects.filter((o) => !hasCrd(o)).map((o) => o.kind);
+    expect(others.filter((k) => k === 'Job')).toHaveLength(2);
+    expect(others.filter((k) => k === 'ServiceAccount')).toHaveLength(3);
+    expect(new Set(others)).toEqual(new Set(['Job', 'Role', 'RoleBinding', 'ServiceAccount']));
     for (const object of objects) {
       if (hasCrd(object)) expect(crdErrors(object as any), `${object.kind} ${object.metadata.name}`).toEqual([]);
       expect(semanticErrors(object as any)).toEqual([]);

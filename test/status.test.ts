@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../lib/cli/main.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { vmi } from './support/cluster-objects.ts';
+import { hookMigration, vmi } from './support/cluster-objects.ts';
 import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
 import { synth } from './support/synth.ts';
 
@@ -37,9 +37,9 @@ async function lab(): Promise<Lab> {
   const receiver = objects.find((o) => o.kind === 'VirtualMachine')!;
   api.put({ ...(receiver as KubeObject), status: { created: true, printableStatus: 'WaitingForReceiver' } });
   api.put(vmi('web', 'dst', 'WaitingForSync'));
-  for (const m of objects.filter((o) => o.kind === 'VirtualMachineInstanceMigration')) {
-    api.put({ ...(m as KubeObject), status: { phase: m.spec.receive ? 'WaitingForSync' : 'Synchronizing' } });
-  }
+  // Both migrations as the hook creates them.
+  api.put(hookMigration(plan.receiveMigrationName, 'dst', { receive: { migrationID: plan.migrationID } }, 'WaitingForSync'));
+  api.put(hookMigration(plan.sendMigrationName, 'src', { sendTo: { migrationID: plan.migrationID, connectURL: '10.0.0.9:9185' } }, 'Synchronizing'));
   return { api, workspace, receiveName: plan.receiveMigrationName, sendName: plan.sendMigrationName, migrationID: plan.migrationID };
 }
 

@@ -8,11 +8,13 @@ import { ExitCode, UsageError } from './output.ts';
 import { DEFAULT_MIGRATION_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../hook-timeouts.ts';
 
 const HOOK_HELP = `Usage: kvmigrate hook send --source-namespace NS --vmi NAME --migration-id ID --name NAME
-                          --destination-namespace NS [options]
+                          --destination-namespace NS --receive-name NAME [options]
 
-Creates the sendTo VirtualMachineInstanceMigration of a decentralized live migration once the receive side is
-ready, using the address of the destination's synchronization controller read at run time. Runs as an Argo CD
-PostSync hook; safe to re-run (an existing migration of that name and ID, or a finished migration, is success).
+Drives a decentralized live migration from the clusters' state: once the receiver VM is parked (its VMI
+WaitingForSync) it creates the receive VirtualMachineInstanceMigration, reads the destination's synchronization
+controller address at run time and creates the sendTo migration. Runs as an Argo CD PostSync hook on every sync, so
+it creates nothing a second time: a receiver that has arrived, a Succeeded receive migration, or migrations already
+there of that name and ID are success; a Failed one is a failure.
 
 Address, first found: --connect-url; the destination KubeVirt CR's status.synchronizationAddresses[0]; the receive
 migration's status.synchronizationAddresses[0]; the Lease ${'virt-synchronization-controller'} holder's pod IP with
@@ -24,6 +26,7 @@ Options:
       --migration-id ID             the migrationID shared with the receive migration
       --name NAME                   name of the sendTo migration
       --destination-namespace NS    namespace of the receiver VM and the receive migration
+      --receive-name NAME           name of the receive migration, created once the receiver is parked
       --kubevirt-namespace NS       KubeVirt's namespace at the destination (default: kubevirt, then openshift-cnv)
       --connect-url HOST:PORT       a static address; skips discovery
       --destination-kubeconfig F    kubeconfig for the destination cluster (default: the source's credentials)
@@ -54,6 +57,7 @@ export const hookCommand: CliCommand = {
     'migration-id': { type: 'string' },
     name: { type: 'string' },
     'destination-namespace': { type: 'string' },
+    'receive-name': { type: 'string' },
     'kubevirt-namespace': { type: 'string' },
     'connect-url': { type: 'string' },
     'destination-kubeconfig': { type: 'string' },
@@ -70,7 +74,7 @@ export const hookCommand: CliCommand = {
     const [subcommand, ...extra] = args.positionals;
     if (subcommand !== 'send') throw new UsageError(subcommand === undefined ? 'missing the hook command: send' : `unknown hook command "${subcommand}" (the hook has one: send)`);
     if (extra.length > 0) throw new UsageError(`hook send takes no further arguments (got "${extra.join(' ')}")`);
-    const required = ['source-namespace', 'vmi', 'migration-id', 'name', 'destination-namespace'] as const;
+    const required = ['source-namespace', 'vmi', 'migration-id', 'name', 'destination-namespace', 'receive-name'] as const;
     const missing = required.filter((option) => !stringOption(args, option));
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
     const format = stringOption(args, 'log-format') ?? 'text';
@@ -81,6 +85,7 @@ export const hookCommand: CliCommand = {
       migrationID: stringOption(args, 'migration-id')!,
       name: stringOption(args, 'name')!,
       destinationNamespace: stringOption(args, 'destination-namespace')!,
+      receiveName: stringOption(args, 'receive-name')!,
       kubevirtNamespace: stringOption(args, 'kubevirt-namespace'),
       connectURL: stringOption(args, 'connect-url'),
       timeoutSeconds: seconds('timeout', stringOption(args, 'timeout'), DEFAULT_TIMEOUT_SECONDS),

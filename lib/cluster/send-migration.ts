@@ -16,6 +16,8 @@ export interface SendMigrationOptions {
   readonly name: string;
   /** Namespace of the receiver VM and its receive migration. */
   readonly destinationNamespace: string;
+  /** Name of the receive migration, which the hook creates once the receiver is parked. */
+  readonly receiveName: string;
   /** Where the destination's KubeVirt lives; searched in kubevirt and openshift-cnv when absent. */
   readonly kubevirtNamespace?: string;
   /** A static address; skips discovery. */
@@ -30,7 +32,7 @@ export interface SendMigrationOptions {
   readonly pollMs: number;
 }
 
-/** Receiver instance phases from which the receive side is ready for the sending side. */
+/** Receiver instance phases from which the receive side is ready for the migrations. */
 const RECEIVER_READY_PHASES = new Set(['WaitingForSync', 'Scheduling', 'Scheduled', 'Running']);
 
 const phaseOf = (object: KubeObject | undefined): string => object?.status?.phase || '(none)';
@@ -52,91 +54,135 @@ function failedMigration(side: string, migration: KubeObject): ClusterFailure {
   return new ClusterFailure(`${side} migration ${migration.metadata?.namespace}/${migration.metadata?.name} Failed: ${failureOf(migration)}`);
 }
 
-/** What is wrong with an existing object of our name, or undefined when it is the sendTo migration we would create. */
-function differenceFrom(existing: KubeObject, options: SendMigrationOptions): string | undefined {
+/** What is wrong with an existing object of our name, or undefined when it is the migration we would create. */
+function differenceFrom(existing: KubeObject, wanted: KubeObject): string | undefined {
   const spec = existing.spec ?? {};
-  if (!spec.sendTo) return `it is not a sendTo migration (spec: ${JSON.stringify(spec)})`;
+  const side = wanted.spec.sendTo ? 'sendTo' : 'receive';
+  if (!spec[side]) return `it is not a ${side} migration (spec: ${JSON.stringify(spec)})`;
   const differences = [
-    spec.sendTo.migrationID !== options.migrationID && `migrationID is "${spec.sendTo.migrationID}", not "${options.migrationID}"`,
-    spec.vmiName !== options.vmi && `vmiName is "${spec.vmiName}", not "${options.vmi}"`,
+    spec[side].migrationID !== wanted.spec[side].migrationID && `migrationID is "${spec[side].migrationID}", not "${wanted.spec[side].migrationID}"`,
+    spec.vmiName !== wanted.spec.vmiName && `vmiName is "${spec.vmiName}", not "${wanted.spec.vmiName}"`,
   ].filter(Boolean);
   return differences.length > 0 ? differences.join('; ') : undefined;
 }
 
+/** A migration object as the hook creates it: kvmigrate's label and ID, no Argo CD tracking marks (Argo would prune it). */
+export function hookMigrationObject(name: string, namespace: string, options: Pick<SendMigrationOptions, 'vmi' | 'migrationID'>, side: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachineInstanceMigration',
+    metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: { [MIGRATION_ID_ANNOTATION]: options.migrationID } },
+    spec: { vmiName: options.vmi, ...side },
+  };
+}
+
 /**
- * Creates the sendTo migration of a decentralized live migration once the receive side is ready, with the address of
- * the destination's synchronization controller read as late as possible. Idempotent: a re-run after success, or with
- * the migration already created, changes nothing. Throws ClusterFailure when the migration cannot go on or failed.
+ * Creates `body` unless it exists; an object of that name that is not `body`'s migration is a failure. A one-shot
+ * object is only ever created here, after reading the cluster: never re-created blindly by a sync.
+ */
+async function ensureMigration(api: ClusterApi, context: CallContext, body: KubeObject, what: string, readFirst = true): Promise<'created' | 'exists'> {
+  const { name, namespace } = body.metadata as { name: string; namespace: string };
+  const target = `${namespace}/${name}`;
+  const check = (existing: KubeObject | undefined, fault?: unknown): 'exists' => {
+    const difference = existing ? differenceFrom(existing, body) : `it vanished after the create conflict (${describeFailure(fault)})`;
+    if (difference) throw new ClusterFailure(`migration ${target} exists but is not ours to reuse: ${difference}`);
+    return 'exists';
+  };
+  const existing = readFirst ? await call(context, `read ${what} ${target}`, () => api.getMigration(namespace, name)) : undefined;
+  if (existing) return check(existing);
+  try {
+    await call(context, `create ${what} ${target}`, () => api.createMigration(namespace, body));
+    return 'created';
+  } catch (error) {
+    if (classify(error) !== 'conflict') throw error;
+    // Another run created it between our read and our create.
+    return check(await call(context, `read ${what} ${target}`, () => api.getMigration(namespace, name)), error);
+  }
+}
+
+/**
+ * Whether the VM has already arrived: KubeVirt copies the restore annotation into the receiver's runStrategy on
+ * success (vm.go), and deletes finished migrations once their VMI is gone (migration.go). A sync after that must
+ * create nothing: a new migration would be refused, or would start a bogus one.
+ */
+async function arrived(destination: ClusterApi, context: CallContext, options: SendMigrationOptions): Promise<string | undefined> {
+  const receiver = await call(context, `read VirtualMachine ${options.destinationNamespace}/${options.vmi}`, () =>
+    destination.getVirtualMachine(options.destinationNamespace, options.vmi),
+  );
+  const strategy = receiver?.spec?.runStrategy;
+  if (receiver && strategy !== 'WaitAsReceiver') return `receiver VM ${options.destinationNamespace}/${options.vmi} has arrived (runStrategy ${strategy ?? 'unset'})`;
+  const receive = await findReceive(destination, context, options);
+  if (receive?.status?.phase === 'Succeeded') return `receive migration ${options.destinationNamespace}/${receive.metadata?.name} already Succeeded`;
+  if (receive?.status?.phase === 'Failed') throw failedMigration('receive', receive);
+  return undefined;
+}
+
+/**
+ * Drives one decentralized live migration from the cluster's state, so every sync may run it again: once the receiver
+ * is parked it creates the receive migration, reads the synchronization controller's address as late as possible,
+ * and creates the sendTo migration. Idempotent: after arrival, or with the migrations already there, it changes
+ * nothing. Throws ClusterFailure when the migration cannot go on or failed.
  */
 export async function sendMigration(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(options.timeoutSeconds), pollMs: options.pollMs };
   const target = `${options.sourceNamespace}/${options.name}`;
 
   // 1. What is already there: hooks re-run on every sync and on retries.
+  const done = await arrived(destination, context, options);
+  if (done) {
+    log.info('done', `${done}; nothing to do`);
+    return;
+  }
   const existing = await call(context, `read migration ${target}`, () => source.getMigration(options.sourceNamespace, options.name));
   if (existing) {
-    const difference = differenceFrom(existing, options);
+    const difference = differenceFrom(existing, hookMigrationObject(options.name, options.sourceNamespace, options, { sendTo: { migrationID: options.migrationID, connectURL: '' } }));
     if (difference) throw new ClusterFailure(`migration ${target} exists but is not ours to reuse: ${difference}`);
+    if (existing.status?.phase === 'Failed') throw failedMigration('sendTo', existing);
     log.info('exists', `sendTo migration ${target} already exists for migrationID ${options.migrationID} (phase ${phaseOf(existing)})`);
     if (options.wait) await follow(source, destination, options, log);
     return;
   }
-  const settled = await findReceive(destination, context, options);
-  if (settled?.status?.phase === 'Succeeded') {
-    log.info('done', `receive migration ${options.destinationNamespace}/${settled.metadata?.name} already Succeeded; nothing to do`);
-    return;
-  }
-  if (settled?.status?.phase === 'Failed') {
-    throw failedMigration('receive', settled);
-  }
 
-  // 2 and 3. Wait for the receive side, then for an address, saying what is missing whenever that changes.
+  // 2. The receiver parked, then the receive migration (KubeVirt refuses it before the receiver's VMI exists).
   let waitingFor = '';
   const waiting = (what: string) => {
     if (what !== waitingFor) log.info('wait', `waiting for ${what}`);
     waitingFor = what;
   };
-  let address: { address: string; source: string } | undefined;
-  while (!address) {
-    const receive = await findReceive(destination, context, options);
-    if (receive?.status?.phase === 'Failed') throw failedMigration('receive', receive);
-    const receiver = receive && (await call(context, `read VMI ${options.destinationNamespace}/${options.vmi}`, () => destination.getInstance(options.destinationNamespace, options.vmi)));
-    if (!receive) waiting(`the receive migration for migrationID ${options.migrationID} in ${options.destinationNamespace} (on ${destination.server})`);
-    else if (!receiver || !RECEIVER_READY_PHASES.has(receiver.status?.phase)) waiting(`receiver VMI ${options.destinationNamespace}/${options.vmi} to be WaitingForSync (now: ${receiver ? phaseOf(receiver) : 'absent'})`);
-    else {
-      const lookup = await lookUpSyncAddress(destination, context, { connectURL: options.connectURL, kubevirtNamespace: options.kubevirtNamespace, receiveMigration: receive });
-      if (lookup.address !== undefined) address = lookup;
-      else waiting(lookup.missing);
-    }
-    if (address) break;
+  const pause = async () => {
     if (context.deadline.remainingMs < options.pollMs) throw new ClusterFailure(`timed out after ${options.timeoutSeconds}s waiting for ${waitingFor}`);
     await sleep(options.pollMs);
+  };
+  for (;;) {
+    const receiver = await call(context, `read VMI ${options.destinationNamespace}/${options.vmi}`, () => destination.getInstance(options.destinationNamespace, options.vmi));
+    if (receiver && RECEIVER_READY_PHASES.has(receiver.status?.phase)) break;
+    waiting(`receiver VMI ${options.destinationNamespace}/${options.vmi} to be WaitingForSync (now: ${receiver ? phaseOf(receiver) : 'absent'}, on ${destination.server})`);
+    await pause();
+  }
+  const receiveBody = hookMigrationObject(options.receiveName, options.destinationNamespace, options, { receive: { migrationID: options.migrationID } });
+  const receiveState = await ensureMigration(destination, context, receiveBody, 'receive migration');
+  log.info(receiveState, `receive migration ${options.destinationNamespace}/${options.receiveName} ${receiveState === 'created' ? 'created' : 'already exists'} for migrationID ${options.migrationID}`);
+
+  // 3. The address, as late as possible.
+  let address: { address: string; source: string } | undefined;
+  for (;;) {
+    const receive = await findReceive(destination, context, options);
+    if (receive?.status?.phase === 'Failed') throw failedMigration('receive', receive);
+    const lookup = await lookUpSyncAddress(destination, context, { connectURL: options.connectURL, kubevirtNamespace: options.kubevirtNamespace, receiveMigration: receive ?? receiveBody });
+    if (lookup.address !== undefined) {
+      address = lookup;
+      break;
+    }
+    waiting(lookup.missing);
+    await pause();
   }
   log.info('address', `synchronization address ${address.address} (from ${address.source})`);
 
-  // 4. Create the sendTo migration, without Argo CD's tracking marks (Argo would prune it).
-  const body: KubeObject = {
-    apiVersion: 'kubevirt.io/v1',
-    kind: 'VirtualMachineInstanceMigration',
-    metadata: {
-      name: options.name,
-      namespace: options.sourceNamespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
-      annotations: { [MIGRATION_ID_ANNOTATION]: options.migrationID },
-    },
-    spec: { vmiName: options.vmi, sendTo: { migrationID: options.migrationID, connectURL: address.address } },
-  };
-  try {
-    await call(context, `create migration ${target}`, () => source.createMigration(options.sourceNamespace, body));
-    log.info('created', `created sendTo migration ${target} -> ${address.address}`);
-  } catch (error) {
-    if (classify(error) !== 'conflict') throw error;
-    // Another run created it between our read and our create.
-    const raced = await call(context, `read migration ${target}`, () => source.getMigration(options.sourceNamespace, options.name));
-    const difference = raced ? differenceFrom(raced, options) : `it vanished after the create conflict (${describeFailure(error)})`;
-    if (difference) throw new ClusterFailure(`migration ${target} exists but is not ours to reuse: ${difference}`);
-    log.info('exists', `sendTo migration ${target} was created concurrently for migrationID ${options.migrationID}`);
-  }
+  // 4. The sendTo migration.
+  const sendBody = hookMigrationObject(options.name, options.sourceNamespace, options, { sendTo: { migrationID: options.migrationID, connectURL: address.address } });
+  // Step 1 read it: absent then.
+  const sendState = await ensureMigration(source, context, sendBody, 'migration', false);
+  log.info(sendState, sendState === 'created' ? `created sendTo migration ${target} -> ${address.address}` : `sendTo migration ${target} was created concurrently for migrationID ${options.migrationID}`);
   if (options.wait) await follow(source, destination, options, log);
 }
 

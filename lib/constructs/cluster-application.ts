@@ -54,7 +54,7 @@ export interface ClusterApplicationProps {
 /**
  * The Argo CD Application of one cluster folder. It never compares what KubeVirt owns: the runStrategy of receivers
  * and migrating source VMs (`ignoreDifferences` with `RespectIgnoreDifferences=true`, so a sync does not write the
- * ignored field either) and the spec of migrations, which KubeVirt forbids changing. It has no deletion finalizer:
+ * ignored field either). Migrations are not in its folder: the hook creates them. It has no deletion finalizer:
  * deleting the Application leaves the VMs running.
  */
 export class ClusterApplication extends Construct {
@@ -71,7 +71,6 @@ export class ClusterApplication extends Construct {
         namespace: vm.namespace,
         jsonPointers: ['/spec/runStrategy'],
       })),
-      { group: 'kubevirt.io', kind: 'VirtualMachineInstanceMigration', jsonPointers: ['/spec'] },
     ];
     this.apiObject = new Application(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace ?? 'argocd', labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
@@ -79,7 +78,7 @@ export class ClusterApplication extends Construct {
         project: props.project ?? 'default',
         source: { repoUrl: props.repoURL, targetRevision: props.targetRevision ?? 'HEAD', path: props.path },
         destination: { server: props.server },
-        ignoreDifferences,
+        ignoreDifferences: ignoreDifferences.length > 0 ? ignoreDifferences : undefined,
         syncPolicy: {
           automated: automated ? { prune: true, selfHeal: props.selfHeal ?? false } : undefined,
           syncOptions: ['RespectIgnoreDifferences=true'],

@@ -3,7 +3,7 @@ import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate, 
 import { BlankDataVolume } from './blank-data-volume.ts';
 import { InstancetypeCopy, type InstancetypeCopyProps } from './instancetype-copy.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION, MIGRATION_LABEL } from './labels.ts';
-import { MigrationPair } from './migration-pair.ts';
+import { migrationObjectNames } from '../names.ts';
 import { remoteScope } from './remote-scope.ts';
 import { ReceiverVirtualMachine } from './receiver-virtual-machine.ts';
 import { SendMigrationHook, type SendMigrationHookSettings } from './send-migration-hook.ts';
@@ -76,8 +76,8 @@ export interface DecentralizedMigrationProps {
    */
   readonly instancetypes?: readonly Omit<InstancetypeCopyProps, 'namespace' | 'syncWave'>[];
   /**
-   * Static address of the destination's synchronization controller; emits the sendTo migration too.
-   * @default - none: the post-sync hook discovers the address and creates the sendTo migration
+   * Static address of the destination's synchronization controller, passed to the hook instead of discovery.
+   * @default - none: the post-sync hook discovers the address at run time
    */
   readonly connectURL?: string;
   /**
@@ -100,7 +100,7 @@ export interface DecentralizedMigrationProps {
     readonly annotations?: Readonly<Record<string, string>>;
   };
   /**
-   * The post-sync hook that creates the sendTo migration when no `connectURL` is given.
+   * Settings of the post-sync hook that creates both migrations.
    * @default - the hook's defaults: KubeVirt in `kubevirt`, the default image, destination in the same cluster
    */
   readonly hook?: SendMigrationHookSettings;
@@ -131,9 +131,10 @@ export interface DecentralizedMigrationProps {
 }
 
 /**
- * A whole decentralized live migration of one VM: blank disks, the receiver VM and the migration pair, ordered by
- * Argo CD sync waves (hook access, disks, the receiver, the receive migration, then the sendTo side: a static sendTo
- * migration, or the PostSync hook that creates it once the address is known).
+ * A whole decentralized live migration of one VM, ordered by Argo CD sync waves: the hook's access, blank disks and
+ * instancetype copies, the receiver VM, then the PostSync hook that creates the receive and sendTo migrations from
+ * the clusters' state. The migrations are never objects in Git: KubeVirt deletes finished ones, and Argo CD would
+ * re-create them on the next sync, which KubeVirt refuses (or takes for a new migration).
  */
 export class DecentralizedMigration extends Construct {
   public readonly disks: readonly BlankDataVolume[];
@@ -141,9 +142,7 @@ export class DecentralizedMigration extends Construct {
   public readonly instancetypes: readonly InstancetypeCopy[];
   /** The receiver VM; undefined when an abort removes it. */
   public readonly receiver?: ReceiverVirtualMachine;
-  /** The migration pair; only while migrating. */
-  public readonly migrations?: MigrationPair;
-  /** The hook that creates the sendTo migration; only while migrating without a static `connectURL`. */
+  /** The hook that creates both migrations; only while migrating. */
   public readonly hook?: SendMigrationHook;
   /** The managed source VM, when given. */
   public readonly source?: SourceVirtualMachine;
@@ -204,32 +203,24 @@ export class DecentralizedMigration extends Construct {
     }
     if (phase !== 'migrate') return;
 
-    this.migrations = new MigrationPair(this, 'Migrations', {
-      vmiName: props.vmName,
-      migrationID: props.migrationID,
-      sourceNamespace: props.sourceNamespace,
-      destinationNamespace: props.destinationNamespace,
-      connectURL: props.connectURL,
-      receiveName: props.receiveMigrationName,
-      sendName: props.sendMigrationName,
-      sourceScope: props.sourceScope,
-      labels,
-      annotations,
-    });
-    this.migrations.receive.node.addDependency(this.receiver!);
-    if (props.connectURL !== undefined) return;
+    if (!props.sourceScope && props.sourceNamespace === props.destinationNamespace) {
+      throw new Error(`DecentralizedMigration "${props.vmName}": source and destination are the same namespace "${props.sourceNamespace}" of one cluster; pass sourceScope when the source is another cluster`);
+    }
+    const names = migrationObjectNames(props.vmName, props.migrationID);
     this.hook = new SendMigrationHook(sourceScope, 'SendHook', {
       ...props.hook,
       vmiName: props.vmName,
       migrationID: props.migrationID,
       sourceNamespace: props.sourceNamespace,
       destinationNamespace: props.destinationNamespace,
-      sendMigrationName: this.migrations.sendName,
+      sendMigrationName: props.sendMigrationName ?? names.send,
+      receiveMigrationName: props.receiveMigrationName ?? names.receive,
+      connectURL: props.connectURL,
       destinationScope: props.sourceScope ? this : undefined,
       labels,
       annotations,
     });
-    if (!props.sourceScope) this.hook.job.node.addDependency(this.migrations.receive);
+    if (!props.sourceScope) this.hook.job.node.addDependency(this.receiver!);
     // The hook's access comes first in this chart's file too, as its sync wave says.
     const accessHere = props.sourceScope ? this.hook.access.destinationAccess : this.hook.access;
     for (const disk of this.disks) disk.node.addDependency(accessHere);

@@ -52,6 +52,10 @@ export interface MigrationPairProps {
  * The two VirtualMachineInstanceMigrations of a decentralized live migration, paired by one migrationID: the receive
  * side (`spec.receive`) in the destination namespace and the sending side (`spec.sendTo`) in the source namespace.
  * KubeVirt rejects any change to a migration's spec, so both are immutable once applied.
+ *
+ * For a one-shot apply only (`kubectl apply`, a pipeline step). Not for a folder that Argo CD or Flux keeps syncing:
+ * KubeVirt deletes finished migrations, the GitOps engine re-creates them, and KubeVirt refuses the copy or takes it
+ * for a new migration. {@link DecentralizedMigration} leaves both to its hook, which reads the cluster first.
  */
 export class MigrationPair extends Construct {
   /** The receive migration. */

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { KubeRole, KubeRoleBinding, KubeServiceAccount, type PolicyRule } from 'cdk8s-plus-33/lib/imports/k8s.js';
 import { SYNC_CONTROLLER_LEASE } from '../kubevirt/api.ts';
+import { boundedName } from '../names.ts';
 import { remoteScope } from './remote-scope.ts';
 import { SyncWave, withSyncWave } from './argocd-annotations.ts';
 
@@ -21,6 +22,14 @@ export interface SendHookAccessProps {
   readonly vmiName: string;
   /** The sendTo migration the hook may read back. */
   readonly sendMigrationName: string;
+  /** The receive migration the hook creates and may read back. */
+  readonly receiveMigrationName: string;
+  /**
+   * The ServiceAccount at the destination, when it is another cluster: stable for the migration (every attempt's
+   * Roles bind to it), so the kubeconfig Secret made for it once keeps working across retries.
+   * @default - `<vmiName>-kvmigrate-hook`
+   */
+  readonly destinationServiceAccountName?: string;
   /**
    * Where the destination's Roles go when it is another cluster. There they are bound to a reader ServiceAccount of
    * the same name in the destination namespace, whose token belongs in the hook's destination kubeconfig.
@@ -41,11 +50,16 @@ export interface SendHookAccessProps {
 
 const kubevirtRule = (resources: string[], verbs: string[], resourceNames?: string[]): PolicyRule => ({ apiGroups: ['kubevirt.io'], resources, verbs, resourceNames });
 
+/** The destination-side ServiceAccount of a cross-cluster hook: one per migration, whatever the attempt. */
+export function destinationServiceAccountName(vmiName: string): string {
+  return boundedName(vmiName, 'kvmigrate-hook');
+}
+
 /**
  * Least-privilege access for the post-sync hook, all namespaced (no ClusterRoleBinding, no wildcards): read back and
- * create the sendTo migration in the source namespace (with KubeVirt's migrate role bound there), read the receive
- * migration and receiver VMI in the destination namespace, and read the KubeVirt CR, the synchronization controller's
- * Lease and Pods in KubeVirt's namespace. Applied before everything else (sync wave 0).
+ * create the sendTo migration in the source namespace, read the receiver VM and VMI and create the receive migration
+ * in the destination namespace (with KubeVirt's migrate role bound in both), and read the KubeVirt CR, the
+ * synchronization controller's Lease and Pods in KubeVirt's namespace. Applied before everything else (sync wave 0).
  */
 export class SendHookAccess extends Construct {
   /** The ServiceAccount the hook Job runs as. */
@@ -77,22 +91,33 @@ export class SendHookAccess extends Construct {
       kubevirtRule(['virtualmachineinstancemigrations'], ['get'], [props.sendMigrationName]),
       kubevirtRule(['virtualmachineinstancemigrations'], ['create']),
     ], hook);
-    new KubeRoleBinding(this, 'MigrateBinding', {
-      metadata: { ...metadata(props.sourceNamespace), name: `${props.name}-migrate` },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: MIGRATE_CLUSTER_ROLE },
-      subjects: [{ kind: 'ServiceAccount', ...hook }],
-    });
+    const migrateBinding = (scope: Construct, id: string, namespace: string, subject: { name: string; namespace: string }) =>
+      new KubeRoleBinding(scope, id, {
+        metadata: { ...metadata(namespace), name: `${props.name}-migrate` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: MIGRATE_CLUSTER_ROLE },
+        subjects: [{ kind: 'ServiceAccount', ...subject }],
+      });
+    migrateBinding(this, 'MigrateBinding', props.sourceNamespace, hook);
 
     const destination = props.destinationScope ? remoteScope(this, props.destinationScope) : this;
     this.destinationAccess = destination;
-    const reader = props.destinationScope ? { name: props.name, namespace: props.destinationNamespace } : hook;
+    const reader = props.destinationScope
+      ? { name: props.destinationServiceAccountName ?? destinationServiceAccountName(props.vmiName), namespace: props.destinationNamespace }
+      : hook;
     if (props.destinationScope) {
-      new KubeServiceAccount(destination, 'ReaderServiceAccount', { metadata: metadata(props.destinationNamespace), automountServiceAccountToken: false });
+      new KubeServiceAccount(destination, 'ReaderServiceAccount', {
+        metadata: { ...metadata(props.destinationNamespace), name: reader.name },
+        automountServiceAccountToken: false,
+      });
     }
     grant(destination, 'Destination', props.destinationNamespace, [
       kubevirtRule(['virtualmachineinstancemigrations'], ['list']),
+      kubevirtRule(['virtualmachineinstancemigrations'], ['get'], [props.receiveMigrationName]),
+      kubevirtRule(['virtualmachineinstancemigrations'], ['create']),
+      kubevirtRule(['virtualmachines'], ['get'], [props.vmiName]),
       kubevirtRule(['virtualmachineinstances'], ['get'], [props.vmiName]),
     ], reader);
+    migrateBinding(destination, 'DestinationMigrateBinding', props.destinationNamespace, reader);
     grant(destination, 'KubeVirt', props.kubevirtNamespace, [
       kubevirtRule(['kubevirts'], ['list']),
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'], resourceNames: [SYNC_CONTROLLER_LEASE] },

@@ -29,6 +29,13 @@ export interface SendMigrationHookProps {
   readonly destinationNamespace: string;
   /** Name of the sendTo migration the hook creates. */
   readonly sendMigrationName: string;
+  /** Name of the receive migration the hook creates once the receiver is parked. */
+  readonly receiveMigrationName: string;
+  /**
+   * A static address of the destination's synchronization controller (`host:port`, `[ipv6]:port`).
+   * @default - discovered at run time
+   */
+  readonly connectURL?: string;
   /**
    * KubeVirt's namespace at the destination (`openshift-cnv` on OpenShift).
    * @default 'kubevirt'
@@ -87,9 +94,11 @@ export interface SendMigrationHookProps {
 }
 
 /**
- * The Argo CD PostSync hook that completes a decentralized live migration: a Job that waits until the receiver is
- * parked, reads the destination synchronization controller's address at run time (it changes with leader elections)
- * and creates the sendTo migration. It runs under the Pod Security "restricted" profile with the least-privilege
+ * The Argo CD PostSync hook that drives a decentralized live migration: a Job that waits until the receiver is
+ * parked, creates the receive migration, reads the destination synchronization controller's address at run time (it
+ * changes with leader elections) and creates the sendTo migration. Migrations are one-shot: KubeVirt deletes finished
+ * ones and Argo CD re-creates whatever it manages that is missing, so neither is an object in Git; the hook reads the
+ * cluster and creates nothing after the VM has arrived. It runs under the Pod Security "restricted" profile with the least-privilege
  * access of a {@link SendHookAccess}, and is re-created on every sync (`BeforeHookCreation`), which the hook tolerates.
  */
 export class SendMigrationHook extends Construct {
@@ -109,6 +118,7 @@ export class SendMigrationHook extends Construct {
       kubevirtNamespace,
       vmiName: props.vmiName,
       sendMigrationName: props.sendMigrationName,
+      receiveMigrationName: props.receiveMigrationName,
       destinationScope: props.destinationScope,
       labels: props.labels,
       annotations: props.annotations,
@@ -124,8 +134,10 @@ export class SendMigrationHook extends Construct {
       '--migration-id', props.migrationID,
       '--name', props.sendMigrationName,
       '--destination-namespace', props.destinationNamespace,
+      '--receive-name', props.receiveMigrationName,
       '--kubevirt-namespace', kubevirtNamespace,
       '--timeout', String(timeoutSeconds),
+      ...(props.connectURL !== undefined ? ['--connect-url', props.connectURL] : []),
       ...(secret ? ['--destination-kubeconfig', `${DESTINATION_KUBECONFIG_DIR}/kubeconfig`] : []),
       ...(props.wait ? ['--wait'] : []),
       ...(props.wait && props.migrationTimeoutSeconds !== undefined ? ['--migration-timeout', String(props.migrationTimeoutSeconds)] : []),

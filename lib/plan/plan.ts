@@ -48,7 +48,7 @@ export interface MigrationPlan {
   readonly sendMigrationName: string;
   /** Static sync-controller address; absent when it is discovered at run time. */
   readonly connectURL?: string;
-  /** The post-sync hook that discovers the address and creates the sendTo migration; absent with a connectURL. */
+  /** The post-sync hook that creates both migrations; only while migrating. */
   readonly hook?: HookSettings;
   /** What the destination must hold before the migration starts (Secrets, ConfigMaps, networks ...). */
   readonly prerequisites: readonly Prerequisite[];
@@ -82,11 +82,11 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
   const prerequisites = checkPrerequisites(entry, bag);
   const instancetypes = planInstancetypes(entry, bag);
   const crossCluster = source.cluster !== destination.cluster;
-  if (crossCluster && entry.phase === 'migrate' && entry.connectURL === undefined && entry.hook.destinationKubeconfigSecret === undefined) {
+  if (crossCluster && entry.phase === 'migrate' && entry.hook.destinationKubeconfigSecret === undefined) {
     bag.error(
-      `migration "${entry.name}" crosses clusters (${source.cluster} -> ${destination.cluster}) but its hook cannot reach the destination`,
+      `migration "${entry.name}" crosses clusters (${source.cluster} -> ${destination.cluster}) but its hook cannot reach the destination, where it creates the receive migration`,
       entry.locate(['destination', 'cluster']),
-      'set `hook: { destinationKubeconfigSecret: <Secret in the source namespace with key kubeconfig> }`, or a static `connectURL`',
+      'set `hook: { destinationKubeconfigSecret: <Secret in the source namespace with key kubeconfig> }`',
     );
   }
   if (!receiver) return undefined;
@@ -110,7 +110,7 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     receiveMigrationName: names.receive,
     sendMigrationName: names.send,
     connectURL: entry.connectURL,
-    hook: entry.connectURL === undefined && entry.phase === 'migrate' ? entry.hook : undefined,
+    hook: entry.phase === 'migrate' ? entry.hook : undefined,
     prerequisites,
   };
 }

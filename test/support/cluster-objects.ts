@@ -75,3 +75,12 @@ export const caBundle = (namespace: string, ...bodies: string[]): KubeObject => 
   metadata: { name: 'kubevirt-ca', namespace },
   data: { 'ca-bundle': bodies.map((b) => `-----BEGIN CERTIFICATE-----\n${b}\n-----END CERTIFICATE-----\n`).join('') },
 });
+
+/** A migration as kvmigrate's hook creates it: its label and ID, no Argo CD marks. */
+export const hookMigration = (name: string, namespace: string, side: { receive?: { migrationID: string }; sendTo?: { migrationID: string; connectURL: string } }, phase?: string): KubeObject => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstanceMigration',
+  metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'kvmigrate' }, annotations: { 'kvmigrate.io/migration-id': (side.receive ?? side.sendTo)!.migrationID } },
+  spec: { vmiName: name.replace(/-(receive|send)-[0-9a-f]{8}$/, ''), ...side },
+  ...(phase && { status: { phase } }),
+});

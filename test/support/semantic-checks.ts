@@ -16,7 +16,9 @@ export function semanticErrors(object: Obj): string[] {
   if (!DNS_LABEL.test(name) || name.length > 63) errors.push(`${where}: name is not a DNS label of at most 63 characters`);
   if (!object.metadata.namespace) errors.push(`${where}: no namespace`);
   const wave = object.metadata.annotations?.[SYNC_WAVE_ANNOTATION];
-  if (wave === undefined || !/^-?\d+$/.test(wave)) errors.push(`${where}: sync-wave annotation missing or not an integer`);
+  // Migrations are the hook's, created at run time: never in Git, so no wave.
+  if (object.kind === 'VirtualMachineInstanceMigration' && wave !== undefined) errors.push(`${where}: a migration carries Argo CD's sync-wave`);
+  if (object.kind !== 'VirtualMachineInstanceMigration' && (wave === undefined || !/^-?\d+$/.test(wave))) errors.push(`${where}: sync-wave annotation missing or not an integer`);
   if (object.kind === 'VirtualMachine') {
     const runStrategy = object.spec?.runStrategy;
     if (!(RUN_STRATEGIES as readonly string[]).includes(runStrategy)) errors.push(`${where}: runStrategy "${runStrategy}" is not one of KubeVirt's`);
