@@ -8,6 +8,7 @@ export * from './constructs/send-migration-hook.ts';
 export * from './constructs/send-hook-access.ts';
 export * from './constructs/instancetype-copy.ts';
 export * from './constructs/cluster-application.ts';
+export * from './constructs/migration-record.ts';
 export * from './constructs/argocd-annotations.ts';
 export * from './constructs/labels.ts';
 export * from './kubevirt/api.ts';

@@ -68,6 +68,7 @@ describe('the bundled example (namespace-to-namespace lab)', () => {
     const objects = documents(synthExample().files['default/vm-migration-ns-ns-live.k8s.yaml']!);
     const waves = objects.map((o) => [o.kind, Number(o.metadata.annotations['argocd.argoproj.io/sync-wave'])]);
     expect(waves).toEqual([
+      ['ConfigMap', 0],
       ['ServiceAccount', 0],
       ['Role', 0],
       ['RoleBinding', 0],

@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { healthChecks } from '../lib/argocd/health-checks.ts';
 import { main } from '../lib/cli/main.ts';
+import { synthesize } from '../lib/synth/synthesize.ts';
 import { InputError } from '../lib/diagnostics.ts';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, withRunStrategy, Workspace } from './support/builders.ts';
+import { hookMigration, vmi } from './support/cluster-objects.ts';
 import { crdErrors, crdValidators } from './support/crds.ts';
+import { KubeApiServer } from './support/kube-api-server.ts';
 import { ofKind, only, synth, type Json } from './support/synth.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -33,7 +36,8 @@ function lab(extra: Json = {}, config: Json = {}) {
   return { workspace, ...synth(workspace) };
 }
 
-const kinds = (objects: readonly Json[]) => objects.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+/** The objects, but the migration's record (a ConfigMap at each end, tested on its own). */
+const kinds = (objects: readonly Json[]) => objects.filter((o) => o.kind !== 'ConfigMap').map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
 const annotations = (o: Json) => o.metadata.annotations as Record<string, string>;
 
 describe('per-resource Argo CD options', () => {
@@ -80,7 +84,7 @@ describe('the lifecycle, one commit per step', () => {
       'VirtualMachine vm-live-migration-destination/vm-migration-ns-ns-live',
     ]);
     expect(only(lab({ phase: 'abort' }).objects, 'VirtualMachine').spec.runStrategy).toBe('WaitAsReceiver');
-    expect(lab({ phase: 'abort', abort: { removeReceiver: true } }).objects).toEqual([]);
+    expect(kinds(lab({ phase: 'abort', abort: { removeReceiver: true } }).objects)).toEqual([]);
   });
 
   it('a managed source VM: as it runs while migrating, Halted at cutover, and ignored by its Application until then', () => {
@@ -121,7 +125,9 @@ describe('the lifecycle across clusters', () => {
       { a: [vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }))] },
     );
     const { byPath } = synth(workspace);
-    return Object.fromEntries(Object.entries(byPath).map(([path, objects]) => [path, objects.map((o) => `${o.kind}${o.spec?.runStrategy ? ` ${o.spec.runStrategy}` : ''}`)]));
+    return Object.fromEntries(
+      Object.entries(byPath).map(([path, objects]) => [path, objects.filter((o) => o.kind !== 'ConfigMap').map((o) => `${o.kind}${o.spec?.runStrategy ? ` ${o.spec.runStrategy}` : ''}`)]),
+    );
   };
 
   it.each([
@@ -138,6 +144,48 @@ describe('the lifecycle across clusters', () => {
     const files = crossCluster(phase);
     expect(Object.fromEntries(Object.entries(files).filter(([path]) => !path.startsWith('_argocd/')))).toEqual(expected);
     expect(files['_argocd/applications.k8s.yaml']).toEqual(['Application', 'Application']);
+  });
+});
+
+describe('cluster folders and Applications', () => {
+  const phases: Json[] = [{}, { phase: 'cutover' }, { phase: 'abort' }, { phase: 'abort', abort: { removeReceiver: true } }];
+
+  it.each(phases)('every folder a migration touches holds its record in every phase (%j), so no Application points at an empty folder', (extra) => {
+    const workspace = new Workspace();
+    workspace.setup(
+      {
+        argocd: ARGOCD,
+        clusters: { east: { server: 'https://east.example:6443' }, west: { server: 'https://west.example:6443' } },
+        migrations: [migration('a', { ...extra, source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'w' } })],
+      },
+      { a: [vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }))] },
+    );
+    const { byPath } = synth(workspace);
+    const records = (path: string) => ofKind(byPath[path] ?? [], 'ConfigMap').map((c) => [c.metadata.namespace, c.data.role, c.data.phase]);
+    const phase = (extra.phase as string | undefined) ?? 'migrate';
+    expect(records('east/a.k8s.yaml')).toEqual([['src', 'source', phase]]);
+    expect(records('west/a.k8s.yaml')).toEqual([['dst', 'destination', phase]]);
+    const paths = byPath['_argocd/applications.k8s.yaml']!.map((a) => a.spec.source.path);
+    for (const path of paths) expect(Object.keys(byPath).some((file) => file.startsWith(`${path.replace(/^dist\//, '')}/`))).toBe(true);
+  });
+
+  it("an Application's path follows --out inside the Git repository; argocd.path disagreeing, or no repository, is a warning", () => {
+    const workspace = new Workspace();
+    mkdirSync(workspace.path('.git'));
+    workspace.setup({ argocd: ARGOCD, migrations: [migration('a')] }, { a: [vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }))] });
+    const at = (outdir: string, config = 'migrations.yaml') => synthesize({ configPath: workspace.path(config), outdir: workspace.path(outdir) });
+    const moved = at('deploy/gitops');
+    expect(documents(moved.files.find((f) => f.path === '_argocd/applications.k8s.yaml')!.content)[0]!.spec.source.path).toBe('deploy/gitops/default');
+    expect(moved.warnings.filter((w) => w.message.includes('argocd.path'))).toEqual([]);
+
+    workspace.write('other.yaml', { argocd: { ...ARGOCD, path: 'manifests' }, migrations: [migration('a')] });
+    const disagreeing = at('dist', 'other.yaml');
+    expect(disagreeing.warnings.map((w) => w.message)).toContain('argocd.path is manifests, but the out dir is dist in its Git repository: the Applications will read manifests/<cluster>');
+
+    const outside = new Workspace();
+    outside.setup({ argocd: ARGOCD, migrations: [migration('a')] }, { a: [vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }))] });
+    const unversioned = synthesize({ configPath: outside.path('migrations.yaml'), outdir: outside.path('dist') });
+    expect(unversioned.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining('the out dir is in no Git repository'));
   });
 });
 
@@ -266,10 +314,32 @@ migrations:
   # more to come
 `;
 
-  async function step(workspace: Workspace, args: string[]) {
+  const servers: KubeApiServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  /** A cluster where the lab migration is at `stage`, read by the lifecycle commands as `status` reads it. */
+  async function cluster(stage: 'arrived' | 'running' | 'parked'): Promise<KubeApiServer> {
+    const api = await KubeApiServer.start();
+    servers.push(api);
+    const [src, dst, vmName] = ['vm-live-migration-source', 'vm-live-migration-destination', 'vm-migration-ns-ns-live'];
+    const { plans } = synth(labWorkspace());
+    const plan = plans[0]!;
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: vmName, namespace: dst }, spec: { runStrategy: stage === 'arrived' ? 'Always' : 'WaitAsReceiver' } });
+    api.put(vmi(vmName, dst, stage === 'arrived' ? 'Running' : 'WaitingForSync'));
+    api.put(vmi(vmName, src, stage === 'arrived' ? 'Succeeded' : 'Running'));
+    if (stage !== 'parked') {
+      api.put(hookMigration(plan.receiveMigrationName, dst, { receive: { migrationID: plan.migrationID } }, stage === 'arrived' ? 'Succeeded' : 'Running'));
+    }
+    return api;
+  }
+
+  async function step(workspace: Workspace, args: string[], api?: KubeApiServer) {
     let stdout = '';
     let stderr = '';
-    const code = await main([...args, '--config', workspace.path('migrations.yaml')], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    const kubeconfig = api ? ['--kubeconfig', api.writeKubeconfig(workspace.dir)] : [];
+    const code = await main([...args, '--config', workspace.path('migrations.yaml'), ...kubeconfig], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
     return { code, stdout, stderr, config: readFileSync(workspace.path('migrations.yaml'), 'utf8') };
   }
 
@@ -280,12 +350,43 @@ migrations:
     return workspace;
   }
 
-  it('cutover adds one line and keeps every comment and the layout', async () => {
-    const result = await step(labWorkspace(), ['cutover', 'vm-migration-ns-ns-live']);
-    expect(result.code).toBe(0);
+  it('cutover, once the cluster shows the migration arrived, adds one line and keeps every comment and the layout', async () => {
+    const result = await step(labWorkspace(), ['cutover', 'vm-migration-ns-ns-live'], await cluster('arrived'));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Seen in the clusters: receive migration vm-migration-ns-ns-live-receive-');
+    expect(result.stdout).toContain(': Succeeded;');
     expect(result.config).toBe(CONFIG.replace('# from the lab\n', '# from the lab\n    phase: cutover\n'));
     expect(result.stdout).toContain('vm-migration-ns-ns-live: migrate -> cutover in ');
     expect(result.stdout).toContain('write VM vm-live-migration-destination/vm-migration-ns-ns-live with runStrategy Always');
+  });
+
+  it.each([
+    ['while the migration runs', 'running' as const, 'receive migration vm-migration-ns-ns-live-receive-'],
+    ['before the receiver is even used', 'parked' as const, 'receiver VM: runStrategy WaitAsReceiver, VMI WaitingForSync'],
+  ])('cutover %s is refused, config untouched, saying what it saw', async (_, stage, seen) => {
+    const workspace = labWorkspace();
+    const result = await step(workspace, ['cutover', 'vm-migration-ns-ns-live'], await cluster(stage));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cutover refused, config untouched: the migration has not arrived and run at the destination');
+    expect(result.stderr).toContain(seen);
+    expect(result.config).toBe(CONFIG);
+  });
+
+  it('cutover without a reachable cluster is refused; --force skips the check and says so', async () => {
+    const workspace = labWorkspace();
+    const refused = await step(workspace, ['cutover', 'vm-migration-ns-ns-live', '--kubeconfig', workspace.path('missing-kubeconfig')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('could not read the clusters');
+    expect(refused.config).toBe(CONFIG);
+    const forced = await step(workspace, ['cutover', 'vm-migration-ns-ns-live', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('Seen in the clusters: not checked (--force)');
+  });
+
+  it('abort says what it saw: the running migrations it tells you to delete', async () => {
+    const result = await step(labWorkspace(), ['abort', 'vm-migration-ns-ns-live'], await cluster('running'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Seen in the clusters: receive migration vm-migration-ns-ns-live-receive-[0-9a-f]{8}: Running/);
   });
 
   it('abort --remove-receiver, then retry: back to migrate with a new attempt and a fresh migrationID', async () => {

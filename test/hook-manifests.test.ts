@@ -206,6 +206,7 @@ describe('hook settings from migrations.yaml', () => {
     const east = result.byPath['east/a.k8s.yaml']!;
     const west = result.byPath['west/a.k8s.yaml']!;
     expect(east.map((o) => [o.kind, o.metadata.namespace])).toEqual([
+      ['ConfigMap', 'src'],
       ['ServiceAccount', 'src'],
       ['Role', 'src'],
       ['RoleBinding', 'src'],
@@ -213,6 +214,7 @@ describe('hook settings from migrations.yaml', () => {
       ['Job', 'src'],
     ]);
     expect(west.map((o) => [o.kind, o.metadata.namespace])).toEqual([
+      ['ConfigMap', 'dst'],
       ['ServiceAccount', 'dst'],
       ['Role', 'dst'],
       ['RoleBinding', 'dst'],

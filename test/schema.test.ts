@@ -54,7 +54,7 @@ describe.skipIf(!crdValidators)('synthesized objects against the CRD schemas', (
     const others = objects.filter((o) => !hasCrd(o)).map((o) => o.kind);
     expect(others.filter((k) => k === 'Job')).toHaveLength(2);
     expect(others.filter((k) => k === 'ServiceAccount')).toHaveLength(3);
-    expect(new Set(others)).toEqual(new Set(['Job', 'Role', 'RoleBinding', 'ServiceAccount']));
+    expect(new Set(others)).toEqual(new Set(['ConfigMap', 'Job', 'Role', 'RoleBinding', 'ServiceAccount']));
     for (const object of objects) {
       if (hasCrd(object)) expect(crdErrors(object as any), `${object.kind} ${object.metadata.name}`).toEqual([]);
       expect(semanticErrors(object as any)).toEqual([]);

@@ -4,29 +4,60 @@ import { DiagnosticBag } from '../diagnostics.ts';
 import type { MigrationPhase } from '../lifecycle.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import { flag, type CliCommand } from './command.ts';
-import { CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat } from './common-options.ts';
+import { ClusterFailure } from '../cluster/cluster-failure.ts';
+import type { KubeObject } from '../cluster/cluster-api.ts';
+import { ClusterConnections, loadPlans } from './cluster-options.ts';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 import { writeFileAtomically } from './write-file.ts';
 
-const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--config FILE] [-o text|json]
-       kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json]
-       kvmigrate retry <migration> [--config FILE] [-o text|json]
+const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--force] [--config FILE] [-o text|json] [cluster options]
+       kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json] [cluster options]
+       kvmigrate retry <migration> [--config FILE] [-o text|json] [cluster options]
 
 Moves a migration to its next lifecycle step by editing migrations.yaml in place (comments and layout kept), then
 says what the next sync will do. <migration> is the entry's name, or its VM name. Commit each step on its own.
+Each step first reads the migration's objects from both clusters and says what it saw.
 
   cutover   after the migration Succeeded: the destination VM becomes a plain VM with its final run strategy,
-            the migrations and the hook leave Git, a managed source VM is written Halted
-  abort     stop: the migrations and the hook leave Git; the receiver VM and its disks stay unless
-            --remove-receiver
+            the hook leaves Git, a managed source VM is written Halted. Refused, config untouched, unless the
+            receive migration Succeeded (or the receiver has arrived) and the receiver's VMI runs
+  abort     stop: the hook leaves Git; the receiver VM and its disks stay unless --remove-receiver
   retry     back to migrate as a new attempt: a new migrationID and new migration objects
 
 Options:
   -c, --config FILE     the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
       --remove-receiver with abort: remove the receiver VM and its disks from Git too
+      --force           with cutover: skip the cluster check (says so)
   -o, --output FMT      text (default) or json
+${CLUSTER_FLAGS_HELP}
   -h, --help            show this help
 `;
+
+/** What the clusters show of a migration, in one line, and whether it has arrived and runs at the destination. */
+interface Observation {
+  readonly seen: string;
+  readonly arrivedAndRunning: boolean;
+}
+
+/** Reads the migration's objects at both ends through the same access as `status`. */
+async function observe(plan: MigrationPlan, connections: ClusterConnections): Promise<Observation> {
+  const { readMigrationObjects } = await import('../cluster/migration-status.ts');
+  const { Deadline } = await import('../cluster/cluster-calls.ts');
+  const { createStepLog } = await import('../cluster/step-log.ts');
+  const context = { log: createStepLog('text', () => {}), deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
+  const objects = await readMigrationObjects(plan, { source: connections.cluster(plan.source.cluster), destination: connections.cluster(plan.destination.cluster) }, context);
+  const phase = (o: KubeObject | undefined, absent = 'absent') => (o ? (o.status?.phase ?? 'no phase') : absent);
+  const strategy = objects.receiverVm?.spec?.runStrategy;
+  const arrived = objects.receive?.status?.phase === 'Succeeded' || (objects.receiverVm !== undefined && strategy !== 'WaitAsReceiver');
+  const seen = [
+    `receive migration ${plan.receiveMigrationName}: ${phase(objects.receive)}`,
+    `sendTo migration ${plan.sendMigrationName}: ${phase(objects.send, 'absent (KubeVirt deletes it after success)')}`,
+    `receiver VM: ${objects.receiverVm ? `runStrategy ${strategy ?? 'unset'}` : 'absent'}, VMI ${phase(objects.receiverVmi)}`,
+    `source VMI: ${phase(objects.sourceVmi)}`,
+  ].join('; ');
+  return { seen, arrivedAndRunning: arrived && objects.receiverVmi?.status?.phase === 'Running' };
+}
 
 /** What the next sync does after `change`, in the words of the objects involved. */
 function nextSync(change: PhaseChange, plan: MigrationPlan): string[] {
@@ -37,15 +68,15 @@ function nextSync(change: PhaseChange, plan: MigrationPlan): string[] {
     case 'cutover':
       return [
         `write VM ${destination} with runStrategy ${plan.receiver.restoreRunStrategy}, as KubeVirt set it on arrival, and keep its disks (${disks || 'none'})`,
-        'stop applying the migrations and the hook; finished migrations are not pruned (KubeVirt garbage-collects them)',
+        'stop running the hook; the migrations it created are not Argo CD\'s (KubeVirt garbage-collects finished ones)',
         plan.sourceVm
           ? `write the source VM ${plan.source.namespace}/${plan.vm} with runStrategy Halted, so no sync starts it again`
           : `leave the source VM ${plan.source.namespace}/${plan.vm} alone (KubeVirt halted it); delete it and its disks once you need no way back`,
-        `only cut over after the receive migration Succeeded: kubectl get vmim -n ${plan.destination.namespace} ${plan.receiveMigrationName}`,
+        `checked first: the receive migration ${plan.destination.namespace}/${plan.receiveMigrationName} Succeeded and the receiver runs`,
       ];
     case 'abort':
       return [
-        `stop applying the migrations and the hook; they carry Prune=false, so to cancel a running migration delete them: ${migrations}`,
+        `stop running the hook; the migrations it created are not Argo CD's, so to cancel a running migration delete them: ${migrations}`,
         plan.removeReceiverOnAbort
           ? `stop applying the receiver VM ${destination} and its disks; they carry Prune=false,Delete=false, so delete them yourself: kubectl delete vm -n ${plan.destination.namespace} ${plan.vm}; kubectl delete dv -n ${plan.destination.namespace} ${disks}`
           : `keep the receiver VM ${destination} (WaitAsReceiver) and its disks for a retry`,
@@ -54,7 +85,7 @@ function nextSync(change: PhaseChange, plan: MigrationPlan): string[] {
     case 'migrate':
       return [
         `attempt ${plan.attempt}: migrationID ${plan.migrationID}${change.droppedMigrationID ? ` (the explicit migrationID ${change.droppedMigrationID} was removed: KubeVirt needs a fresh one)` : ''}`,
-        `create migrations ${plan.destination.namespace}/${plan.receiveMigrationName} and, through the hook or connectURL, ${plan.source.namespace}/${plan.sendMigrationName}; the receiver and its disks are reused`,
+        `the hook creates migrations ${plan.destination.namespace}/${plan.receiveMigrationName} and ${plan.source.namespace}/${plan.sendMigrationName}; the receiver and its disks are reused`,
         'delete the previous attempt\'s migrations first if they still exist (kubectl get vmim -A -l app.kubernetes.io/managed-by=kvmigrate)',
       ];
   }
@@ -64,8 +95,16 @@ function nextSync(change: PhaseChange, plan: MigrationPlan): string[] {
  * Applies a lifecycle step to the config: edits it in memory, checks that the edited config compiles (so a step cannot
  * leave a config that synthesis refuses), then replaces the file atomically.
  */
-function runLifecycle(configPath: string, target: string, edit: PhaseEdit, output: 'text' | 'json', streams: Streams): number {
+async function runLifecycle(
+  configPath: string,
+  target: string,
+  edit: PhaseEdit,
+  cluster: { flags: ClusterFlags; force: boolean },
+  output: 'text' | 'json',
+  streams: Streams,
+): Promise<number> {
   const { text, change } = editMigrationPhase(configPath, target, edit);
+  const seen = await checkCluster(configPath, change, edit, cluster);
   const bag = new DiagnosticBag();
   const config = loadConfig(configPath, bag, text);
   bag.throwIfErrors();
@@ -73,26 +112,54 @@ function runLifecycle(configPath: string, target: string, edit: PhaseEdit, outpu
   writeFileAtomically(configPath, text);
   const steps = nextSync(change, plan);
   if (output === 'json') {
-    streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, nextSync: steps }, null, 2)}\n`);
+    streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, seen, nextSync: steps }, null, 2)}\n`);
   } else {
     const phase = (p: MigrationPhase) => (p === 'migrate' && change.attempt > 1 && change.to === 'migrate' ? `migrate (attempt ${change.attempt})` : p);
+    streams.stdout(`Seen in the clusters: ${seen}\n`);
     streams.stdout(`${change.name}: ${change.from} -> ${phase(change.to)} in ${displayPath(configPath)}\n`);
     streams.stdout(`Run \`kvmigrate synth\`, review and commit dist/ with it. The next sync will:\n${steps.map((s) => `  - ${s}\n`).join('')}`);
   }
   return ExitCode.OK;
 }
 
+/**
+ * What the clusters show of the migration before the step, in words. A cutover is refused unless the migration
+ * arrived and runs: written early, it stops a running source mid-migration (a managed source is written Halted).
+ */
+async function checkCluster(configPath: string, change: PhaseChange, edit: PhaseEdit, cluster: { flags: ClusterFlags; force: boolean }): Promise<string> {
+  if (cluster.force) return 'not checked (--force)';
+  const { config, plans } = loadPlans(configPath, change.name);
+  const connections = new ClusterConnections(cluster.flags, config);
+  let observation: Observation;
+  try {
+    observation = await observe(plans[0]!, connections);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (edit.phase === 'cutover') throw new ClusterFailure(`cutover refused, config untouched: could not read the clusters (${reason}); pass --force to cut over without the check`);
+    return `could not read the clusters (${reason})`;
+  }
+  if (edit.phase === 'cutover' && !observation.arrivedAndRunning) {
+    throw new ClusterFailure(
+      `cutover refused, config untouched: the migration has not arrived and run at the destination. Seen: ${observation.seen}. ` +
+        'Wait for the receive migration to succeed (kvmigrate status), or pass --force',
+    );
+  }
+  return observation.seen;
+}
+
 /** `cutover`, `abort` or `retry`: one lifecycle step of one migration. */
 export function lifecycleCommand(step: 'cutover' | 'abort' | 'retry'): CliCommand {
   return {
-    options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, 'remove-receiver': { type: 'boolean' } },
+    options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' } },
     help: LIFECYCLE_HELP,
     run(args, streams) {
       expectPositionals(args, step, 1, 'one migration name');
       const removeReceiver = flag(args, 'remove-receiver');
       if (removeReceiver && step !== 'abort') throw new UsageError('--remove-receiver goes with abort');
+      const force = flag(args, 'force');
+      if (force && step !== 'cutover') throw new UsageError('--force goes with cutover');
       const edit: PhaseEdit = step === 'retry' ? { phase: 'migrate', newAttempt: true } : { phase: step, removeReceiver };
-      return runLifecycle(configPath(args), args.positionals[0]!, edit, outputFormat(args), streams);
+      return runLifecycle(configPath(args), args.positionals[0]!, edit, { flags: clusterFlags(args), force }, outputFormat(args), streams);
     },
   };
 }

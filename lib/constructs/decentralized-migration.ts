@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate, VirtualMachineManifest } from '../kubevirt/api.ts';
 import { BlankDataVolume } from './blank-data-volume.ts';
 import { InstancetypeCopy, type InstancetypeCopyProps } from './instancetype-copy.ts';
+import { MigrationRecord } from './migration-record.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION, MIGRATION_LABEL } from './labels.ts';
 import { migrationObjectNames } from '../names.ts';
 import { remoteScope } from './remote-scope.ts';
@@ -164,6 +165,12 @@ export class DecentralizedMigration extends Construct {
         annotations: props.sourceVirtualMachine.annotations,
       });
     }
+    const record = (scope: Construct, id: string, namespace: string, role: 'source' | 'destination' | 'both') =>
+      new MigrationRecord(scope, id, { migrationName: props.migrationName ?? props.vmName, vmName: props.vmName, namespace, role, phase, migrationID: props.migrationID, labels });
+    if (props.sourceScope) {
+      record(this, 'DestinationRecord', props.destinationNamespace, 'destination');
+      record(sourceScope, 'SourceRecord', props.sourceNamespace, 'source');
+    } else record(this, 'Record', props.destinationNamespace, 'both');
     const keepReceiver = !(phase === 'abort' && props.removeReceiverOnAbort);
     this.disks = keepReceiver
       ? props.disks.map(

@@ -26,6 +26,35 @@ export interface ArgoCdPlan {
   readonly applications: readonly ApplicationPlan[];
 }
 
+/** Where the out dir is in its Git repository: the path from the repository root, or why there is none. */
+export type OutdirInRepository = { readonly path: string } | { readonly path?: undefined; readonly outside: string };
+
+/**
+ * The folder the Applications read: the out dir's path in its Git repository, so `--out` moves the Applications too.
+ * `argocd.path` wins when set; a warning says when it disagrees with where the out dir is, or when the out dir is in
+ * no Git repository (Argo CD would find nothing at the path).
+ */
+function applicationsPath(configured: string | undefined, outdir: OutdirInRepository, config: LoadedConfig, bag: DiagnosticBag): string {
+  const trim = (path: string) => path.replace(/\/+$/, '');
+  if (outdir.path === undefined) {
+    bag.warning(
+      `the out dir is in no Git repository (${outdir.outside}): the Applications read ${trim(configured ?? 'dist')}/<cluster> of ${config.argocd!.repoURL}`,
+      config.locate(['argocd'], { key: true }),
+      'synthesize into the repository Argo CD reads, or set argocd.path to where the files will be committed',
+    );
+    return trim(configured ?? 'dist');
+  }
+  if (configured !== undefined && trim(configured) !== outdir.path) {
+    bag.warning(
+      `argocd.path is ${trim(configured)}, but the out dir is ${outdir.path} in its Git repository: the Applications will read ${trim(configured)}/<cluster>`,
+      config.locate(['argocd', 'path']),
+      `remove argocd.path (it defaults to where the out dir is) or set it to ${outdir.path}`,
+    );
+    return trim(configured);
+  }
+  return outdir.path;
+}
+
 /** The VMs of `cluster` whose runStrategy KubeVirt rewrites during their migration's current phase. */
 function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string) {
   const owners: { name: string; namespace: string }[] = [];
@@ -42,9 +71,16 @@ function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string) {
  * One Application per cluster folder that has output, when the config asks for Argo CD output. Every cluster but the
  * default one needs its API server in `clusters.<name>.server`.
  */
-export function planArgoCd(config: LoadedConfig, plans: readonly MigrationPlan[], clusters: readonly string[], bag: DiagnosticBag): ArgoCdPlan | undefined {
+export function planArgoCd(
+  config: LoadedConfig,
+  plans: readonly MigrationPlan[],
+  clusters: readonly string[],
+  outdir: OutdirInRepository,
+  bag: DiagnosticBag,
+): ArgoCdPlan | undefined {
   const argocd = config.argocd;
   if (!argocd) return undefined;
+  const path = applicationsPath(argocd.path, outdir, config, bag);
   const namespace = argocd.namespace ?? 'argocd';
   const servers: Record<string, string | undefined> = { [DEFAULT_CLUSTER]: IN_CLUSTER_SERVER };
   for (const [name, cluster] of Object.entries(config.clusters)) if (cluster.server) servers[name] = cluster.server;
@@ -66,7 +102,7 @@ export function planArgoCd(config: LoadedConfig, plans: readonly MigrationPlan[]
       project: argocd.project ?? 'default',
       repoURL: argocd.repoURL,
       targetRevision: argocd.targetRevision ?? 'HEAD',
-      path: `${(argocd.path ?? 'dist').replace(/\/+$/, '')}/${cluster}`,
+      path: `${path}/${cluster}`,
       server,
       automated: argocd.automated ?? true,
       selfHeal: argocd.selfHeal ?? false,

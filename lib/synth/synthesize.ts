@@ -1,7 +1,8 @@
-import { resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
-import { planArgoCd } from '../plan/argocd.ts';
+import { planArgoCd, type OutdirInRepository } from '../plan/argocd.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import { renderArgoCd, renderPlans, type RenderedFile } from './render.ts';
 import { replaceOutputDirectory } from './write-output.ts';
@@ -39,6 +40,15 @@ function summarize(files: readonly RenderedFile[]): ClusterSummary[] {
   }));
 }
 
+/** The out dir's path from the root of the Git repository holding it (the nearest folder above with a `.git`). */
+function outdirInRepository(outdir: string): OutdirInRepository {
+  const target = resolve(outdir);
+  for (let dir = dirname(target); ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, '.git'))) return { path: relative(dir, target).split(sep).join('/') };
+    if (dirname(dir) === dir) return { outside: target };
+  }
+}
+
 /** The out dir is replaced wholesale: it must not be (or hold) the working directory or the config. */
 function checkOutdir(outdir: string, configPath: string, bag: DiagnosticBag): void {
   const target = resolve(outdir);
@@ -60,7 +70,7 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   bag.throwIfErrors();
   const { plans, warnings } = planMigrations(config!);
   const migrationFiles = renderPlans(plans);
-  const argocd = planArgoCd(config!, plans, [...new Set(migrationFiles.map((f) => f.cluster))], bag);
+  const argocd = planArgoCd(config!, plans, [...new Set(migrationFiles.map((f) => f.cluster))], outdirInRepository(options.outdir), bag);
   bag.throwIfErrors();
   const files = [...migrationFiles, ...renderArgoCd(argocd)];
   replaceOutputDirectory(options.outdir, files);
