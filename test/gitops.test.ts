@@ -274,6 +274,23 @@ describe('Argo CD output', () => {
   });
 });
 
+/** RFC 6902 `add` (the only op the operator patch uses), as the API server applies it. */
+function applyJsonPatch(document: Json, patch: { op: string; path: string; value: unknown }[]): Json {
+  const result = structuredClone(document);
+  for (const { op, path, value } of patch) {
+    if (op !== 'add') throw new Error(`unexpected op ${op}`);
+    const keys = path.split('/').slice(1);
+    const last = keys.pop()!;
+    const parent = keys.reduce((node, key) => {
+      if (node[key] === undefined) throw new Error(`path ${path} does not exist`);
+      return node[key];
+    }, result);
+    if (Array.isArray(parent) && last === '-') parent.push(value);
+    else (parent as Json)[last] = value;
+  }
+  return result;
+}
+
 describe('kvmigrate argocd-health', () => {
   async function run(args: string[]) {
     let stdout = '';
@@ -290,10 +307,25 @@ describe('kvmigrate argocd-health', () => {
     expect(cm.data['resource.customizations.health.kubevirt.io_VirtualMachineInstanceMigration']).toBe(healthChecks()[3]!.script);
   });
 
-  it('prints the argocd-operator patch as JSON', async () => {
+  it('prints the argocd-operator change as a JSON patch that appends to the list, never replaces it', async () => {
     const patch = JSON.parse((await run(['--format', 'operator', '-o', 'json'])).stdout);
-    expect(patch.spec.resourceHealthChecks.map((c: Json) => `${c.group}/${c.kind}`)).toEqual(healthChecks().map((c) => `${c.group}/${c.kind}`));
-    expect(patch.spec.resourceHealthChecks[0].check).toBe(healthChecks()[0]!.script);
+    expect(patch.map((op: Json) => [op.op, op.path, `${op.value.group}/${op.value.kind}`])).toEqual(
+      healthChecks().map((c) => ['add', '/spec/resourceHealthChecks/-', `${c.group}/${c.kind}`]),
+    );
+    expect(patch[0].value.check).toBe(healthChecks()[0]!.script);
+    // Applied to an ArgoCD that has checks of its own: those stay (RFC 6902 add on "/-" appends).
+    const existing = [{ group: 'apps', kind: 'Deployment', check: 'return {}' }];
+    const applied = applyJsonPatch({ spec: { resourceHealthChecks: [...existing] } }, patch);
+    expect(applied.spec.resourceHealthChecks.slice(0, 1)).toEqual(existing);
+    expect(applied.spec.resourceHealthChecks).toHaveLength(5);
+    const created = JSON.parse((await run(['--format', 'operator', '--create-list', '-o', 'json'])).stdout);
+    expect(applyJsonPatch({ spec: {} }, created).spec.resourceHealthChecks).toHaveLength(4);
+  });
+
+  it("the argocd-cm apply line uses kvmigrate's own field manager, not the one Argo CD's install uses", async () => {
+    const { stdout } = await run(['--help']);
+    expect(stdout).toContain('kubectl apply --server-side --field-manager=kvmigrate -f -');
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('kubectl apply --server-side --field-manager=kvmigrate -f -');
   });
 
   it('refuses an unknown format', async () => {

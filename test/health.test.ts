@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { healthChecks } from '../lib/argocd/health-checks.ts';
-import { runHealthScript } from './support/lua-health.ts';
+import { argoResourceHealth, runHealthScript } from './support/lua-health.ts';
 
 const HEALTH_DIR = resolve(import.meta.dirname, '../lib/argocd/health');
 const STATUS = { healthy: 'Healthy', progressing: 'Progressing', degraded: 'Degraded', suspended: 'Suspended', unknown: 'Unknown', missing: 'Missing' } as const;
@@ -21,7 +21,7 @@ for (const check of healthChecks()) {
       const expectedMessage = /^# message: (.*)$/m.exec(text)?.[1];
       const object = parse(text);
       expect(object.kind).toBe(check.kind);
-      expect(runHealthScript(check.script, object)).toEqual({ status: expectedStatus, message: expectedMessage });
+      expect(argoResourceHealth(check.script, object)).toEqual({ status: expectedStatus, message: expectedMessage });
     });
   });
 }
@@ -43,8 +43,16 @@ describe('the health scripts themselves', () => {
     expect(code).not.toMatch(/--#include/);
   });
 
-  it('fails loudly when a script touches the string library (so the harness is real)', () => {
+  it("fails loudly when a script touches a library Argo CD's sandbox lacks (so the harness is real)", () => {
     expect(() => runHealthScript('return { status = string.upper("x") }', {})).toThrow(/Lua error/);
     expect(() => runHealthScript('local s = "x"; return { status = s:upper() }', {})).toThrow(/Lua error/);
+    expect(() => runHealthScript('return { status = tostring(math.max(1, 2)) }', {})).toThrow(/Lua error/);
+    expect(() => runHealthScript('return { status = os.date() }', {})).toThrow(/Lua error/);
+    expect(() => runHealthScript('return { status = io.read() }', {})).toThrow(/Lua error/);
+  });
+
+  it('offers what the sandbox does: base (ipairs, pairs, tostring), table and package', () => {
+    const script = 'local t = {}; table.insert(t, "a"); local s = ""; for _, v in ipairs(t) do s = tostring(#t) .. v end; return { status = s, message = type(package) }';
+    expect(runHealthScript(script, {})).toEqual({ status: '1a', message: 'table' });
   });
 });

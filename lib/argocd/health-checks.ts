@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export interface HealthCheck {
   readonly group: string;
   readonly kind: string;
-  /** The Lua script as Argo CD runs it (includes resolved). */
+  /** The Lua script as Argo CD runs it. */
   readonly script: string;
 }
 
@@ -17,16 +17,11 @@ const KINDS = [
   ['kubevirt.io', 'VirtualMachineInstanceMigration'],
 ] as const;
 
-/** Reads a script, replacing each `--#include file.lua` line by that file: one argocd-cm key cannot import another. */
-function loadScript(path: string): string {
-  return readFileSync(path, 'utf8').replace(/^--#include (\S+)$/gm, (_, file: string) => readFileSync(join(HEALTH_DIR, file), 'utf8').trimEnd());
-}
-
 let cached: readonly HealthCheck[] | undefined;
 
 /** The four health checks: DataVolume, VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration. */
 export function healthChecks(): readonly HealthCheck[] {
-  cached ??= KINDS.map(([group, kind]) => ({ group, kind, script: loadScript(join(HEALTH_DIR, group, kind, 'health.lua')) }));
+  cached ??= KINDS.map(([group, kind]) => ({ group, kind, script: readFileSync(join(HEALTH_DIR, group, kind, 'health.lua'), 'utf8') }));
   return cached;
 }
 
@@ -49,7 +44,12 @@ export function argocdConfigMap(namespace: string): Record<string, unknown> {
   };
 }
 
-/** The same checks for the argocd-operator's ArgoCD resource (`spec.resourceHealthChecks`), as a merge patch. */
-export function argocdOperatorPatch(): Record<string, unknown> {
-  return { spec: { resourceHealthChecks: healthChecks().map(({ group, kind, script }) => ({ group, kind, check: script })) } };
+/**
+ * The same checks for the argocd-operator's ArgoCD resource, as a JSON patch that appends to
+ * `spec.resourceHealthChecks` (a merge patch would replace the whole list, dropping the checks already there). With
+ * `createList`, it first creates the list, for an ArgoCD resource that has none (appending to a missing list fails).
+ */
+export function argocdOperatorPatch(createList = false): Record<string, unknown>[] {
+  const append = healthChecks().map(({ group, kind, script }) => ({ op: 'add', path: '/spec/resourceHealthChecks/-', value: { group, kind, check: script } }));
+  return createList ? [{ op: 'add', path: '/spec/resourceHealthChecks', value: [] }, ...append] : append;
 }

@@ -161,7 +161,8 @@ export class DecentralizedMigration extends Construct {
         namespace: props.sourceNamespace,
         spec: props.sourceVirtualMachine.spec,
         migratedAway: phase === 'cutover',
-        labels: props.sourceVirtualMachine.labels,
+        // kvmigrate's labels let the health check tell its own halted sources from other stopped VMs.
+        labels: { ...props.sourceVirtualMachine.labels, ...labels },
         annotations: props.sourceVirtualMachine.annotations,
       });
     }

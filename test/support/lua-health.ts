@@ -35,14 +35,24 @@ function field(L: unknown, index: number, name: string): string | undefined {
   return value;
 }
 
+/** The libraries Argo CD opens for a health script without `useOpenLibs` (argo-cd `util/lua/lua.go` `runLua`). */
+const ARGO_LIBRARIES: [string, string][] = [
+  ['package', 'luaopen_package'],
+  ['_G', 'luaopen_base'],
+  ['table', 'luaopen_table'],
+];
+
 /**
- * Runs an Argo CD health script as Argo does: the live object as global `obj`, the script's return value read as
- * `{ status, message }`. As in Argo CD's custom checks, the `string` library is not there (nor string methods).
+ * Runs an Argo CD health script in the sandbox Argo CD gives it: only the base, table and package libraries (no
+ * `string`, `math`, `os`, `io`, and no string methods), the live object as global `obj`, the return value read as
+ * `{ status, message }`. A script that would fail in Argo CD (and so show Unknown) fails here.
  */
 export function runHealthScript(script: string, object: unknown): Health {
   const L = lauxlib.luaL_newstate();
-  lualib.luaL_openlibs(L);
-  if (lauxlib.luaL_dostring(L, to_luastring('string = nil; debug.setmetatable("", nil); debug = nil')) !== 0) throw new Error('cannot remove the string library');
+  for (const [name, opener] of ARGO_LIBRARIES) {
+    lauxlib.luaL_requiref(L, to_luastring(name), lualib[opener], 1);
+    lua.lua_pop(L, 1);
+  }
   push(L, object);
   lua.lua_setglobal(L, to_luastring('obj'));
   if (lauxlib.luaL_loadstring(L, to_luastring(script)) !== lua.LUA_OK || lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) {
@@ -50,4 +60,13 @@ export function runHealthScript(script: string, object: unknown): Health {
   }
   if (!lua.lua_istable(L, -1)) throw new Error('the health script did not return a table');
   return { status: field(L, -1, 'status')!, message: field(L, -1, 'message') };
+}
+
+/**
+ * A resource's health as Argo CD's controller decides it (gitops-engine `health.GetResourceHealth`): an object being
+ * deleted is Progressing "Pending deletion" before any script runs; otherwise the script's answer.
+ */
+export function argoResourceHealth(script: string, object: { metadata?: { deletionTimestamp?: string } }): Health {
+  if (object.metadata?.deletionTimestamp) return { status: 'Progressing', message: 'Pending deletion' };
+  return runHealthScript(script, object);
 }
