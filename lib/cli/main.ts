@@ -21,7 +21,11 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
   pull: { summary: 'write a clean source manifest from a live VM (and add it to the config)', load: async () => (await import('./pull-command.ts')).pullCommand },
   preflight: { summary: 'check both ends of every migration before committing it', load: async () => (await import('./preflight-command.ts')).preflightCommand },
   status: { summary: "show (or --watch) every migration's progress", load: async () => (await import('./status-command.ts')).statusCommand },
-  hook: { summary: 'send: create the sendTo migration once the receive side is ready (the post-sync hook)', load: async () => (await import('./hook-command.ts')).hookCommand },
+  hook: { summary: 'send: create both migrations from the clusters\' state (the post-sync hook)', load: async () => (await import('./hook-command.ts')).hookCommand },
+  'hook-kubeconfig': {
+    summary: "cross-cluster: make the hook's destination kubeconfig Secret (a bound token, the server and CA)",
+    load: async () => (await import('./hook-kubeconfig-command.ts')).hookKubeconfigCommand,
+  },
 };
 
 const HELP = `kvmigrate: live-migrate KubeVirt VMs between namespaces and clusters through Git.

@@ -68,6 +68,32 @@ export class ClusterApi {
     return this.clients.storage.readStorageClass({ name }, this.clients.options);
   }
 
+  /** A bound token of a ServiceAccount (TokenRequest), valid for `seconds`. */
+  public createToken(namespace: string, name: string, seconds: number) {
+    return this.clients.core.createNamespacedServiceAccountToken(
+      { namespace, name, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: seconds } } },
+      this.clients.options,
+    );
+  }
+
+  /** Creates a Secret, or replaces the one of that name. */
+  public async applySecret(secret: KubeObject): Promise<'created' | 'replaced'> {
+    const { name, namespace } = secret.metadata as { name: string; namespace: string };
+    const existing = await this.clients.core.readNamespacedSecret({ namespace, name }, this.clients.options).catch((error: { code?: number }) => {
+      if (error.code === 404) return undefined;
+      throw error;
+    });
+    if (!existing) {
+      await this.clients.core.createNamespacedSecret({ namespace, body: secret as never }, this.clients.options);
+      return 'created';
+    }
+    await this.clients.core.replaceNamespacedSecret(
+      { namespace, name, body: { ...(secret as Record<string, unknown>), metadata: { ...secret.metadata, resourceVersion: existing.metadata?.resourceVersion } } as never },
+      this.clients.options,
+    );
+    return 'replaced';
+  }
+
   public getSecret(namespace: string, name: string) {
     return this.clients.core.readNamespacedSecret({ namespace, name }, this.clients.options);
   }

@@ -86,7 +86,7 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     bag.error(
       `migration "${entry.name}" crosses clusters (${source.cluster} -> ${destination.cluster}) but its hook cannot reach the destination, where it creates the receive migration`,
       entry.locate(['destination', 'cluster']),
-      'set `hook: { destinationKubeconfigSecret: <Secret in the source namespace with key kubeconfig> }`',
+      `set \`hook: { destinationKubeconfigSecret: <Secret in the source namespace with key kubeconfig> }\`; \`kvmigrate hook-kubeconfig ${entry.name} --create\` makes it`,
     );
   }
   if (!receiver) return undefined;

@@ -108,6 +108,8 @@ export class KubeApiServer {
   private readonly server: Server;
   private readonly objects = new Map<string, KubeObject>();
   private readonly events: WatchEvent[] = [];
+  /** TokenRequests answered: which ServiceAccount, for how long; the tokens issued are accepted like the admin's. */
+  public readonly tokens: { namespace: string; account: string; seconds: number; token: string }[] = [];
   private readonly watchers = new Set<{ kind: string; namespace?: string; send: (e: WatchEvent) => void }>();
   private readonly faults: (Fault & { remaining: number })[] = [];
   private readonly admissions = new Map<string, Admission>([['VirtualMachineInstanceMigration', admitMigration]]);
@@ -321,7 +323,8 @@ export class KubeApiServer {
       this.react(method, url.pathname);
     };
 
-    if (req.headers.authorization !== `Bearer ${this.token}`) return answer(401, status(401, 'Unauthorized', 'Unauthorized'));
+    const bearer = req.headers.authorization?.replace(/^Bearer /, '');
+    if (bearer !== this.token && !this.tokens.some((t) => t.token === bearer)) return answer(401, status(401, 'Unauthorized', 'Unauthorized'));
     const fault = this.faults.find((f) => f.remaining > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)));
     if (fault) {
       fault.remaining--;
@@ -331,6 +334,19 @@ export class KubeApiServer {
         return;
       }
       return answer(fault.status ?? 500, status(fault.status ?? 500, 'InternalError', 'injected fault'));
+    }
+
+    // TokenRequest, the serviceaccounts/token subresource: a bound token for an existing ServiceAccount.
+    const tokenRequest = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(url.pathname);
+    if (tokenRequest && method === 'POST') {
+      const [, namespace, account] = tokenRequest as unknown as [string, string, string];
+      if (!this.get('ServiceAccount', namespace, account)) return answer(404, status(404, 'NotFound', `serviceaccounts "${account}" not found`, { name: account, kind: 'serviceaccounts' }));
+      const seconds = Number(body?.spec?.expirationSeconds ?? 3600);
+      if (seconds < 600) return answer(422, status(422, 'Invalid', 'TokenRequest.authentication.k8s.io is invalid: spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes'));
+      const expirationTimestamp = new Date(Date.parse('2026-11-30T12:00:00Z') + seconds * 1000).toISOString().replace(/\.000Z$/, 'Z');
+      const token = `token-for-${namespace}-${account}-${this.tokens.length}`;
+      this.tokens.push({ namespace, account, seconds, token });
+      return answer(201, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: account, namespace }, spec: body?.spec ?? {}, status: { token, expirationTimestamp } });
     }
 
     const route = this.route(url.pathname);
@@ -371,6 +387,10 @@ export class KubeApiServer {
       const denied = this.admissions.get(type.kind)?.(object, this);
       if (denied) return answer(422, status(422, 'Invalid', `admission webhook "migration-create-validator.kubevirt.io" denied the request: ${denied}`));
       return answer(201, this.put(object));
+    }
+    if (method === 'PUT' && name) {
+      if (!this.get(type.kind, namespace!, name)) return notFound();
+      return answer(200, this.put({ ...body, apiVersion: type.apiVersion, kind: type.kind, metadata: { ...body.metadata, name, namespace } }));
     }
     if (method === 'DELETE' && name) {
       const object = this.get(type.kind, namespace!, name);

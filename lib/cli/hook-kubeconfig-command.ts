@@ -1,0 +1,63 @@
+import { Deadline } from '../cluster/cluster-calls.ts';
+import { hookKubeconfig } from '../cluster/hook-kubeconfig.ts';
+import { createStepLog } from '../cluster/step-log.ts';
+import { manifestYaml } from '../synth/yaml-output.ts';
+import { flag, stringOption, type CliCommand } from './command.ts';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals } from './common-options.ts';
+import { ClusterConnections, loadPlans } from './cluster-options.ts';
+import { ExitCode, UsageError } from './output.ts';
+
+const HOOK_KUBECONFIG_HELP = `Usage: kvmigrate hook-kubeconfig <migration> [--duration DURATION] [--create] [-o yaml|json] [cluster options]
+
+For a cross-cluster migration: makes the Secret its hook reads the destination kubeconfig from
+(hook.destinationKubeconfigSecret, key kubeconfig, in the source namespace). The kubeconfig holds a bound token of
+the migration's destination ServiceAccount <vm>-kvmigrate-hook (one per migration, kept across retries; synthesized
+into the destination folder), requested with TokenRequest for DURATION, and the destination API server and CA from
+your kubeconfig's destination context. Prints the Secret, or with --create writes it to the source cluster.
+
+Options:
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --duration DURATION        token lifetime: 3600, 90m, 24h, 7d (default 24h; at least 10 minutes)
+      --create                   create (or replace) the Secret on the source cluster instead of printing it
+  -o, --output FMT               yaml (default) or json
+${CLUSTER_FLAGS_HELP}
+  -h, --help                     show this help
+
+Exit codes: 0 done, 1 the cluster refused or the migration needs no kubeconfig, 2 bad usage.
+`;
+
+const UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `90m` -> 5400. Kubernetes refuses bound tokens shorter than ten minutes. */
+function durationSeconds(text: string): number {
+  const match = /^(\d+)(s|m|h|d)?$/.exec(text);
+  const seconds = match ? Number(match[1]) * UNITS[match[2] ?? '']! : NaN;
+  if (!(seconds >= 600)) throw new UsageError(`--duration must be at least 10 minutes, as 3600, 90m, 24h or 7d (got "${text}")`);
+  return seconds;
+}
+
+export const hookKubeconfigCommand: CliCommand = {
+  options: { ...CONFIG_OPTION, ...CLUSTER_FLAGS, output: { type: 'string', short: 'o' }, duration: { type: 'string' }, create: { type: 'boolean' } },
+  help: HOOK_KUBECONFIG_HELP,
+  async run(args, streams) {
+    expectPositionals(args, 'hook-kubeconfig', 1, 'one migration name');
+    const output = stringOption(args, 'output') ?? 'yaml';
+    if (output !== 'yaml' && output !== 'json') throw new UsageError(`-o must be yaml or json (got "${output}")`);
+    const seconds = durationSeconds(stringOption(args, 'duration') ?? '24h');
+    const { config, plans } = loadPlans(configPath(args), args.positionals[0]);
+    const plan = plans[0]!;
+    const connections = new ClusterConnections(clusterFlags(args), config);
+    const context = { log: createStepLog('text', streams.stderr), deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
+    const made = await hookKubeconfig(plan, connections.cluster(plan.destination.cluster), context, seconds);
+    if (!flag(args, 'create')) {
+      streams.stdout(output === 'json' ? `${JSON.stringify(made.secret, null, 2)}\n` : manifestYaml([made.secret]));
+      return ExitCode.OK;
+    }
+    const source = connections.cluster(plan.source.cluster);
+    const outcome = await source.applySecret(made.secret);
+    const where = `${made.secret.metadata!.namespace}/${made.secret.metadata!.name} on ${source.server}`;
+    const summary = { secret: where, outcome, serviceAccount: made.serviceAccount, expires: made.expirationTimestamp };
+    streams.stdout(output === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : `${outcome} Secret ${where}: a token of ${made.serviceAccount}, valid until ${made.expirationTimestamp ?? 'unknown'}\n`);
+    return ExitCode.OK;
+  },
+};
