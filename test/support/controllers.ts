@@ -1,0 +1,314 @@
+// A replay of the two controllers that act on kvmigrate's output, on the test API server: Argo CD's sync of one
+// Application (gitops-engine) and KubeVirt's VM and migration controllers. Each rule names the upstream function it
+// mirrors. It is a model: it keeps what decides whether a lifecycle works (waves, health gating by the shipped Lua,
+// hooks and their delete policies, re-creation of missing objects, pruning, ignoreDifferences; VM run strategies,
+// receivers, migrations and their garbage collection), and skips the rest (pods, nodes, retries, timing).
+import { healthChecks } from '../../lib/argocd/health-checks.ts';
+import { runHookProcess } from './hook-process.ts';
+import type { KubeApiServer, KubeObject } from './kube-api-server.ts';
+import { argoResourceHealth, type Health } from './lua-health.ts';
+
+type Json = Record<string, any>;
+
+const FINAL = new Set(['Succeeded', 'Failed']);
+const RUNNING_STRATEGIES = new Set(['Always', 'RerunOnFailure', 'Manual', 'Once']);
+
+/** KubeVirt's virt-controller, reduced to what a decentralized live migration goes through. */
+export class KubeVirtModel {
+  /** Makes the next migration fail (as a refused connection would). */
+  public failNext = false;
+  /** Holds migrations before they run (to act while one is in flight). */
+  public paused = false;
+
+  public constructor(private readonly api: KubeApiServer) {}
+
+  /** Reconciles until nothing changes. */
+  public settle(): void {
+    for (let round = 0; round < 50; round++) if (!this.reconcile()) return;
+    throw new Error('KubeVirt model did not settle');
+  }
+
+  /** A restart of the VM's instance: its migrations go with it, then KubeVirt makes a new one (running strategy). */
+  public restart(namespace: string, name: string): void {
+    this.api.remove('VirtualMachineInstance', namespace, name);
+    for (const migration of this.api.list('VirtualMachineInstanceMigration', namespace)) this.syncMigration(migration);
+    this.settle();
+  }
+
+  /**
+   * CDI's DataVolume controller for a blank, populator-backed disk: it waits in PendingPopulation for its consumer
+   * (the migration's target pod), which this model never schedules (`shouldUseCDIPopulator`, populator path).
+   */
+  private syncDataVolume(dv: KubeObject): boolean {
+    if (dv.status?.phase) return false;
+    this.api.update('DataVolume', dv.metadata.namespace!, dv.metadata.name, (o) => (o.status = { phase: 'PendingPopulation', claimName: o.metadata.name }));
+    return true;
+  }
+
+  /** How many instances of VM `name` run, across namespaces: more than one is a split brain. */
+  public runningCopies(name: string): number {
+    return this.api.list('VirtualMachineInstance').filter((vmi) => vmi.metadata.name === name && vmi.status?.phase === 'Running').length;
+  }
+
+  private reconcile(): boolean {
+    let changed = false;
+    for (const dv of this.api.list('DataVolume')) changed = this.syncDataVolume(dv) || changed;
+    for (const vm of this.api.list('VirtualMachine')) changed = this.syncVm(vm) || changed;
+    for (const migration of this.api.list('VirtualMachineInstanceMigration')) changed = this.syncMigration(migration) || changed;
+    return changed;
+  }
+
+  private vmi(namespace: string, name: string, phase: string, extra: Json = {}): KubeObject {
+    return { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name, namespace }, status: { phase, ...extra } };
+  }
+
+  private setVmStatus(vm: KubeObject, status: Json): boolean {
+    if (JSON.stringify(vm.status ?? {}) === JSON.stringify(status)) return false;
+    this.api.update('VirtualMachine', vm.metadata.namespace!, vm.metadata.name, (o) => (o.status = status));
+    return true;
+  }
+
+  /** virt-controller `vm.go` `syncRunStrategy` and the printable status. */
+  private syncVm(vm: KubeObject): boolean {
+    const { namespace, name } = vm.metadata as { namespace: string; name: string };
+    const strategy = vm.spec?.runStrategy;
+    const vmi = this.api.get('VirtualMachineInstance', namespace, name);
+    if (strategy === 'WaitAsReceiver') {
+      // A receiver gets an instance that waits for the migration, and no pod.
+      if (!vmi) {
+        this.api.put(this.vmi(namespace, name, 'WaitingForSync'));
+        return true;
+      }
+      return this.setVmStatus(vm, { created: true, ready: false, printableStatus: vmi.status?.phase === 'WaitingForSync' ? 'WaitingForReceiver' : 'Migrating' });
+    }
+    if (RUNNING_STRATEGIES.has(strategy)) {
+      if (vmi?.status?.phase === 'Succeeded' && vmi.status.migrationState?.completed) {
+        // A decentralized source whose migration completed: halted, not restarted.
+        if (strategy !== 'Always') return false;
+        this.api.update('VirtualMachine', namespace, name, (o) => (o.spec.runStrategy = 'Halted'));
+        return true;
+      }
+      if (!vmi || FINAL.has(vmi.status?.phase)) {
+        if (vmi) this.api.remove('VirtualMachineInstance', namespace, name);
+        this.api.put(this.vmi(namespace, name, 'Running', { conditions: [{ type: 'Ready', status: 'True' }] }));
+        return true;
+      }
+      return this.setVmStatus(vm, { created: true, ready: true, printableStatus: 'Running', conditions: [{ type: 'Ready', status: 'True' }] });
+    }
+    if (strategy === 'Halted') {
+      if (vmi) {
+        this.api.remove('VirtualMachineInstance', namespace, name);
+        return true;
+      }
+      return this.setVmStatus(vm, { printableStatus: 'Stopped', conditions: [{ type: 'Ready', status: 'False', reason: 'VMINotExists' }] });
+    }
+    return false;
+  }
+
+  private setPhase(migration: KubeObject, phase: string, extra: Json = {}): void {
+    this.api.update('VirtualMachineInstanceMigration', migration.metadata.namespace!, migration.metadata.name, (o) => (o.status = { ...o.status, phase, ...extra }));
+  }
+
+  /**
+   * virt-controller `migration.go` `execute`: a migration whose VMI is gone is deleted; a receive and a sendTo
+   * migration of one migrationID, the receiver parked and the source running, transfer the VM (the source's
+   * instance ends Succeeded, the receiver's runs, the restore annotation becomes the receiver's runStrategy).
+   */
+  private syncMigration(migration: KubeObject): boolean {
+    const { namespace, name } = migration.metadata as { namespace: string; name: string };
+    if (!this.api.get('VirtualMachineInstance', namespace, migration.spec.vmiName)) {
+      this.api.remove('VirtualMachineInstanceMigration', namespace, name);
+      return true;
+    }
+    if (FINAL.has(migration.status?.phase)) return false;
+    if (!migration.status?.phase) {
+      this.setPhase(migration, migration.spec.receive ? 'WaitingForSync' : 'Synchronizing');
+      return true;
+    }
+    if (!migration.spec.sendTo || this.paused) return false;
+    const id = migration.spec.sendTo.migrationID;
+    const receive = this.api.list('VirtualMachineInstanceMigration').find((m) => m.spec?.receive?.migrationID === id && !FINAL.has(m.status?.phase));
+    if (!receive) return false;
+    const receiverVmi = this.api.get('VirtualMachineInstance', receive.metadata.namespace!, receive.spec.vmiName);
+    const sourceVmi = this.api.get('VirtualMachineInstance', namespace, migration.spec.vmiName);
+    if (receiverVmi?.status?.phase !== 'WaitingForSync' || sourceVmi?.status?.phase !== 'Running') return false;
+    if (this.failNext) {
+      this.failNext = false;
+      for (const side of [receive, migration]) this.setPhase(side, 'Failed', { migrationState: { failed: true, failureReason: 'connection refused' } });
+      return true;
+    }
+    this.api.update('VirtualMachineInstance', receiverVmi.metadata.namespace!, receiverVmi.metadata.name, (o) => (o.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }));
+    this.api.update('VirtualMachineInstance', namespace, sourceVmi.metadata.name, (o) => (o.status = { phase: 'Succeeded', migrationState: { completed: true } }));
+    this.api.update('VirtualMachine', receive.metadata.namespace!, receive.spec.vmiName, (o) => (o.spec.runStrategy = o.metadata.annotations['kubevirt.io/restore-run-strategy']));
+    for (const side of [receive, migration]) this.setPhase(side, 'Succeeded');
+    return true;
+  }
+}
+
+export type SyncPhase = 'Succeeded' | 'Failed' | 'Stuck';
+
+export interface SyncResult {
+  readonly phase: SyncPhase;
+  readonly message: string;
+  /** The exit codes of the hooks that ran, by Job name. */
+  readonly hooks: Readonly<Record<string, number | null>>;
+  /** What was applied or run, in order: `<kind> <wave>`. */
+  readonly applied: readonly string[];
+}
+
+const HEALTH_ORDER = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
+/** gitops-engine `sync_tasks.go` kind order, for the kinds kvmigrate emits. */
+const KIND_ORDER = ['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'Job'];
+const PHASES = ['PreSync', 'Sync', 'PostSync'];
+
+const wave = (o: Json) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+const hookPhase = (o: Json): string | undefined => o.metadata.annotations?.['argocd.argoproj.io/hook'];
+const keyOf = (o: Json) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** Argo CD's sync of one Application and its health, reduced to what decides a migration's lifecycle. */
+export class ArgoApplication {
+  private readonly scripts = new Map(healthChecks().map((c) => [c.kind, c.script]));
+
+  public constructor(
+    private readonly api: KubeApiServer,
+    private readonly kubevirt: KubeVirtModel,
+    private readonly options: { readonly name: string; readonly kubeconfig: string; readonly ignoreDifferences: readonly Json[] },
+  ) {}
+
+  /** The health of a live object as Argo CD's controller gives it (`health.GetResourceHealth`, our Lua scripts). */
+  public health(object: Json | undefined): Health {
+    if (!object) return { status: 'Missing' };
+    const script = this.scripts.get(object.kind);
+    return script ? argoResourceHealth(script, object) : { status: 'Healthy' };
+  }
+
+  /** The Application's health: the worst of its resources' (`controller/health.go` setApplicationHealth). */
+  public appHealth(desired: readonly Json[]): string {
+    const statuses = desired.filter((o) => !hookPhase(o)).map((o) => this.health(this.live(o)).status);
+    return statuses.reduce((worst, s) => (HEALTH_ORDER.indexOf(s) > HEALTH_ORDER.indexOf(worst) ? s : worst), 'Healthy');
+  }
+
+  /** Synced: every desired object is live and equal to Git but for the ignored fields. */
+  public synced(desired: readonly Json[]): boolean {
+    return desired.filter((o) => !hookPhase(o)).every((o) => {
+      const live = this.live(o);
+      return live !== undefined && JSON.stringify(this.normalize(o, live).spec ?? o.data) === JSON.stringify(live.spec ?? live.data);
+    });
+  }
+
+  private live(o: Json): KubeObject | undefined {
+    return this.api.get(o.kind, o.metadata.namespace ?? '', o.metadata.name);
+  }
+
+  /** `ignoreDifferences` with `RespectIgnoreDifferences=true`: the ignored fields keep their live values. */
+  private normalize(desired: Json, live: KubeObject | undefined): Json {
+    const target = structuredClone(desired);
+    if (!live) return target;
+    for (const rule of this.options.ignoreDifferences) {
+      const matches = rule.kind === desired.kind && (!rule.name || rule.name === desired.metadata.name) && (!rule.namespace || rule.namespace === desired.metadata.namespace);
+      if (!matches) continue;
+      for (const pointer of rule.jsonPointers as string[]) {
+        const path = pointer.split('/').slice(1);
+        const last = path.pop()!;
+        const from = path.reduce((node: Json | undefined, key) => node?.[key], live);
+        const to = path.reduce((node: Json | undefined, key) => node?.[key], target);
+        if (from && to) {
+          if (from[last] === undefined) delete to[last];
+          else to[last] = from[last];
+        }
+      }
+    }
+    return target;
+  }
+
+  /** Applies one object as `kubectl apply` would, with the admission a real cluster has. */
+  private apply(desired: Json): string | undefined {
+    const live = this.live(desired);
+    const target = this.normalize(desired, live);
+    if (target.kind === 'VirtualMachine' && target.spec?.running !== undefined && target.spec?.runStrategy !== undefined) {
+      return 'admission webhook "virtualmachine-validator.kubevirt.io" denied the request: Running and RunStrategy are mutually exclusive';
+    }
+    // CDI rejects any update of a DataVolume's spec; KubeVirt any update of a migration's spec.
+    if (live && ['DataVolume', 'VirtualMachineInstanceMigration'].includes(target.kind) && JSON.stringify(live.spec) !== JSON.stringify(target.spec)) {
+      return `${target.kind} ${target.metadata.name}: spec is immutable`;
+    }
+    if (!live && target.kind === 'VirtualMachineInstanceMigration') {
+      const vmi = this.api.get('VirtualMachineInstance', target.metadata.namespace, target.spec.vmiName);
+      if (!vmi || FINAL.has(vmi.status?.phase)) return `admission webhook "migration-create-validator.kubevirt.io" denied the request: the VMI "${target.spec.vmiName}" does not exist or is final`;
+    }
+    const labels = { ...target.metadata.labels, 'app.kubernetes.io/instance': this.options.name };
+    this.api.put({ ...target, metadata: { ...(live?.metadata ?? {}), ...target.metadata, labels }, ...(live?.status ? { status: live.status } : {}) } as KubeObject);
+    return undefined;
+  }
+
+  /** Runs a PostSync hook Job: the bundled hook program, with the Job's own arguments. */
+  private async runHook(job: Json): Promise<number | null> {
+    // BeforeHookCreation: a hook of that name from an earlier sync is deleted first.
+    if (this.live(job)) this.api.remove('Job', job.metadata.namespace, job.metadata.name);
+    this.api.put({ ...job, metadata: { ...job.metadata } } as KubeObject);
+    const args = [...job.spec.template.spec.containers[0].args, '--poll-interval', '0.05', '--timeout', '10'];
+    const run = await runHookProcess(args, this.options.kubeconfig);
+    const succeeded = run.code === 0;
+    this.api.update('Job', job.metadata.namespace, job.metadata.name, (o) => (o.status = succeeded ? { succeeded: 1 } : { failed: 1 }));
+    const policy = String(job.metadata.annotations?.['argocd.argoproj.io/hook-delete-policy'] ?? 'BeforeHookCreation');
+    if ((succeeded && policy.includes('HookSucceeded')) || (!succeeded && policy.includes('HookFailed'))) this.api.remove('Job', job.metadata.namespace, job.metadata.name);
+    this.kubevirt.settle();
+    return run.code;
+  }
+
+  /**
+   * One sync (gitops-engine `sync_context.go` `Sync`): phases, then waves, in order; every desired object is applied
+   * (a missing one is created again); with waves or hooks a wave is done only when each of its objects is Healthy by
+   * the Lua checks, Degraded fails the sync, anything else waits (here: a bounded wait, reported as Stuck); PostSync
+   * hooks run after every Sync-phase wave; then objects of this Application no longer in Git are pruned unless
+   * `Prune=false`.
+   */
+  public async sync(desired: readonly Json[]): Promise<SyncResult> {
+    const hooks: Record<string, number | null> = {};
+    const applied: string[] = [];
+    const order = (a: Json, b: Json) => wave(a) - wave(b) || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.metadata.name.localeCompare(b.metadata.name);
+    for (const phase of PHASES) {
+      const inPhase = desired.filter((o) => (hookPhase(o) ?? 'Sync') === phase).sort(order);
+      for (const w of [...new Set(inPhase.map(wave))]) {
+        for (const object of inPhase.filter((o) => wave(o) === w)) {
+          applied.push(`${object.kind} ${hookPhase(object) ?? w}`);
+          if (hookPhase(object)) {
+            hooks[object.metadata.name] = await this.runHook(object);
+            if (hooks[object.metadata.name] !== 0) return { phase: 'Failed', message: `hook ${object.metadata.name} failed`, hooks, applied };
+            continue;
+          }
+          const refused = this.apply(object);
+          if (refused) return { phase: 'Failed', message: refused, hooks, applied };
+        }
+        const waiting = await this.waitHealthy(inPhase.filter((o) => wave(o) === w && !hookPhase(o)));
+        if (waiting) return { ...waiting, hooks, applied };
+      }
+    }
+    this.prune(desired);
+    return { phase: 'Succeeded', message: 'successfully synced', hooks, applied };
+  }
+
+  private async waitHealthy(objects: readonly Json[]): Promise<Omit<SyncResult, 'hooks' | 'applied'> | undefined> {
+    for (let round = 0; round < 20; round++) {
+      this.kubevirt.settle();
+      const health = objects.map((o) => ({ o, h: this.health(this.live(o)) }));
+      const degraded = health.find(({ h }) => h.status === 'Degraded');
+      if (degraded) return { phase: 'Failed', message: `${keyOf(degraded.o)} is Degraded: ${degraded.h.message}` };
+      if (health.every(({ h }) => h.status === 'Healthy')) return undefined;
+    }
+    const pending = objects.map((o) => `${keyOf(o)} ${this.health(this.live(o)).status}`).filter((s) => !s.endsWith('Healthy'));
+    return { phase: 'Stuck', message: `waiting for ${pending.join(', ')}` };
+  }
+
+  /** gitops-engine pruning: live objects tracked by this Application that Git no longer holds, unless `Prune=false`. */
+  private prune(desired: readonly Json[]): void {
+    const wanted = new Set(desired.map(keyOf));
+    for (const kind of ['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine', 'VirtualMachineInstanceMigration']) {
+      for (const live of this.api.list(kind)) {
+        if (live.metadata.labels?.['app.kubernetes.io/instance'] !== this.options.name || wanted.has(keyOf(live))) continue;
+        if (String(live.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').includes('Prune=false')) continue;
+        this.api.remove(kind, live.metadata.namespace ?? '', live.metadata.name);
+      }
+    }
+  }
+}
