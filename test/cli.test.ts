@@ -10,6 +10,14 @@ function exampleWorkspace(): Workspace {
   return workspace;
 }
 
+/** `cdk8s synth` in `workspace` with the project's cdk8s.yaml (the app named by full path), offline as CI runs it. */
+function cdk8sSynth(workspace: Workspace) {
+  const tsx = join(root, 'node_modules/tsx/dist/loader.mjs');
+  const config = run('cat', [join(root, 'cdk8s.yaml')]).stdout.replace('node --import tsx main.ts', `${process.execPath} --import ${tsx} ${join(root, 'main.ts')}`);
+  workspace.write('cdk8s.yaml', config);
+  return run(join(root, 'node_modules/.bin/cdk8s'), ['synth'], { cwd: workspace.dir, env: { CDK8S_CHECK_UPGRADE: 'false' } });
+}
+
 describe('kvmigrate synth as a process', () => {
   it('two runs give byte-identical output, equal to `cdk8s synth` of the same config', () => {
     const workspace = exampleWorkspace();
@@ -19,15 +27,27 @@ describe('kvmigrate synth as a process', () => {
     expect(second.code).toBe(0);
     expect(workspace.files('out-1')).toEqual(workspace.files('out-2'));
 
-    // The project's own cdk8s.yaml runs `node --import tsx main.ts`; from a workspace, name both by full path.
-    const tsx = join(root, 'node_modules/tsx/dist/loader.mjs');
-    workspace.write('cdk8s.yaml', `language: typescript\napp: ${process.execPath} --import ${tsx} ${join(root, 'main.ts')}\n`);
-    const cdk8s = run(join(root, 'node_modules/.bin/cdk8s'), ['synth', '--no-check-upgrade', '--output', 'out-cdk8s'], {
-      cwd: workspace.dir,
-      env: { CDK8S_CHECK_UPGRADE: 'false' },
-    });
+    // The project's cdk8s.yaml, with the app named by full path from a workspace.
+    const cdk8s = cdk8sSynth(workspace);
     expect(cdk8s.code, cdk8s.stderr).toBe(0);
-    expect(workspace.files('out-cdk8s')).toEqual(workspace.files('out-1'));
+    expect(workspace.files('dist')).toEqual(workspace.files('out-1'));
+    expect(cdk8s.stdout).toContain('.tmp/cdk8s/default/vm-migration-ns-ns-live.k8s.yaml');
+  });
+
+  it('`cdk8s synth` of a broken config leaves dist/ as it was and says what `kvmigrate synth` says, without a stack trace', () => {
+    const workspace = exampleWorkspace();
+    expect(cdk8sSynth(workspace).code).toBe(0);
+    const before = workspace.files('dist');
+    workspace.write('migrations.yaml', `${run('cat', [workspace.path('migrations.yaml')]).stdout}  - broken: [\n`);
+    const cdk8s = cdk8sSynth(workspace);
+    const own = kvmigrate(['synth'], { cwd: workspace.dir });
+    expect(cdk8s.code).toBe(1);
+    expect(workspace.files('dist')).toEqual(before);
+    const diagnostics = own.stderr.trim();
+    expect(diagnostics).toMatch(/^migrations\.yaml:\d+:\d+: error: /);
+    expect(cdk8s.stderr).toContain(diagnostics);
+    expect(cdk8s.stderr + cdk8s.stdout).not.toMatch(/\n\s+at /);
+    expect(cdk8s.stderr + cdk8s.stdout).not.toContain('new version');
   });
 
   it('prints the summary on stdout and warnings on stderr', () => {

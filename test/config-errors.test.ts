@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../lib/cli/main.ts';
+import { GENERATED_HEADER_PREFIX } from '../lib/synth/write-output.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, withNamespace, Workspace } from './support/builders.ts';
 
 const goodVm = (name: string) => vm(name, withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }));
 
 /** Runs `kvmigrate synth` on a workspace whose dist/ already holds a file, and reports what happened. */
 async function synthFails(workspace: Workspace) {
-  workspace.write('dist/default/previous.k8s.yaml', 'kind: Previous\n');
+  workspace.write('dist/default/previous.k8s.yaml', `${GENERATED_HEADER_PREFIX}../migrations.yaml\nkind: Previous\n`);
   const before = workspace.files('dist');
   let stderr = '';
   let stdout = '';
@@ -111,7 +112,7 @@ describe('config errors name file:line:col and change nothing on disk', () => {
 describe('the out dir', () => {
   it.each([
     ['the working directory', '.', 'the working directory'],
-    ['a folder holding the config', 'WORKSPACE', 'the config'],
+    ['a folder holding the config', 'WORKSPACE', 'migrations.yaml, which synthesis reads'],
   ])('refuses %s, and leaves it alone', async (_, out, what) => {
     const workspace = new Workspace();
     workspace.setup({ migrations: [migration('a')] }, { a: [goodVm('a')] });
@@ -122,7 +123,7 @@ describe('the out dir', () => {
       stderr: (t) => (stderr += t),
     });
     expect(code).toBe(1);
-    expect(stderr).toContain(`holds ${what}`);
+    expect(stderr).toContain(what);
     expect(workspace.files('.')).toEqual(before);
   });
 });
@@ -131,7 +132,7 @@ describe('a valid config', () => {
   it('replaces the out dir wholly: stale files from an earlier synthesis are gone', async () => {
     const workspace = new Workspace();
     workspace.setup({ migrations: [migration('a')] }, { a: [goodVm('a')] });
-    workspace.write('dist/default/removed-migration.k8s.yaml', 'kind: Stale\n');
+    workspace.write('dist/default/removed-migration.k8s.yaml', `${GENERATED_HEADER_PREFIX}../migrations.yaml\nkind: Stale\n`);
     const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')], { stdout: () => {}, stderr: () => {} });
     expect(code).toBe(0);
     expect(Object.keys(workspace.files('dist'))).toEqual(['default/a.k8s.yaml']);

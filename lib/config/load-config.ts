@@ -172,7 +172,7 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
         bag.error(`source manifest "${migration.source.manifest}" does not exist (looked for ${shown})`, at(['source', 'manifest']));
         manifests.set(manifestPath, undefined);
       } else {
-        manifests.set(manifestPath, parseManifestFile(shown, readFileSync(manifestPath, 'utf8'), bag));
+        manifests.set(manifestPath, parseManifestFile(shown, manifestPath, readFileSync(manifestPath, 'utf8'), bag));
       }
     }
     const manifest = manifests.get(manifestPath);

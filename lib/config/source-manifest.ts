@@ -10,7 +10,10 @@ export interface Located<T> {
 
 /** What one manifest file holds: every VirtualMachine, DataVolume, PersistentVolumeClaim, instancetype and preference. */
 export interface ManifestFile {
+  /** As shown in messages: relative to the working directory when inside it. */
   readonly file: string;
+  /** Absolute. */
+  readonly path: string;
   readonly virtualMachines: readonly Located<VirtualMachineManifest>[];
   readonly dataVolumes: readonly Located<DataVolumeManifest>[];
   readonly claims: readonly Located<PersistentVolumeClaimManifest>[];
@@ -31,7 +34,7 @@ function objectsOf(data: unknown, locate: Locator): Located<KubeObject>[] {
 }
 
 /** Parses a (multi-document) manifest file; YAML faults are reported into `bag` and yield undefined. */
-export function parseManifestFile(file: string, text: string, bag: DiagnosticBag): ManifestFile | undefined {
+export function parseManifestFile(file: string, path: string, text: string, bag: DiagnosticBag): ManifestFile | undefined {
   const yaml = new YamlFile(file, text);
   const documents = yaml.load(bag);
   if (!documents) return undefined;
@@ -40,6 +43,7 @@ export function parseManifestFile(file: string, text: string, bag: DiagnosticBag
     objects.filter((o) => o.object.kind === kind && group.test(String(o.object.apiVersion ?? ''))) as Located<T>[];
   return {
     file,
+    path,
     virtualMachines: ofKind<VirtualMachineManifest>(/^kubevirt\.io\//, 'VirtualMachine'),
     dataVolumes: ofKind<DataVolumeManifest>(/^cdi\.kubevirt\.io\//, 'DataVolume'),
     claims: ofKind<PersistentVolumeClaimManifest>(/^v1$/, 'PersistentVolumeClaim'),

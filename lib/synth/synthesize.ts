@@ -5,7 +5,7 @@ import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { planArgoCd, type OutdirInRepository } from '../plan/argocd.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import { renderArgoCd, renderPlans, type RenderedFile } from './render.ts';
-import { replaceOutputDirectory } from './write-output.ts';
+import { generatedHeader, refuseOutdir, replaceOutputDirectory } from './write-output.ts';
 
 export interface SynthesisOptions {
   /** Path of migrations.yaml. */
@@ -49,13 +49,10 @@ function outdirInRepository(outdir: string): OutdirInRepository {
   }
 }
 
-/** The out dir is replaced wholesale: it must not be (or hold) the working directory or the config. */
-function checkOutdir(outdir: string, configPath: string, bag: DiagnosticBag): void {
-  const target = resolve(outdir);
-  const inside = (path: string) => path === target || path.startsWith(`${target}${sep}`);
-  if (inside(process.cwd()) || inside(resolve(configPath))) {
-    bag.error(`refusing to replace ${target}: it holds ${inside(process.cwd()) ? 'the working directory' : 'the config'}`, undefined, 'choose an out dir of its own, such as dist');
-  }
+/** The out dir is replaced wholesale: refuses one that holds anything but kvmigrate's own output (see refuseOutdir). */
+function checkOutdir(outdir: string, protectedPaths: readonly string[], bag: DiagnosticBag): void {
+  const refusal = refuseOutdir(outdir, protectedPaths);
+  if (refusal) bag.error(`refusing to replace the out dir: ${refusal.reason}`, undefined, refusal.fix);
 }
 
 /**
@@ -64,15 +61,16 @@ function checkOutdir(outdir: string, configPath: string, bag: DiagnosticBag): vo
  */
 export function synthesize(options: SynthesisOptions): SynthesisResult {
   const bag = new DiagnosticBag();
-  checkOutdir(options.outdir, options.configPath, bag);
-  bag.throwIfErrors();
   const config = loadConfig(options.configPath, bag);
+  bag.throwIfErrors();
+  checkOutdir(options.outdir, [options.configPath, ...new Set(config!.migrations.map((m) => m.source.manifest.path))], bag);
   bag.throwIfErrors();
   const { plans, warnings } = planMigrations(config!);
   const migrationFiles = renderPlans(plans);
   const argocd = planArgoCd(config!, plans, [...new Set(migrationFiles.map((f) => f.cluster))], outdirInRepository(options.outdir), bag);
   bag.throwIfErrors();
-  const files = [...migrationFiles, ...renderArgoCd(argocd)];
+  const header = generatedHeader(options.outdir, options.configPath);
+  const files = [...migrationFiles, ...renderArgoCd(argocd)].map((f) => ({ ...f, content: header + f.content }));
   replaceOutputDirectory(options.outdir, files);
   return { outdir: options.outdir, plans, files, warnings: [...bag.warnings, ...warnings], clusters: summarize(files) };
 }
