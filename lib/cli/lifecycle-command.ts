@@ -9,7 +9,7 @@ import type { KubeObject } from '../cluster/cluster-api.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
-import { writeFileAtomically } from './write-file.ts';
+import { withFileLock, writeFileAtomically } from './write-file.ts';
 
 const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--force] [--config FILE] [-o text|json] [cluster options]
        kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json] [cluster options]
@@ -103,13 +103,19 @@ async function runLifecycle(
   output: 'text' | 'json',
   streams: Streams,
 ): Promise<number> {
-  const { text, change } = editMigrationPhase(configPath, target, edit);
-  const seen = await checkCluster(configPath, change, edit, cluster);
-  const bag = new DiagnosticBag();
-  const config = loadConfig(configPath, bag, text);
-  bag.throwIfErrors();
-  const plan = planMigrations(config!).plans.find((p) => p.name === change.name)!;
-  writeFileAtomically(configPath, text);
+  // A first, dry edit refuses an unknown migration or step before the clusters are asked.
+  const seen = await checkCluster(configPath, editMigrationPhase(configPath, target, edit).change, edit, cluster);
+  // The edit that is written, from the file as it is now, under a lock: an edit made meanwhile is not lost.
+  const { change, plan } = withFileLock(configPath, () => {
+    const edited = editMigrationPhase(configPath, target, edit);
+    const bag = new DiagnosticBag();
+    const config = loadConfig(configPath, bag, edited.text);
+    bag.throwIfErrors();
+    // Planned before writing: a step whose result synthesis would refuse (the split-brain guard) writes nothing.
+    const planned = planMigrations(config!).plans.find((p) => p.name === edited.change.name)!;
+    writeFileAtomically(configPath, edited.text);
+    return { change: edited.change, plan: planned };
+  });
   const steps = nextSync(change, plan);
   if (output === 'json') {
     streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, seen, nextSync: steps }, null, 2)}\n`);

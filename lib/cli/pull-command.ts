@@ -3,13 +3,14 @@ import { dirname, relative, resolve } from 'node:path';
 import { Deadline } from '../cluster/cluster-calls.ts';
 import { pullVirtualMachine } from '../cluster/pull-vm.ts';
 import { appendMigration } from '../config/edit-config.ts';
+import { isDnsLabel } from '../kubernetes/validation.ts';
 import { displayPath } from '../config/load-config.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import { flag, stringOption, type CliCommand } from './command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
 import { clusterSettings, ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
-import { writeFileAtomically } from './write-file.ts';
+import { withFileLock, writeFileAtomically } from './write-file.ts';
 
 const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
 
@@ -46,6 +47,11 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
   if (!match) throw new UsageError(`expected <namespace>/<vm>, got "${args.target}"`);
   const [, namespace, , name] = match as unknown as [string, string, string, string];
   if (args.add && !args.to) throw new UsageError('--add needs --to <destination namespace>');
+  // Values written into the config: a newline or `: ` would inject keys (a connectURL sending the VM's memory anywhere).
+  for (const [flag, value] of [['--to', args.to], ['--destination-cluster', args.destinationCluster], ['--source-cluster', args.sourceCluster]] as const) {
+    if (value !== undefined && !isDnsLabel(value)) throw new UsageError(`${flag} must be a DNS label (lowercase letters, digits and '-', at most 63 characters), got ${JSON.stringify(value)}`);
+  }
+  if (/[\0-\x1f\x7f]/.test(args.out)) throw new UsageError(`--out must not hold control characters, got ${JSON.stringify(args.out)}`);
   if (!args.add && (args.to || args.destinationCluster)) throw new UsageError('--to and --destination-cluster go with --add');
 
   const connections = new ClusterConnections(args, clusterSettings(args.config));
@@ -56,18 +62,19 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
   const manifestPath = resolve(args.out, `${name}.yaml`);
   // Compute the config change before writing anything, so a refused --add leaves both files as they were.
   const configPath = resolve(args.config);
-  const configText = args.add
-    ? appendMigration(configPath, existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined, {
-        vm: name,
-        sourceNamespace: namespace,
-        manifest: relative(dirname(configPath), manifestPath).split('\\').join('/'),
-        destinationNamespace: args.to!,
-        sourceCluster: args.sourceCluster,
-        destinationCluster: args.destinationCluster,
-      })
-    : undefined;
+  const entry = {
+    vm: name,
+    sourceNamespace: namespace,
+    manifest: relative(dirname(configPath), manifestPath).split('\\').join('/'),
+    destinationNamespace: args.to!,
+    sourceCluster: args.sourceCluster,
+    destinationCluster: args.destinationCluster,
+  };
+  const configText = () => appendMigration(configPath, existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined, entry);
+  if (args.add) configText();
   writeFileAtomically(manifestPath, pulled.text);
-  if (configText !== undefined) writeFileAtomically(configPath, configText);
+  // Under a lock, from the file as it is now: an edit made meanwhile is kept.
+  if (args.add) withFileLock(configPath, () => writeFileAtomically(configPath, configText()));
 
   for (const volume of pulled.missing) {
     streams.stderr(`warning: volume "${volume}": neither its claim nor its DataVolume exists; set disks.${volume}.size in the config\n`);

@@ -1,10 +1,56 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-/** Writes `text` to `path` through a hidden sibling and a rename: readers see the old file or the new, never half. */
+/**
+ * Writes `text` to `path` through a hidden sibling and a rename: readers see the old file or the new, never half.
+ * A symlink is followed (its target is written, the link stays), and an existing file keeps its mode.
+ */
 export function writeFileAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const staged = join(dirname(path), `.${basename(path)}.kvmigrate-${process.pid}`);
+  const target = existsSync(path) && lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  mkdirSync(dirname(target), { recursive: true });
+  const staged = join(dirname(target), `.${basename(target)}.kvmigrate-${process.pid}`);
   writeFileSync(staged, text);
-  renameSync(staged, path);
+  if (existsSync(target)) chmodSync(staged, statSync(target).mode & 0o7777);
+  renameSync(staged, target);
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function ownerAlive(lock: string): boolean {
+  const pid = Number(readFileSync(lock, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `edit` holding an exclusive lock on `path` (a `<path>.kvmigrate-lock` file created with O_EXCL), so two
+ * commands editing one config one after the other each see the other's change: none is lost. Waits up to
+ * `timeoutMs` for another holder; a lock whose process is gone is taken over.
+ */
+export function withFileLock<T>(path: string, edit: () => T, timeoutMs = 10_000): T {
+  const lock = `${path}.kvmigrate-lock`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (existsSync(lock) && !ownerAlive(lock)) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new Error(`${path} is being edited by another kvmigrate (lock ${lock}); try again, or remove the lock if no kvmigrate runs`);
+      else sleep(25);
+    }
+  }
+  try {
+    return edit();
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }

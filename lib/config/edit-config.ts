@@ -52,6 +52,16 @@ export function editMigrationPhase(configPath: string, target: string, edit: Pha
     throw new InputError([{ severity: 'error', message, location: at(migrations.range?.[0]) }]);
   }
   const entry = byVm[0]!;
+  if (entry.flow) {
+    throw new InputError([
+      {
+        severity: 'error',
+        message: `migration "${nameOf(entry)}" is written as a flow map ({ ... }), which kvmigrate does not edit in place`,
+        location: at(entry.range?.[0]),
+        hint: 'write the entry in block style (one key per line), then run the command again; nothing was changed',
+      },
+    ]);
+  }
   const from = (entry.get('phase') as MigrationPhase | undefined) ?? 'migrate';
   const refusal = refuseTransition(from, edit);
   if (refusal) throw new InputError([{ severity: 'error', message: `migration "${nameOf(entry)}" is in phase ${from}: ${refusal}`, location: at(entry.range?.[0]) }]);
@@ -86,6 +96,8 @@ class EntryEdits {
   private readonly edits: { start: number; end: number; text: string }[] = [];
   private readonly removed = new Set<string>();
   private readonly indent: string;
+  /** The file's line ending, kept for the lines added. */
+  private readonly eol: string;
 
   public constructor(
     private readonly text: string,
@@ -93,6 +105,7 @@ class EntryEdits {
   ) {
     const firstKey = (entry.items[0] as Pair<{ range?: number[] }> | undefined)?.key?.range?.[0] ?? 0;
     this.indent = ' '.repeat(firstKey - this.lineStart(firstKey));
+    this.eol = text.includes('\r\n') ? '\r\n' : '\n';
   }
 
   private lineStart(offset: number): number {
@@ -120,8 +133,10 @@ class EntryEdits {
     }
     const kept = this.entry.items.filter((p) => !(isScalar(p.key) && this.removed.has(String(p.key.value))));
     const last = kept.at(-1) as Pair<unknown, { range?: number[] }> | undefined;
-    const at = this.lineEnd(Math.max((last?.value?.range?.[1] ?? this.entry.range?.[1] ?? 1) - 1, 0));
-    this.edits.push({ start: at, end: at, text: `\n${this.indent}${key}: ${value}` });
+    const end = this.lineEnd(Math.max((last?.value?.range?.[1] ?? this.entry.range?.[1] ?? 1) - 1, 0));
+    // Before a CRLF's carriage return, so the line added ends like the others.
+    const at = this.text[end - 1] === '\r' ? end - 1 : end;
+    this.edits.push({ start: at, end: at, text: `${this.eol}${this.indent}${key}: ${value}` });
   }
 
   /** Removes `key` with its lines. */
@@ -158,12 +173,17 @@ export interface NewMigration {
   readonly destinationCluster?: string;
 }
 
+/** A path as a YAML scalar: plain when it can only be read as itself, else double-quoted. */
+function pathScalar(path: string): string {
+  return /^[A-Za-z0-9._/-]+$/.test(path) && !/^[-.]/.test(path) ? path : JSON.stringify(path);
+}
+
 function entryLines(entry: NewMigration): string[] {
   return [
     `- vm: ${entry.vm}`,
     '  source:',
     `    namespace: ${entry.sourceNamespace}`,
-    `    manifest: ${entry.manifest}`,
+    `    manifest: ${pathScalar(entry.manifest)}`,
     ...(entry.sourceCluster ? [`    cluster: ${entry.sourceCluster}`] : []),
     '  destination:',
     `    namespace: ${entry.destinationNamespace}`,
@@ -190,12 +210,13 @@ export function appendMigration(configPath: string, text: string | undefined, en
     if (isSeq(migrations) && migrations.range) return text.slice(0, migrations.range[0]).replace(/[ \t]+$/, '') + block + text.slice(migrations.range[1]);
     return `${text.replace(/\n*$/, '\n')}migrations:${block}\n`;
   }
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const first = migrations.items[0] as { range?: number[] } | undefined;
   const dash = first?.range ? text.lastIndexOf('-', first.range[0]) : -1;
   const indent = dash >= 0 ? ' '.repeat(dash - (text.lastIndexOf('\n', dash) + 1)) : '  ';
   const end = migrations.range![1]!;
   // After the line the list ends on.
   const lineEnd = text.indexOf('\n', end - 1);
-  const at = lineEnd === -1 ? text.length : lineEnd;
-  return `${text.slice(0, at)}\n${entryLines(entry).map((l) => `${indent}${l}`).join('\n')}${text.slice(at)}`;
+  const at = lineEnd === -1 ? text.length : text[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;
+  return `${text.slice(0, at)}${eol}${entryLines(entry).map((l) => `${indent}${l}`).join(eol)}${text.slice(at)}`;
 }
