@@ -27,7 +27,9 @@ export function flag(args: ParsedArguments, name: string): boolean {
 }
 
 /** Parses `argv` for `command` and runs it: `--help` prints its help; every failure becomes a message and exit code. */
-export async function runCommand(command: CliCommand, argv: readonly string[], streams: Streams): Promise<number> {
+export async function runCommand(command: CliCommand, argv: readonly string[], streams: Streams, name?: string): Promise<number> {
+  // `-o json` asks for JSON errors too, even when the rest of the command line is wrong.
+  const json = argv.some((arg, i) => arg === '-ojson' || arg === '--output=json' || ((arg === '-o' || arg === '--output') && argv[i + 1] === 'json'));
   try {
     let parsed;
     try {
@@ -41,6 +43,6 @@ export async function runCommand(command: CliCommand, argv: readonly string[], s
     }
     return await command.run({ values: parsed.values as ParsedArguments['values'], positionals: parsed.positionals }, streams);
   } catch (error) {
-    return reportFailure(streams, error);
+    return reportFailure(streams, error, { command: name, json });
   }
 }

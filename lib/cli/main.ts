@@ -60,5 +60,5 @@ export async function main(argv: readonly string[], streams: Streams = processSt
   }
   const command = COMMANDS[name];
   if (!command) return reportFailure(streams, new UsageError(`unknown command "${name}"`));
-  return runCommand(await command.load(), rest, streams);
+  return runCommand(await command.load(), rest, streams, name);
 }

@@ -36,22 +36,31 @@ export function printDiagnostics(streams: Streams, diagnostics: readonly Diagnos
   for (const diagnostic of diagnostics) streams.stderr(`${formatDiagnostic(diagnostic)}\n`);
 }
 
-/** Maps what a command threw to a message on stderr and an exit code. */
-export function reportFailure(streams: Streams, error: unknown): number {
-  if (error instanceof InputError) {
-    printDiagnostics(streams, error.diagnostics);
-    const n = error.diagnostics.length;
-    streams.stderr(`${n} error${n === 1 ? '' : 's'}; nothing was written\n`);
-    return ExitCode.INPUT;
+/** How a failure is reported: for which command, and as JSON on stdout (`-o json`) or as text on stderr. */
+export interface FailureOptions {
+  readonly command?: string;
+  readonly json?: boolean;
+}
+
+/** Maps what a command threw to a message (text on stderr, or one JSON object on stdout with `-o json`) and an exit code. */
+export function reportFailure(streams: Streams, error: unknown, options: FailureOptions = {}): number {
+  const help = `kvmigrate ${options.command ? `${options.command} ` : ''}--help`;
+  const [kind, code, message, diagnostics]: [string, number, string, readonly Diagnostic[]] =
+    error instanceof InputError
+      ? ['input', ExitCode.INPUT, `${error.diagnostics.length} error${error.diagnostics.length === 1 ? '' : 's'}; nothing was written`, error.diagnostics]
+      : error instanceof ClusterFailure
+        ? ['cluster', ExitCode.INPUT, error.message, []]
+        : error instanceof UsageError
+          ? ['usage', ExitCode.USAGE, error.message, []]
+          : ['internal', ExitCode.INTERNAL, error instanceof Error ? (error.stack ?? error.message) : String(error), []];
+  if (options.json) {
+    streams.stdout(`${JSON.stringify({ error: { kind, message, ...(diagnostics.length > 0 && { diagnostics }), exitCode: code } }, null, 2)}\n`);
+    return code;
   }
-  if (error instanceof ClusterFailure) {
-    streams.stderr(`error: ${error.message}\n`);
-    return ExitCode.INPUT;
-  }
-  if (error instanceof UsageError) {
-    streams.stderr(`error: ${error.message}\nRun 'kvmigrate --help' for usage.\n`);
-    return ExitCode.USAGE;
-  }
-  streams.stderr(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return ExitCode.INTERNAL;
+  if (kind === 'input') {
+    printDiagnostics(streams, diagnostics);
+    streams.stderr(`${message}\n`);
+  } else if (kind === 'usage') streams.stderr(`error: ${message}\nRun '${help}' for usage.\n`);
+  else streams.stderr(`${kind === 'internal' ? 'internal error' : 'error'}: ${message}\n`);
+  return code;
 }

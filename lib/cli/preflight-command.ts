@@ -1,5 +1,6 @@
 import { Deadline } from '../cluster/cluster-calls.ts';
 import { preflightMigration, type Check } from '../cluster/preflight.ts';
+import { printable } from '../cluster/printable.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import { stringOption, type CliCommand } from './command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
@@ -61,8 +62,9 @@ async function runPreflight(args: PreflightArguments, streams: Streams): Promise
       continue;
     }
     const rows = checks.flatMap((c) => [
-      [c.check, paint(colour, shade[c.result], c.result.toUpperCase()), c.detail],
-      ...(c.fix && c.result !== 'pass' ? [['', '', paint(colour, 'dim', `fix: ${c.fix}`)]] : []),
+      // Details quote what the clusters say (condition messages): never raw control characters on a terminal.
+      [c.check, paint(colour, shade[c.result], c.result.toUpperCase()), printable(c.detail)],
+      ...(c.fix && c.result !== 'pass' ? [['', '', paint(colour, 'dim', `fix: ${printable(c.fix)}`)]] : []),
     ]);
     streams.stdout(`${renderTable(['CHECK', 'RESULT', 'DETAIL'], rows, '  ')}\n`);
   }

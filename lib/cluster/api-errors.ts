@@ -1,7 +1,22 @@
 import { ApiException } from '@kubernetes/client-node';
 
 /** What an API call's failure means for whoever retries it. */
-export type FailureKind = 'not-found' | 'conflict' | 'transient' | 'fatal';
+export type FailureKind = 'not-found' | 'conflict' | 'transient' | 'unreachable' | 'not-kubernetes' | 'fatal';
+
+/** Nobody answers at that address (or name): retrying for minutes will not make a server appear. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+function errorCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  const code = e.cause?.code ?? e.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Whether a failed answer carries a Kubernetes `Status` body, as every error of a real API server does. */
+function hasStatusBody(error: ApiException<unknown>): boolean {
+  const body = typeof error.body === 'string' ? safeParse(error.body) : error.body;
+  return (body as { kind?: string } | undefined)?.kind === 'Status';
+}
 
 /** The HTTP status of a failed call, when the server answered. */
 function statusCode(error: unknown): number | undefined {
@@ -21,7 +36,14 @@ function isNetworkFailure(error: unknown): boolean {
  */
 export function classify(error: unknown): FailureKind {
   const code = statusCode(error);
-  if (code === undefined) return isNetworkFailure(error) ? 'transient' : 'fatal';
+  if (code === undefined) {
+    if (UNREACHABLE.has(errorCode(error) ?? '')) return 'unreachable';
+    // A 200 whose body is not the JSON it should be (a proxy hiccup): like any other transient fault.
+    if (error instanceof SyntaxError || /parse|unexpected token|json/i.test((error as Error)?.message ?? '')) return 'transient';
+    return isNetworkFailure(error) ? 'transient' : 'fatal';
+  }
+  // A 404 without a Status body is not the API server saying "no such object" but something else answering.
+  if (code === 404 && !hasStatusBody(error as ApiException<unknown>)) return 'not-kubernetes';
   if (code === 404) return 'not-found';
   if (code === 409) return 'conflict';
   if (code === 429 || code >= 500) return 'transient';

@@ -41,9 +41,16 @@ export async function call<T>(context: CallContext, what: string, request: () =>
       if (kind === 'not-found') return undefined;
       if (kind === 'conflict') throw error;
       if (kind === 'fatal') throw new ClusterFailure(`${what}: ${describeFailure(error)}`);
-      const backoff = Math.min(context.pollMs * 2 ** attempt, 5000);
+      if (kind === 'not-kubernetes') {
+        throw new ClusterFailure(`${what}: ${describeFailure(error)} without a Kubernetes Status: the server is not a Kubernetes API (a proxy, or a wrong URL in the kubeconfig?)`, 'not-kubernetes');
+      }
+      // Nobody listens there: two quick, quiet tries for a restarting server, then one line, not minutes of retries.
+      if (kind === 'unreachable' && attempt >= 2) {
+        throw new ClusterFailure(`${what}: cannot reach the API server (${describeFailure(error)}); check the kubeconfig's server and context`, 'unreachable');
+      }
+      const backoff = kind === 'unreachable' ? Math.min(context.pollMs, 500) : Math.min(context.pollMs * 2 ** attempt, 5000);
       if (context.deadline.remainingMs < backoff) throw new ClusterFailure(`${what}: ${describeFailure(error)}; gave up after ${context.deadline.seconds}s`);
-      context.log.info('retry', `${what}: ${describeFailure(error)}; retrying in ${backoff}ms`);
+      if (kind !== 'unreachable') context.log.info('retry', `${what}: ${describeFailure(error)}; retrying in ${backoff}ms`);
       await sleep(backoff);
     }
   }

@@ -1,6 +1,7 @@
 import type { MigrationPlan } from '../plan/plan.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
+import { printable } from './printable.ts';
 
 /** The receive side's phases in order (KubeVirt's VirtualMachineInstanceMigration phases); progress is the index. */
 export const RECEIVE_PHASES = ['', 'WaitingForSync', 'Pending', 'Scheduling', 'Scheduled', 'PreparingTarget', 'TargetReady', 'Running', 'Succeeded'] as const;
@@ -46,8 +47,21 @@ function conditionsOf(object: KubeObject | undefined, ...types: string[]): strin
     .map((c) => `${c.type}${c.reason ? `: ${c.reason}` : ''}${c.message ? ` (${c.message})` : ''}`);
 }
 
-/** What the objects say, as one status. Pure, so it is tested without a cluster. */
+/** Every string of `status` made printable: all of it comes from the cluster (see `printable`). */
+function printableStatus(status: MigrationStatus): MigrationStatus {
+  const clean = (value: unknown): unknown =>
+    typeof value === 'string' ? printable(value) : Array.isArray(value) ? value.map(clean) : value;
+  return Object.fromEntries(
+    Object.entries(status).map(([key, value]) => [key, value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v)])) : clean(value)]),
+  ) as unknown as MigrationStatus;
+}
+
+/** What the objects say, as one status, every string safe to print. Pure, so it is tested without a cluster. */
 export function summarize(plan: MigrationPlan, objects: MigrationObjects, now: Date): MigrationStatus {
+  return printableStatus(summarizeRaw(plan, objects, now));
+}
+
+function summarizeRaw(plan: MigrationPlan, objects: MigrationObjects, now: Date): MigrationStatus {
   const { receive, send } = objects;
   // Live progress is on the VMIs; the migrations copy it only at the end.
   const state = objects.sourceVmi?.status?.migrationState ?? objects.receiverVmi?.status?.migrationState ?? receive?.status?.migrationState ?? {};

@@ -21,8 +21,8 @@ export async function findKubeVirt(api: ClusterApi, context: CallContext, namesp
       const [kubevirt] = (await call(context, `list KubeVirt in ${candidate}`, () => api.listKubeVirts(candidate))) ?? [];
       if (kubevirt) return kubevirt;
     } catch (error) {
-      // While searching, a namespace we may not read is a namespace without KubeVirt for us.
-      if (namespace || !(error instanceof ClusterFailure)) throw error;
+      // While searching, a namespace we may not read is a namespace without KubeVirt for us; no server is not.
+      if (namespace || !(error instanceof ClusterFailure) || error.reach) throw error;
     }
   }
   return undefined;

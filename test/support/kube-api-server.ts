@@ -64,6 +64,8 @@ export interface Fault {
   readonly times?: number;
   /** Answer with this HTTP status and a Status body. */
   readonly status?: number;
+  /** Answer with this raw body instead (with `status`, default 200). */
+  readonly body?: string;
   /** Never answer (the client's timeout must fire). */
   readonly hang?: boolean;
 }
@@ -331,6 +333,13 @@ export class KubeApiServer {
       if (fault.hang) {
         this.requests.push({ method, path: url.pathname, query: url.search, body, status: 0 });
         this.hanging.add(res);
+        return;
+      }
+      if (fault.body !== undefined) {
+        // A raw answer, as a proxy or a broken server would give it.
+        this.requests.push({ method, path: url.pathname, query: url.search, body, status: fault.status ?? 200 });
+        res.writeHead(fault.status ?? 200, { 'Content-Type': 'application/json' });
+        res.end(fault.body);
         return;
       }
       return answer(fault.status ?? 500, status(fault.status ?? 500, 'InternalError', 'injected fault'));
