@@ -59,7 +59,9 @@ describe('disk sizes a migration accepts (live-migration-source.go setMigrationR
 
   it('a source size that is not a quantity is an error naming it', () => {
     const machine = vm('a', withClaim('d', 'd-pvc'));
-    expect(errorsOf(machine, { docs: [claim('d-pvc', { size: '-lots' })] })).toEqual(['volume "d": the size "-lots" of PersistentVolumeClaim "d-pvc" is not a Kubernetes quantity']);
+    expect(errorsOf(machine, { docs: [claim('d-pvc', { size: '-lots' })] })).toEqual([
+      'PersistentVolumeClaim d-pvc: spec.resources.requests.storage: "-lots" is not valid: a positive Kubernetes quantity such as 30Gi, 500M or 1e9',
+    ]);
   });
 
   it('BlankDataVolume refuses a size smaller than its sourceSize, with both sizes', () => {

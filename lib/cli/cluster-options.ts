@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { loadConfig, type LoadedConfig } from '../config/load-config.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
+import type { Cluster } from '../config/types.generated.ts';
 import { ClusterApi } from '../cluster/cluster-api.ts';
 import { connect } from '../cluster/kube-clients.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
@@ -27,7 +28,7 @@ export class ClusterConnections {
   public cluster(name: string): ClusterApi {
     let api = this.apis.get(name);
     if (!api) {
-      const context = this.config?.clusters[name]?.kubeContext ?? this.flags.context;
+      const context = this.config?.clusters.get(name)?.kubeContext ?? this.flags.context;
       api = new ClusterApi(connect({ kubeconfig: this.flags.kubeconfig, context }, this.requestTimeoutMs));
       this.apis.set(name, api);
     }
@@ -53,11 +54,11 @@ export function loadPlans(configPath: string, only?: string): { config: LoadedCo
  * the very manifest an entry may be waiting for). Nothing when the file is absent or unreadable.
  */
 export function clusterSettings(configPath: string): Pick<LoadedConfig, 'clusters'> {
-  if (!existsSync(configPath)) return { clusters: {} };
+  if (!existsSync(configPath)) return { clusters: new Map() };
   try {
-    const data = load(readFileSync(configPath, 'utf8'), { schema: CORE_SCHEMA }) as { clusters?: LoadedConfig['clusters'] } | null;
-    return { clusters: data?.clusters && typeof data.clusters === 'object' ? data.clusters : {} };
+    const data = load(readFileSync(configPath, 'utf8'), { schema: CORE_SCHEMA }) as { clusters?: Record<string, Cluster> } | null;
+    return { clusters: new Map(data?.clusters && typeof data.clusters === 'object' ? Object.entries(data.clusters) : []) };
   } catch {
-    return { clusters: {} };
+    return { clusters: new Map() };
   }
 }

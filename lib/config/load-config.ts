@@ -36,7 +36,8 @@ export interface MigrationEntry {
   readonly migrationID?: string;
   readonly attempt: number;
   readonly connectURL?: string;
-  readonly disks: Readonly<Record<string, DiskOverride>>;
+  /** Per-volume overrides, by volume name (a map: `constructor` is a fine volume name). */
+  readonly disks: ReadonlyMap<string, DiskOverride>;
   /** The post-sync hook's settings: the entry's own over the config's top-level ones. */
   readonly hook: HookSettings;
   /** Where the migration stands in its lifecycle; each step is one commit. */
@@ -56,8 +57,8 @@ export interface LoadedConfig {
   readonly storageClasses: ReadonlyMap<string, StorageClassSettings>;
   /** Argo CD output, when the config asks for it. */
   readonly argocd?: ArgoCD;
-  /** Per-cluster settings, by cluster (folder) name. */
-  readonly clusters: Readonly<Record<string, Cluster>>;
+  /** Per-cluster settings, by cluster (folder) name. A map: `constructor` is a fine cluster name. */
+  readonly clusters: ReadonlyMap<string, Cluster>;
   /** Points at a field of the config file. */
   readonly locate: Locator;
 }
@@ -111,7 +112,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     storageClassMap: new Map(Object.entries(data.storageClassMap ?? {}).map(([from, to]) => [from, typeof to === 'string' ? { storageClass: to } : to])),
     storageClasses: new Map(Object.entries(data.storageClasses ?? {})),
     argocd: data.argocd,
-    clusters: data.clusters ?? {},
+    clusters: new Map(Object.entries(data.clusters ?? {})),
     locate,
   };
 }
@@ -193,7 +194,7 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
       migrationID: migration.migrationID,
       attempt: migration.attempt ?? 1,
       connectURL: migration.connectURL,
-      disks: migration.disks ?? {},
+      disks: new Map(Object.entries(migration.disks ?? {})),
       hook: { ...config.hook, ...migration.hook },
       phase: migration.phase ?? 'migrate',
       removeReceiverOnAbort: migration.abort?.removeReceiver ?? false,

@@ -1,4 +1,7 @@
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { DiagnosticBag } from '../diagnostics.ts';
+import schema from './source-manifest.schema.json' with { type: 'json' };
+import { collapseAnyOf, describeSchemaError } from './schema-errors.ts';
 import type { DataVolumeManifest, InstancetypeManifest, KubeObject, PersistentVolumeClaimManifest, VirtualMachineManifest } from '../kubevirt/api.ts';
 import { YamlFile, type Locator } from './yaml-file.ts';
 
@@ -33,6 +36,36 @@ function objectsOf(data: unknown, locate: Locator): Located<KubeObject>[] {
   return items.flatMap((item, index) => (isObject(item) ? [{ object: item, locate: (path, options) => locate(['items', index, ...path], options) }] : []));
 }
 
+let validators: Record<'VirtualMachine' | 'DataVolume' | 'PersistentVolumeClaim', ValidateFunction> | undefined;
+
+/** The checks of what kvmigrate reads from each kind, compiled once (source-manifest.schema.json). */
+function manifestValidators() {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).addSchema(schema);
+    const of = (kind: string) => ajv.getSchema(`${schema.$id}#/definitions/${kind}`)!;
+    validators = { VirtualMachine: of('VirtualMachine'), DataVolume: of('DataVolume'), PersistentVolumeClaim: of('PersistentVolumeClaim') };
+  }
+  return validators;
+}
+
+/**
+ * Checks what kvmigrate reads from each object (types, names, quantities, modes) as the config is checked, each
+ * fault at its line and column; so a string where a list belongs, `-5Gi` or `lots`, is an error, not a crash.
+ */
+function checkObjects(objects: readonly Located<KubeObject>[], bag: DiagnosticBag): boolean {
+  let valid = true;
+  for (const { object, locate } of objects) {
+    const validate = manifestValidators()[object.kind as keyof ReturnType<typeof manifestValidators>];
+    if (!validate || validate(object as unknown)) continue;
+    valid = false;
+    for (const error of collapseAnyOf(validate.errors ?? [])) {
+      const finding = describeSchemaError(error);
+      bag.error(`${object.kind} ${object.metadata?.name ?? '(unnamed)'}: ${finding.message}`, locate(finding.path, { key: finding.key }), finding.hint);
+    }
+  }
+  return valid;
+}
+
 /** Parses a (multi-document) manifest file; YAML faults are reported into `bag` and yield undefined. */
 export function parseManifestFile(file: string, path: string, text: string, bag: DiagnosticBag): ManifestFile | undefined {
   const yaml = new YamlFile(file, text);
@@ -41,6 +74,12 @@ export function parseManifestFile(file: string, path: string, text: string, bag:
   const objects = documents.flatMap((data, index) => objectsOf(data, yaml.locator(index)));
   const ofKind = <T extends KubeObject>(group: RegExp, kind: string) =>
     objects.filter((o) => o.object.kind === kind && group.test(String(o.object.apiVersion ?? ''))) as Located<T>[];
+  const read = [
+    ...ofKind(/^kubevirt\.io\//, 'VirtualMachine'),
+    ...ofKind(/^cdi\.kubevirt\.io\//, 'DataVolume'),
+    ...ofKind(/^v1$/, 'PersistentVolumeClaim'),
+  ];
+  if (!checkObjects(read, bag)) return undefined;
   return {
     file,
     path,

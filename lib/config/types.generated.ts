@@ -49,6 +49,31 @@ export interface MigrationsConfig {
   clusters?: {
     [k: string]: Cluster;
   };
+  /**
+   * free for the user, e.g. to hold YAML anchors that entries merge with `<<: *name`; kvmigrate ignores it
+   *
+   * This interface was referenced by `MigrationsConfig`'s JSON-Schema definition
+   * via the `patternProperty` "^x-".
+   */
+  [k: string]:
+    | {
+        [k: string]: unknown;
+      }
+    | "kvmigrate.io/v1alpha1"
+    | "MigrationSet"
+    | Migration[]
+    | {
+        [k: string]: StorageClassName | StorageMapping;
+      }
+    | {
+        [k: string]: StorageClassSettings;
+      }
+    | HookSettings
+    | ArgoCD
+    | {
+        [k: string]: Cluster;
+      }
+    | undefined;
 }
 export interface Migration {
   /**

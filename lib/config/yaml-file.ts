@@ -1,6 +1,42 @@
-import { CORE_SCHEMA, loadAll, YAMLException } from 'js-yaml';
+import { CORE_SCHEMA, loadAll, Type, YAMLException } from 'js-yaml';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { DiagnosticBag, Location } from '../diagnostics.ts';
+
+/**
+ * YAML 1.2's core schema, plus merge keys (`<<: *defaults`), which configs use to share settings. js-yaml merges a
+ * key resolved to this tag (its own merge type, not exported in its typings).
+ */
+const MERGE = new Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (data: unknown) => data === '<<' || data === null });
+const SCHEMA = CORE_SCHEMA.extend({ implicit: [MERGE] });
+
+/** Past these, a document is refused: a 1 KB file of nested aliases can expand to gigabytes of output. */
+export const MAX_EXPANDED_VALUES = 1_000_000;
+export const MAX_DEPTH = 64;
+
+/** What is wrong with a loaded document as a whole, and where: too large once aliases expand, too deep, or a key no
+ * Kubernetes object has that JavaScript treats specially. */
+interface DocumentFault {
+  readonly message: string;
+  /** Where it is, when one place is to blame. */
+  readonly path?: YamlPath;
+}
+
+function documentFault(data: unknown): DocumentFault | undefined {
+  let values = 0;
+  const walk = (value: unknown, path: (string | number)[]): DocumentFault | undefined => {
+    if (++values > MAX_EXPANDED_VALUES) return { message: `the YAML expands to more than ${MAX_EXPANDED_VALUES.toLocaleString('en')} values (through aliases)` };
+    if (path.length > MAX_DEPTH) return { message: `the YAML is nested deeper than ${MAX_DEPTH} levels` };
+    if (value === null || typeof value !== 'object') return undefined;
+    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+    for (const [key, item] of entries) {
+      if (key === '__proto__') return { message: 'the key "__proto__" is not a field of any Kubernetes object', path: [...path, key] };
+      const fault = walk(item, [...path, key]);
+      if (fault) return fault;
+    }
+    return undefined;
+  };
+  return walk(data, []);
+}
 
 /** A path into a YAML document: map keys and sequence indexes. */
 export type YamlPath = readonly (string | number)[];
@@ -30,8 +66,22 @@ export class YamlFile {
   public load(bag: DiagnosticBag): unknown[] | undefined {
     try {
       const documents: unknown[] = [];
-      loadAll(this.text, (document) => documents.push(document), { schema: CORE_SCHEMA, filename: this.file });
-      return documents.filter((d) => d !== null && d !== undefined);
+      loadAll(this.text, (document) => documents.push(document), { schema: SCHEMA, filename: this.file });
+      const kept = documents.filter((d) => d !== null && d !== undefined);
+      for (const [index, document] of kept.entries()) {
+        const fault = documentFault(document);
+        if (!fault) continue;
+        if (fault.path) {
+          bag.error(fault.message, this.locate(index, fault.path, { key: true }), 'remove it');
+          return undefined;
+        }
+        // Aliases are where expansion comes from: point at the first one.
+        const alias = /(?:^|[\s,[{:])\*[^\s,\]}]+/m.exec(this.text);
+        const before = this.text.slice(0, alias ? alias.index + alias[0].indexOf('*') : 0).split('\n');
+        bag.error(fault.message, { file: this.file, line: before.length, column: before.at(-1)!.length + 1 }, 'write the values out, or split the file');
+        return undefined;
+      }
+      return kept;
     } catch (error) {
       if (!(error instanceof YAMLException)) throw error;
       this.reportSyntax(bag, error);

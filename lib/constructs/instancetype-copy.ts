@@ -1,8 +1,9 @@
-import { ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INSTANCETYPE_KINDS } from '../kubevirt/api.ts';
 import { isDnsSubdomain } from '../kubernetes/validation.ts';
 import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
+import { CarriedApiObject } from './carried-api-object.ts';
 
 const NAMESPACED_KINDS: readonly string[] = [INSTANCETYPE_KINDS.instancetype.namespaced, INSTANCETYPE_KINDS.preference.namespaced];
 
@@ -52,7 +53,7 @@ export class InstancetypeCopy extends Construct {
       throw new Error(`InstancetypeCopy ${props.name}: kind must be ${NAMESPACED_KINDS.join(' or ')}, not "${props.kind}" (cluster-scoped kinds are not copied)`);
     }
     if (!isDnsSubdomain(props.name)) throw new Error(`InstancetypeCopy: name "${props.name}" is not a DNS-1123 subdomain`);
-    this.apiObject = new ApiObject(this, 'Resource', {
+    this.apiObject = new CarriedApiObject(this, 'Resource', {
       apiVersion: props.apiVersion,
       kind: props.kind,
       metadata: {

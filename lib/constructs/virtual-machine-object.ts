@@ -1,7 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { VirtualMachine } from '../../imports/kubevirt-vm-kubevirt.io.ts';
 import { KEEP_DATA, withSyncWave } from './argocd-annotations.ts';
+import { CarriedApiObject } from './carried-api-object.ts';
 
 /** What every VirtualMachine kvmigrate emits has: identity, labels, annotations, a sync wave. */
 export interface VirtualMachineObjectMetadata {
@@ -18,7 +19,7 @@ export interface VirtualMachineObjectMetadata {
  * differently) on the way through its typed props. Argo CD never prunes or deletes it: it holds data.
  */
 export function virtualMachineObject(scope: Construct, metadata: VirtualMachineObjectMetadata, spec: Record<string, unknown>): ApiObject {
-  return new ApiObject(scope, 'Resource', {
+  return new CarriedApiObject(scope, 'Resource', {
     ...VirtualMachine.GVK,
     metadata: {
       name: metadata.name,

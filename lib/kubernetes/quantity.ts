@@ -30,11 +30,6 @@ export function parseQuantity(text: string | number): Quantity | undefined {
   return { text: shown, numerator, denominator };
 }
 
-/** Whether `text` is a Kubernetes quantity. */
-export function isQuantity(text: string | number): boolean {
-  return parseQuantity(text) !== undefined;
-}
-
 /** -1, 0 or 1 as `a` is smaller than, equal to or larger than `b`. */
 export function compareQuantities(a: Quantity, b: Quantity): number {
   const left = a.numerator * b.denominator;

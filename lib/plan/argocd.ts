@@ -82,15 +82,15 @@ export function planArgoCd(
   if (!argocd) return undefined;
   const path = applicationsPath(argocd.path, outdir, config, bag);
   const namespace = argocd.namespace ?? 'argocd';
-  const servers: Record<string, string | undefined> = { [DEFAULT_CLUSTER]: IN_CLUSTER_SERVER };
-  for (const [name, cluster] of Object.entries(config.clusters)) if (cluster.server) servers[name] = cluster.server;
+  const servers = new Map<string, string>([[DEFAULT_CLUSTER, IN_CLUSTER_SERVER]]);
+  for (const [name, cluster] of config.clusters) if (cluster.server) servers.set(name, cluster.server);
   const applications: ApplicationPlan[] = [];
   for (const cluster of clusters) {
-    const server = servers[cluster];
+    const server = servers.get(cluster);
     if (!server) {
       bag.error(
         `no API server for cluster "${cluster}", which Argo CD needs for its Application`,
-        config.locate(config.clusters[cluster] ? ['clusters', cluster] : [Object.keys(config.clusters).length > 0 ? 'clusters' : 'argocd'], { key: true }),
+        config.locate(config.clusters.has(cluster) ? ['clusters', cluster] : [config.clusters.size > 0 ? 'clusters' : 'argocd'], { key: true }),
         `add \`clusters: { ${cluster}: { server: https://<its API server> } }\` (as registered in Argo CD)`,
       );
       continue;

@@ -2,7 +2,7 @@ import type { Located } from '../config/source-manifest.ts';
 import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import type { DataVolumeManifest, StorageSpec, VirtualMachineManifest, Volume } from '../kubevirt/api.ts';
-import { compareQuantities, isQuantity, largestQuantity, parseQuantity } from '../kubernetes/quantity.ts';
+import { compareQuantities, largestQuantity, parseQuantity } from '../kubernetes/quantity.ts';
 
 /** A destination disk to pre-create for one PVC- or DataVolume-backed volume of the source VM. */
 export interface DiskPlan {
@@ -80,12 +80,11 @@ function sourceStorageLayers(entry: MigrationEntry, claimName: string): StorageF
  * `Builder.requestSize` takes the capacity of Block claims. A Filesystem volume holds a disk image of the requested
  * size: the most specific request.
  */
-function sourceSize(layers: readonly StorageFacts[], volumeMode: string | undefined): { size?: string; invalid?: string } {
+function sourceSize(layers: readonly StorageFacts[], volumeMode: string | undefined): string | undefined {
+  // Every size here is a quantity: the source manifest's schema checked them (source-manifest.schema.json).
   const sizes = layers.flatMap((l) => (l.size === undefined ? [] : [String(l.size)]));
-  const invalid = sizes.find((size) => !isQuantity(size));
-  if (invalid !== undefined) return { invalid };
-  if (volumeMode !== 'Block') return { size: sizes[0] };
-  return { size: largestQuantity(sizes.map((size) => parseQuantity(size)!))?.text };
+  if (volumeMode !== 'Block') return sizes[0];
+  return largestQuantity(sizes.map((size) => parseQuantity(size)!))?.text;
 }
 
 function claimNameOf(volume: Volume): string | undefined {
@@ -138,16 +137,12 @@ export function planDisks(
       bag.error(`${label} is shareable, which decentralized live migration does not support`, at());
       return;
     }
-    const override = entry.disks[volume.name] ?? {};
+    const override = entry.disks.get(volume.name) ?? {};
     const layers = sourceStorageLayers(entry, claimName);
     const first = <K extends keyof StorageFacts>(key: K): StorageFacts[K] => layers.find((l) => l[key] !== undefined)?.[key];
     const sourceVolumeMode = first('volumeMode');
-    const source = sourceSize(layers, sourceVolumeMode);
+    const source = { size: sourceSize(layers, sourceVolumeMode) };
     const what = `${volume.dataVolume ? 'DataVolume' : 'PersistentVolumeClaim'} "${claimName}"`;
-    if (source.invalid !== undefined) {
-      bag.error(`${label}: the size ${JSON.stringify(source.invalid)} of ${what} is not a Kubernetes quantity`, at(), 'sizes look like 30Gi, 500M or 1e9');
-      return;
-    }
     if (override.size === undefined && source.size === undefined) {
       bag.error(
         `${label}: the size of ${what} is unknown`,
@@ -179,7 +174,7 @@ export function planDisks(
     });
   });
 
-  for (const volumeName of Object.keys(entry.disks)) {
+  for (const volumeName of entry.disks.keys()) {
     const volume = volumes.find((v) => v.name === volumeName);
     if (!volume || claimNameOf(volume) === undefined) {
       const copied = volumes.filter((v) => claimNameOf(v) !== undefined).map((v) => v.name);
