@@ -65,9 +65,22 @@ export class DiagnosticBag {
     return this.items.filter((d) => d.severity === 'warning');
   }
 
-  /** Throws an {@link InputError} holding every error collected so far, if any. */
+  /** Throws an {@link InputError} holding every error collected so far, if any, in file and line order. */
   public throwIfErrors(): void {
     const errors = this.errors;
-    if (errors.length > 0) throw new InputError(errors);
+    if (errors.length > 0) throw new InputError(sortByPosition(errors));
   }
+}
+
+/** Diagnostics in reading order: by file, then line, then column; those without a position last, as found. */
+export function sortByPosition(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => [d.location?.file ?? '\uffff', d.location?.line ?? Infinity, d.location?.column ?? Infinity] as const;
+  return diagnostics
+    .map((d, index) => ({ d, index }))
+    .sort((a, b) => {
+      const [fa, la, ca] = key(a.d);
+      const [fb, lb, cb] = key(b.d);
+      return fa < fb ? -1 : fa > fb ? 1 : la - lb || ca - cb || a.index - b.index;
+    })
+    .map(({ d }) => d);
 }

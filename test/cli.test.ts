@@ -53,7 +53,7 @@ describe('kvmigrate synth as a process', () => {
   it('prints the summary on stdout and warnings on stderr', () => {
     const result = kvmigrate(['synth'], { cwd: exampleWorkspace().dir });
     expect(result.stdout).toBe(
-      'synthesized 1 migration into dist/\n  default: 1 migration(s), 13 object(s) in 1 file(s)\n1 warning(s) on stderr: check them before the first sync\n',
+      'synthesized 1 migration into dist/\n  default: 1 migration(s), 11 object(s) in 1 file(s)\n1 warning(s) on stderr: check them before the first sync\n',
     );
     expect(result.stderr).toMatch(/^vms\/vm-migration-ns-ns-live\.yaml:77:11: warning: .*plaintext password/);
   });
@@ -61,7 +61,7 @@ describe('kvmigrate synth as a process', () => {
   it('-o json prints a machine-readable summary', () => {
     const result = kvmigrate(['synth', '-o', 'json'], { cwd: exampleWorkspace().dir });
     const summary = JSON.parse(result.stdout);
-    expect(summary.clusters).toEqual([{ cluster: 'default', migrations: 1, objects: 13, files: 1 }]);
+    expect(summary.clusters).toEqual([{ cluster: 'default', migrations: 1, objects: 11, files: 1 }]);
     expect(summary.migrations[0]).toMatchObject({
       name: 'vm-migration-ns-ns-live',
       migrationID: '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123',

@@ -39,6 +39,8 @@ describe('config errors name file:line:col and change nothing on disk', () => {
     ['an invalid namespace', `migrations:\n${entry('a').replace('namespace: dst', 'namespace: Dst_1')}`, '7:18', 'migrations[0].destination.namespace: "Dst_1" is not valid: a DNS label'],
     ['attempt 0', `migrations:\n${entry('a')}    attempt: 0\n`, '8:14', 'migrations[0].attempt: must be >= 1'],
     ['a wrong kind header', `kind: Migrations\nmigrations:\n${entry('a')}`, '1:7', 'kind: must be "MigrationSet"'],
+    ['an unknown phase, listing the allowed ones', `migrations:\n${entry('a')}    phase: finish\n`, '8:12', 'migrations[0].phase: "finish" is not one of "migrate", "cutover", "abort"'],
+    ['an attempt that is not a number, in good grammar', `migrations:\n${entry('a')}    attempt: two\n`, '8:14', 'migrations[0].attempt: must be an integer'],
     ['a config without migrations', 'storageClassMap: {}\n', '1:1', '(top level): missing required field "migrations"'],
     ['an empty file', '# nothing yet\n', '1:1', 'the config is empty'],
     ['the same VM twice', `migrations:\n${entry('a')}${entry('a')}`, '8:9', 'VM "src/a" is migrated twice (first at line 2)'],
@@ -136,5 +138,59 @@ describe('a valid config', () => {
     const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')], { stdout: () => {}, stderr: () => {} });
     expect(code).toBe(0);
     expect(Object.keys(workspace.files('dist'))).toEqual(['default/a.k8s.yaml']);
+  });
+});
+
+describe('values from the config cannot inject fields or arguments', () => {
+  const set = (target: Record<string, any>, path: string[], value: string) => {
+    const last = path.at(-1)!;
+    const parent = path.slice(0, -1).reduce((node, key) => (node[key] ??= {}), target);
+    parent[last] = value;
+  };
+  it.each([
+    ['vm', 'web\n  runStrategy: Halted'],
+    ['source.namespace', 'src: x'],
+    ['destination.namespace', '--dst'],
+    ['migrationID', 'id\nconnectURL: 6.6.6.6:9185'],
+    ['migrationID', '--wait'],
+    ['connectURL', '6.6.6.6:9185 --wait'],
+    ['hook.kubevirtNamespace', 'kubevirt\n--connect-url'],
+    ['hook.destinationKubeconfigSecret', 'a: b'],
+    ['destination.storageClass', 'fast\nvolumeMode: Block'],
+  ])('%s %j is refused, nothing written', async (field, value) => {
+    const workspace = new Workspace();
+    const entry = migration('a');
+    set(entry, field.split('.'), value);
+    workspace.setup({ migrations: [entry] }, { a: [goodVm('a')] });
+    const result = await synthFails(workspace);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: migrations\[0\]\./);
+    expect(result.distUnchanged).toBe(true);
+  });
+
+  it('an image name that looks like a flag stays the image: the Job arguments are a list, never a command line', async () => {
+    const workspace = new Workspace();
+    workspace.setup({ hook: { image: '--wait' }, migrations: [migration('a')] }, { a: [goodVm('a')] });
+    const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')], { stdout: () => {}, stderr: () => {} });
+    expect(code).toBe(0);
+    const job = workspace.files('dist')['default/a.k8s.yaml']!;
+    expect(job).toContain('image: "--wait"');
+    expect(job.match(/- "--wait"/g)).toBeNull();
+  });
+});
+
+describe('messages', () => {
+  it('a directory given as the manifest says it is a directory', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a').replace('manifest: vms/a.yaml', 'manifest: vms')}`);
+    const result = await synthFails(workspace);
+    expect(result.stderr).toContain('source manifest "vms" is a directory');
+  });
+
+  it('errors come in file and line order, whatever stage found them', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('b').replace('namespace: dst', 'namespace: src')}${entry('a')}${entry('a')}`);
+    const result = await synthFails(workspace);
+    const lines = result.stderr.split('\n').filter((l) => l.includes(': error: ')).map((l) => Number(/:(\d+):\d+: error/.exec(l)?.[1]));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
 });

@@ -134,8 +134,8 @@ describe('the lifecycle across clusters', () => {
     [
       'migrate',
       {
-        'east/a.k8s.yaml': ['VirtualMachine Always', 'ServiceAccount', 'Role', 'RoleBinding', 'RoleBinding', 'Job'],
-        'west/a.k8s.yaml': ['ServiceAccount', 'Role', 'RoleBinding', 'RoleBinding', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine WaitAsReceiver'],
+        'east/a.k8s.yaml': ['VirtualMachine Always', 'ServiceAccount', 'Role', 'RoleBinding', 'Job'],
+        'west/a.k8s.yaml': ['ServiceAccount', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine WaitAsReceiver'],
       },
     ],
     ['cutover', { 'east/a.k8s.yaml': ['VirtualMachine Halted'], 'west/a.k8s.yaml': ['DataVolume', 'VirtualMachine Always'] }],

@@ -169,7 +169,10 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
     const manifestPath = resolve(baseDir, migration.source.manifest);
     if (!manifests.has(manifestPath)) {
       const shown = displayPath(manifestPath);
-      if (!existsSync(manifestPath) || !statSync(manifestPath).isFile()) {
+      if (existsSync(manifestPath) && statSync(manifestPath).isDirectory()) {
+        bag.error(`source manifest "${migration.source.manifest}" is a directory (${shown}), not a file`, at(['source', 'manifest']), 'name the VM\'s YAML file in it, e.g. vms/web.yaml');
+        manifests.set(manifestPath, undefined);
+      } else if (!existsSync(manifestPath) || !statSync(manifestPath).isFile()) {
         bag.error(`source manifest "${migration.source.manifest}" does not exist (looked for ${shown})`, at(['source', 'manifest']));
         manifests.set(manifestPath, undefined);
       } else {

@@ -50,8 +50,13 @@ export function describeSchemaError(error: ErrorObject): SchemaFinding {
       };
     case 'const':
       return { path, key: false, message: `${label}: must be ${JSON.stringify(error.params.allowedValue)}` };
-    case 'type':
-      return { path, key: false, message: `${label}: must be ${error.params.type === 'array' ? 'a list' : `a ${error.params.type}`}` };
+    case 'type': {
+      const type = String(error.params.type);
+      const article = /^[aeiou]/.test(type) ? 'an' : 'a';
+      return { path, key: false, message: `${label}: must be ${type === 'array' ? 'a list' : `${article} ${type}`}` };
+    }
+    case 'enum':
+      return { path, key: false, message: `${label}: ${JSON.stringify(error.data)} is not one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:
       return { path, key: false, message: `${label}: ${error.message}` };
   }

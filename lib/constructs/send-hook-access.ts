@@ -5,9 +5,6 @@ import { boundedName } from '../names.ts';
 import { remoteScope } from './remote-scope.ts';
 import { SyncWave, withSyncWave } from './argocd-annotations.ts';
 
-/** KubeVirt's ClusterRole whose rights creating a migration needs (since v1.5). */
-export const MIGRATE_CLUSTER_ROLE = 'kubevirt.io:migrate';
-
 /** Properties of a {@link SendHookAccess}. */
 export interface SendHookAccessProps {
   /** Name of the ServiceAccount, and of every Role and RoleBinding. */
@@ -58,8 +55,10 @@ export function destinationServiceAccountName(vmiName: string): string {
 /**
  * Least-privilege access for the post-sync hook, all namespaced (no ClusterRoleBinding, no wildcards): read back and
  * create the sendTo migration in the source namespace, read the receiver VM and VMI and create the receive migration
- * in the destination namespace (with KubeVirt's migrate role bound in both), and read the KubeVirt CR, the
- * synchronization controller's Lease and Pods in KubeVirt's namespace. Applied before everything else (sync wave 0).
+ * in the destination namespace, and read the KubeVirt CR, the synchronization controller's Lease and Pods in
+ * KubeVirt's namespace. Applied before everything else (sync wave 0). No binding to KubeVirt's `kubevirt.io:migrate`
+ * ClusterRole: it is plain RBAC (virt-operator `newMigrateClusterRole`) granting every verb on every migration of the
+ * namespace, where the hook needs `create` and a `get` of its own two.
  */
 export class SendHookAccess extends Construct {
   /** The ServiceAccount the hook Job runs as. */
@@ -91,13 +90,6 @@ export class SendHookAccess extends Construct {
       kubevirtRule(['virtualmachineinstancemigrations'], ['get'], [props.sendMigrationName]),
       kubevirtRule(['virtualmachineinstancemigrations'], ['create']),
     ], hook);
-    const migrateBinding = (scope: Construct, id: string, namespace: string, subject: { name: string; namespace: string }) =>
-      new KubeRoleBinding(scope, id, {
-        metadata: { ...metadata(namespace), name: `${props.name}-migrate` },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: MIGRATE_CLUSTER_ROLE },
-        subjects: [{ kind: 'ServiceAccount', ...subject }],
-      });
-    migrateBinding(this, 'MigrateBinding', props.sourceNamespace, hook);
 
     const destination = props.destinationScope ? remoteScope(this, props.destinationScope) : this;
     this.destinationAccess = destination;
@@ -117,7 +109,7 @@ export class SendHookAccess extends Construct {
       kubevirtRule(['virtualmachines'], ['get'], [props.vmiName]),
       kubevirtRule(['virtualmachineinstances'], ['get'], [props.vmiName]),
     ], reader);
-    migrateBinding(destination, 'DestinationMigrateBinding', props.destinationNamespace, reader);
+
     grant(destination, 'KubeVirt', props.kubevirtNamespace, [
       kubevirtRule(['kubevirts'], ['list']),
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'], resourceNames: [SYNC_CONTROLLER_LEASE] },
