@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { DiagnosticBag, type Location } from '../diagnostics.ts';
-import schema from './schema.json' with { type: 'json' };
 import { collapseAnyOf, describeSchemaError, fieldLabel } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
 import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
+import { validateConfig } from './validators.generated.js';
 import { YamlFile, type Locator, type YamlPath } from './yaml-file.ts';
 
 /** One migration from the config with defaults applied and its source VM read. */
@@ -63,12 +62,6 @@ export interface LoadedConfig {
   readonly locate: Locator;
 }
 
-let validator: ValidateFunction<MigrationsConfig> | undefined;
-function validateSchema(): ValidateFunction<MigrationsConfig> {
-  validator ??= new Ajv({ allErrors: true, verbose: true, strict: true }).compile<MigrationsConfig>(schema);
-  return validator;
-}
-
 /** The name the user should see for a path: relative to the working directory when inside it. */
 export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -96,7 +89,8 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
   }
   const data = documents[0];
   const locate = yaml.locator(0);
-  const validate = validateSchema();
+  // Precompiled from schema.json (validators.generated.js): no schema compilation at start-up.
+  const validate = validateConfig;
   if (!validate(data)) {
     for (const error of collapseAnyOf(validate.errors ?? [])) {
       const finding = describeSchemaError(error);

@@ -1,6 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv';
 import type { DiagnosticBag } from '../diagnostics.ts';
-import schema from './source-manifest.schema.json' with { type: 'json' };
+import { validateDataVolume, validatePersistentVolumeClaim, validateVirtualMachine } from './validators.generated.js';
 import { collapseAnyOf, describeSchemaError } from './schema-errors.ts';
 import type { DataVolumeManifest, InstancetypeManifest, KubeObject, PersistentVolumeClaimManifest, VirtualMachineManifest } from '../kubevirt/api.ts';
 import { YamlFile, type Locator } from './yaml-file.ts';
@@ -36,17 +35,8 @@ function objectsOf(data: unknown, locate: Locator): Located<KubeObject>[] {
   return items.flatMap((item, index) => (isObject(item) ? [{ object: item, locate: (path, options) => locate(['items', index, ...path], options) }] : []));
 }
 
-let validators: Record<'VirtualMachine' | 'DataVolume' | 'PersistentVolumeClaim', ValidateFunction> | undefined;
-
-/** The checks of what kvmigrate reads from each kind, compiled once (source-manifest.schema.json). */
-function manifestValidators() {
-  if (!validators) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).addSchema(schema);
-    const of = (kind: string) => ajv.getSchema(`${schema.$id}#/definitions/${kind}`)!;
-    validators = { VirtualMachine: of('VirtualMachine'), DataVolume: of('DataVolume'), PersistentVolumeClaim: of('PersistentVolumeClaim') };
-  }
-  return validators;
-}
+/** The checks of what kvmigrate reads from each kind (source-manifest.schema.json, precompiled). */
+const VALIDATORS = { VirtualMachine: validateVirtualMachine, DataVolume: validateDataVolume, PersistentVolumeClaim: validatePersistentVolumeClaim };
 
 /**
  * Checks what kvmigrate reads from each object (types, names, quantities, modes) as the config is checked, each
@@ -55,7 +45,7 @@ function manifestValidators() {
 function checkObjects(objects: readonly Located<KubeObject>[], bag: DiagnosticBag): boolean {
   let valid = true;
   for (const { object, locate } of objects) {
-    const validate = manifestValidators()[object.kind as keyof ReturnType<typeof manifestValidators>];
+    const validate = VALIDATORS[object.kind as keyof typeof VALIDATORS];
     if (!validate || validate(object as unknown)) continue;
     valid = false;
     for (const error of collapseAnyOf(validate.errors ?? [])) {
