@@ -5,7 +5,7 @@ import { main } from '../lib/cli/main.ts';
 import { ClusterApi } from '../lib/cluster/cluster-api.ts';
 import { connect } from '../lib/cluster/kube-clients.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { KubeApiServer } from './support/kube-api-server.ts';
+import { KubeApiServer, twoClusterKubeconfig } from './support/kube-api-server.ts';
 import { ofKind, synth } from './support/synth.ts';
 
 const servers: KubeApiServer[] = [];
@@ -18,23 +18,7 @@ async function crossCluster() {
   const [east, west] = [await KubeApiServer.start(), await KubeApiServer.start()];
   servers.push(east, west);
   const workspace = new Workspace();
-  workspace.write('kubeconfig', {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      { name: 'east', cluster: { server: east.url, 'insecure-skip-tls-verify': true } },
-      { name: 'west', cluster: { server: west.url, 'insecure-skip-tls-verify': true } },
-    ],
-    users: [
-      { name: 'east', user: { token: east.token } },
-      { name: 'west', user: { token: west.token } },
-    ],
-    contexts: [
-      { name: 'east-admin', context: { cluster: 'east', user: 'east' } },
-      { name: 'west-admin', context: { cluster: 'west', user: 'west' } },
-    ],
-    'current-context': 'east-admin',
-  });
+  workspace.write('kubeconfig', twoClusterKubeconfig(east, west));
   workspace.setup(
     {
       clusters: { east: { kubeContext: 'east-admin' }, west: { kubeContext: 'west-admin' } },

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../lib/cli/main.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, withSpecField, withVolume, Workspace } from './support/builders.ts';
 import { caBundle, csiDriver, instancetype, kubevirt, lease, namespace, node, pod, secret, storageClass, storageProfile, vmi } from './support/cluster-objects.ts';
-import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
+import { KubeApiServer, twoClusterKubeconfig, type KubeObject } from './support/kube-api-server.ts';
 
 const servers: KubeApiServer[] = [];
 afterEach(async () => {
@@ -268,24 +268,7 @@ describe('kvmigrate preflight, across clusters', () => {
     west.put(caBundle('kubevirt', 'WESTCA', 'EASTCA'));
     const workspace = new Workspace();
     // Both contexts live in one kubeconfig; the config picks one per cluster.
-    const kubeconfig = {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        { name: 'east', cluster: { server: east.url, 'insecure-skip-tls-verify': true } },
-        { name: 'west', cluster: { server: west.url, 'insecure-skip-tls-verify': true } },
-      ],
-      users: [
-        { name: 'east', user: { token: east.token } },
-        { name: 'west', user: { token: west.token } },
-      ],
-      contexts: [
-        { name: 'east-admin', context: { cluster: 'east', user: 'east' } },
-        { name: 'west-admin', context: { cluster: 'west', user: 'west' } },
-      ],
-      'current-context': 'east-admin',
-    };
-    workspace.write('kubeconfig', kubeconfig);
+    workspace.write('kubeconfig', twoClusterKubeconfig(east, west));
     workspace.setup(
       {
         clusters: { east: { kubeContext: 'east-admin' }, west: { kubeContext: 'west-admin' } },

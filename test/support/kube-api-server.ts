@@ -449,3 +449,16 @@ function matchesSelectors(params: URLSearchParams): (object: KubeObject) => bool
     labels.every(([k, v]) => object.metadata.labels?.[k!] === v) &&
     fields.every(([k, v]) => (k === 'metadata.name' ? object.metadata.name === v : k === 'metadata.namespace' ? object.metadata.namespace === v : false));
 }
+
+/** One kubeconfig reaching two test servers, as contexts `east-admin` (current) and `west-admin`. */
+export function twoClusterKubeconfig(east: KubeApiServer, west: KubeApiServer): Record<string, unknown> {
+  const named = [['east', east], ['west', west]] as const;
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: named.map(([name, server]) => ({ name, cluster: { server: server.url, 'insecure-skip-tls-verify': true } })),
+    users: named.map(([name, server]) => ({ name, user: { token: server.token } })),
+    contexts: named.map(([name]) => ({ name: `${name}-admin`, context: { cluster: name, user: name } })),
+    'current-context': 'east-admin',
+  };
+}
