@@ -156,6 +156,28 @@ describe('the synthesized access against a live (local) API server', () => {
     expect((await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir))).code).toBe(0);
   });
 
+  it("cannot delete another migration in the source namespace, which a binding to kubevirt.io:migrate would allow", async () => {
+    const objects = example();
+    const account = only(objects, 'ServiceAccount');
+    const deleteOther = async (extra: Json[]) => {
+      const api = await KubeApiServer.start();
+      servers.push(api);
+      api.enforceRbac([...objects, ...extra] as any, { namespace: account.metadata.namespace, name: account.metadata.name });
+      api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'someone-elses', namespace: 'vm-live-migration-source' }, spec: { vmiName: 'other' } });
+      const url = `${api.url}/apis/kubevirt.io/v1/namespaces/vm-live-migration-source/virtualmachineinstancemigrations/someone-elses`;
+      return (await fetch(url, { method: 'DELETE', headers: { Authorization: `Bearer ${api.token}` } })).status;
+    };
+    expect(await deleteOther([])).toBe(403);
+    const migrateBinding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'x', namespace: 'vm-live-migration-source' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kubevirt.io:migrate' },
+      subjects: [{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }],
+    };
+    expect(await deleteOther([migrateBinding])).toBe(200);
+  });
+
   it('without the Lease rule the hook is refused, so each rule is needed', async () => {
     const objects = example();
     const kubevirtRole = ofKind(objects, 'Role').find((r) => r.metadata.namespace === 'openshift-cnv')!;

@@ -100,6 +100,19 @@ const admitMigration: Admission = (vmim, server) => {
   return undefined;
 };
 
+/** ClusterRoles a KubeVirt installation brings (virt-operator `rbac/cluster.go` `newMigrateClusterRole`). */
+const CLUSTER_ROLES: readonly KubeObject[] = [
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'kubevirt.io:migrate' },
+    rules: [
+      { apiGroups: ['subresources.kubevirt.io'], resources: ['virtualmachines/migrate'], verbs: ['update'] },
+      { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['get', 'delete', 'create', 'update', 'patch', 'list', 'watch', 'deletecollection'] },
+    ],
+  },
+];
+
 interface WatchEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly object: KubeObject;
@@ -117,7 +130,7 @@ export class KubeApiServer {
   private readonly admissions = new Map<string, Admission>([['VirtualMachineInstanceMigration', admitMigration]]);
   private readonly hanging = new Set<ServerResponse>();
   private readonly reactions: { method: string; path: RegExp; action: () => void }[] = [];
-  private rbac?: { roles: KubeObject[]; bindings: KubeObject[]; serviceAccount: { namespace: string; name: string } };
+  private rbac?: { roles: KubeObject[]; clusterRoles: KubeObject[]; bindings: KubeObject[]; serviceAccount: { namespace: string; name: string } };
   private readonly denied = new Set<string>();
   private revision = 100;
   /** Every request answered, in order. */
@@ -217,7 +230,8 @@ export class KubeApiServer {
   public enforceRbac(objects: readonly KubeObject[], serviceAccount: { namespace: string; name: string }): void {
     this.rbac = {
       roles: objects.filter((o) => o.kind === 'Role'),
-      bindings: objects.filter((o) => o.kind === 'RoleBinding' && o.roleRef?.kind === 'Role'),
+      clusterRoles: [...CLUSTER_ROLES, ...objects.filter((o) => o.kind === 'ClusterRole')],
+      bindings: objects.filter((o) => o.kind === 'RoleBinding'),
       serviceAccount,
     };
   }
@@ -229,13 +243,17 @@ export class KubeApiServer {
 
   private allowed(verb: string, type: ResourceType, namespace: string | undefined, name: string | undefined): boolean {
     if (!this.rbac) return true;
-    const { roles, bindings, serviceAccount } = this.rbac;
-    const roleNames = bindings
+    const { roles, clusterRoles, bindings, serviceAccount } = this.rbac;
+    const refs = bindings
       .filter((b) => b.metadata.namespace === namespace)
       .filter((b) => (b.subjects ?? []).some((s: any) => s.kind === 'ServiceAccount' && s.name === serviceAccount.name && s.namespace === serviceAccount.namespace))
-      .map((b) => b.roleRef.name);
-    return roles
-      .filter((r) => r.metadata.namespace === namespace && roleNames.includes(r.metadata.name))
+      .map((b) => b.roleRef as { kind: string; name: string });
+    // A RoleBinding grants a Role of its namespace, or a ClusterRole's rules within its namespace.
+    const granted = [
+      ...roles.filter((r) => r.metadata.namespace === namespace && refs.some((ref) => ref.kind === 'Role' && ref.name === r.metadata.name)),
+      ...clusterRoles.filter((r) => refs.some((ref) => ref.kind === 'ClusterRole' && ref.name === r.metadata.name)),
+    ];
+    return granted
       .flatMap((r) => r.rules ?? [])
       .some(
         (rule: any) =>
