@@ -179,6 +179,19 @@ describe('values from the config cannot inject fields or arguments', () => {
   });
 });
 
+describe('source manifests are checked against the KubeVirt and CDI CRD schemas', () => {
+  it('a field of the wrong type anywhere in the VM (not only where kvmigrate reads) is an error at its line', async () => {
+    const machine = goodVm('a');
+    machine.spec.template.spec.domain.cpu = { cores: 'four' };
+    const workspace = new Workspace();
+    workspace.setup({ migrations: [migration('a')] }, { a: [machine] });
+    const result = await synthFails(workspace);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/vms\/a\.yaml:\d+:\d+: error: VirtualMachine a: spec\.template\.spec\.domain\.cpu\.cores: must be an integer/);
+    expect(result.distUnchanged).toBe(true);
+  });
+});
+
 describe('messages', () => {
   it('a directory given as the manifest says it is a directory', async () => {
     const workspace = workspaceWith(`migrations:\n${entry('a').replace('manifest: vms/a.yaml', 'manifest: vms')}`);

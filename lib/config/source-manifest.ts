@@ -1,4 +1,6 @@
 import type { DiagnosticBag } from '../diagnostics.ts';
+import type { ValidateFunction } from 'ajv';
+import { validateDataVolumeCrd, validateVirtualMachineCrd } from './crd-validators.generated.js';
 import { validateDataVolume, validatePersistentVolumeClaim, validateVirtualMachine } from './validators.generated.js';
 import { collapseAnyOf, describeSchemaError } from './schema-errors.ts';
 import type { DataVolumeManifest, InstancetypeManifest, KubeObject, PersistentVolumeClaimManifest, VirtualMachineManifest } from '../kubevirt/api.ts';
@@ -35,8 +37,16 @@ function objectsOf(data: unknown, locate: Locator): Located<KubeObject>[] {
   return items.flatMap((item, index) => (isObject(item) ? [{ object: item, locate: (path, options) => locate(['items', index, ...path], options) }] : []));
 }
 
-/** The checks of what kvmigrate reads from each kind (source-manifest.schema.json, precompiled). */
-const VALIDATORS = { VirtualMachine: validateVirtualMachine, DataVolume: validateDataVolume, PersistentVolumeClaim: validatePersistentVolumeClaim };
+/**
+ * The checks of each kind, in order: the CRD's schema as the API server applies it (KubeVirt v1.9.0, CDI v1.66.0;
+ * PersistentVolumeClaims are core objects without one), then kvmigrate's own rules for what it reads
+ * (source-manifest.schema.json: names, quantities, modes). All precompiled; the first that fails is reported.
+ */
+const VALIDATORS: Record<string, readonly ValidateFunction[]> = {
+  VirtualMachine: [validateVirtualMachineCrd, validateVirtualMachine],
+  DataVolume: [validateDataVolumeCrd, validateDataVolume],
+  PersistentVolumeClaim: [validatePersistentVolumeClaim],
+};
 
 /**
  * Checks what kvmigrate reads from each object (types, names, quantities, modes) as the config is checked, each
@@ -45,8 +55,8 @@ const VALIDATORS = { VirtualMachine: validateVirtualMachine, DataVolume: validat
 function checkObjects(objects: readonly Located<KubeObject>[], bag: DiagnosticBag): boolean {
   let valid = true;
   for (const { object, locate } of objects) {
-    const validate = VALIDATORS[object.kind as keyof typeof VALIDATORS];
-    if (!validate || validate(object as unknown)) continue;
+    const validate = (VALIDATORS[String(object.kind)] ?? []).find((check) => !check(object as unknown));
+    if (!validate) continue;
     valid = false;
     for (const error of collapseAnyOf(validate.errors ?? [])) {
       const finding = describeSchemaError(error);
