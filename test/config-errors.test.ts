@@ -193,6 +193,15 @@ describe('source manifests are checked against the KubeVirt and CDI CRD schemas'
 });
 
 describe('messages', () => {
+  it('schema errors do not hide the checks that can still run: the other entries are read too', async () => {
+    const workspace = workspaceWith(`colour: blue\nmigrations:\n${entry('a')}${entry('b').replace('vms/b.yaml', 'vms/missing.yaml')}${entry('a').replace('  - vm: a', '  - vm: Bad_Name')}`);
+    const result = await synthFails(workspace);
+    expect(result.stderr).toContain('(top level): unknown field "colour"');
+    expect(result.stderr).toContain('source manifest "vms/missing.yaml" does not exist');
+    expect(result.stderr).toContain('migrations[2].vm: "Bad_Name" is not valid');
+    expect(result.distUnchanged).toBe(true);
+  });
+
   it('a directory given as the manifest says it is a directory', async () => {
     const workspace = workspaceWith(`migrations:\n${entry('a').replace('manifest: vms/a.yaml', 'manifest: vms')}`);
     const result = await synthFails(workspace);

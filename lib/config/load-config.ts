@@ -92,9 +92,19 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
   // Precompiled from schema.json (validators.generated.js): no schema compilation at start-up.
   const validate = validateConfig;
   if (!validate(data)) {
-    for (const error of collapseAnyOf(validate.errors ?? [])) {
+    const errors = collapseAnyOf(validate.errors ?? []);
+    for (const error of errors) {
       const finding = describeSchemaError(error);
       bag.error(finding.message, locate(finding.path, { key: finding.key }), finding.hint);
+    }
+    // The entries the schema found nothing wrong in are still read, so their own faults (a missing manifest, a VM
+    // that cannot move) are reported in the same run instead of after the next fix.
+    const migrations = (data as { migrations?: unknown }).migrations;
+    const hookValid = !errors.some((e) => e.instancePath.startsWith('/hook'));
+    const wholeList = errors.some((e) => (e.instancePath === '' && e.keyword !== 'additionalProperties') || e.instancePath === '/migrations');
+    if (Array.isArray(migrations) && hookValid && !wholeList) {
+      const faulty = new Set(errors.flatMap((e) => /^\/migrations\/(\d+)/.exec(e.instancePath)?.[1] ?? []).map(Number));
+      resolveMigrations(data as MigrationsConfig, locate, dirname(resolve(configPath)), bag, faulty);
     }
     return undefined;
   }
@@ -111,7 +121,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
   };
 }
 
-function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: string, bag: DiagnosticBag): MigrationEntry[] {
+function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: string, bag: DiagnosticBag, skip: ReadonlySet<number> = new Set()): MigrationEntry[] {
   const manifests = new Map<string, ManifestFile | undefined>();
   const firstByName = new Map<string, number>();
   const firstByVm = new Map<string, number>();
@@ -120,6 +130,7 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
   const entries: MigrationEntry[] = [];
 
   config.migrations.forEach((migration, index) => {
+    if (skip.has(index)) return;
     const at: Locator = (path, options) => locate(['migrations', index, ...path], options);
     const name = migration.name ?? migration.vm;
     const sourceCluster = migration.source.cluster;
