@@ -131,6 +131,15 @@ describe('the out dir', () => {
 });
 
 describe('a valid config', () => {
+  it('may hold anchors under an x- key and merge them into entries with <<', async () => {
+    const config = `x-common: &common\n  source: { namespace: src, manifest: vms/a.yaml }\n  destination: { namespace: dst }\nmigrations:\n  - <<: *common\n    vm: a\n`;
+    const workspace = workspaceWith(config);
+    const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')], { stdout: () => {}, stderr: () => {} });
+    expect(code).toBe(0);
+    expect(Object.keys(workspace.files('dist'))).toEqual(['default/a.k8s.yaml']);
+    expect(workspace.files('dist')['default/a.k8s.yaml']).toContain('namespace: dst');
+  });
+
   it('replaces the out dir wholly: stale files from an earlier synthesis are gone', async () => {
     const workspace = new Workspace();
     workspace.setup({ migrations: [migration('a')] }, { a: [goodVm('a')] });
