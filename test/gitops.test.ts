@@ -135,7 +135,7 @@ describe('the lifecycle across clusters', () => {
       'migrate',
       {
         'east/a.k8s.yaml': ['VirtualMachine Always', 'ServiceAccount', 'Role', 'RoleBinding', 'Job'],
-        'west/a.k8s.yaml': ['ServiceAccount', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine WaitAsReceiver'],
+        'west/a.k8s.yaml': ['ServiceAccount', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine WaitAsReceiver'],
       },
     ],
     ['cutover', { 'east/a.k8s.yaml': ['VirtualMachine Halted'], 'west/a.k8s.yaml': ['DataVolume', 'VirtualMachine Always'] }],

@@ -134,7 +134,7 @@ describe('the synthesized access against a live (local) API server', () => {
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm-migration-ns-ns-live', namespace: 'vm-live-migration-source' }, status: { phase: 'Running' } });
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm-migration-ns-ns-live', namespace: 'vm-live-migration-destination' }, status: { phase: 'WaitingForSync' } });
     api.put({ ...only(objects, 'VirtualMachine'), status: { created: true, printableStatus: 'WaitingForReceiver' } } as any);
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt-kubevirt-hyperconverged', namespace: 'openshift-cnv' }, spec: {}, status: {} });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt-kubevirt-hyperconverged', namespace: 'openshift-cnv' }, spec: {}, status: { synchronizationAddresses: ['10.128.2.44:9185'] } });
     api.put({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'virt-synchronization-controller', namespace: 'openshift-cnv' }, spec: { holderIdentity: 'virt-synchronization-controller-7d9f-x2' } });
     api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'virt-synchronization-controller-7d9f-x2', namespace: 'openshift-cnv' }, status: { phase: 'Running', podIP: '10.128.2.44' } });
     return api;
@@ -154,6 +154,24 @@ describe('the synthesized access against a live (local) API server', () => {
     expect(receive!.spec).toEqual({ vmiName: 'vm-migration-ns-ns-live', receive: { migrationID: LAB_ID } });
     // A re-run (Argo re-runs hooks) is allowed to read back what it made.
     expect((await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir))).code).toBe(0);
+  });
+
+  it("by default needs no access to KubeVirt's namespace: it reads the address KubeVirt publishes on the receive migration", async () => {
+    const { objects } = compile({ migrations: [migration('a')] });
+    expect(ofKind(objects, 'Role').map((r) => r.metadata.namespace)).toEqual(['src', 'dst']);
+    const args = only(objects, 'Job').spec.template.spec.containers[0].args as string[];
+    expect(args).toContain('--published-address-only');
+    const api = await KubeApiServer.start();
+    servers.push(api);
+    const account = only(objects, 'ServiceAccount');
+    api.enforceRbac(objects as any, { namespace: account.metadata.namespace, name: account.metadata.name });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'a', namespace: 'src' }, status: { phase: 'Running' } });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'a', namespace: 'dst' }, status: { phase: 'WaitingForSync' } });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt', namespace: 'kubevirt' }, spec: {}, status: { synchronizationAddresses: ['10.9.8.7:9185'] } });
+    const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(new Workspace().dir));
+    expect(run.code, run.stderr).toBe(0);
+    expect(api.list('VirtualMachineInstanceMigration', 'src')[0]!.spec.sendTo.connectURL).toBe('10.9.8.7:9185');
+    expect(api.requests.filter((r) => r.path.includes('/namespaces/kubevirt/'))).toEqual([]);
   });
 
   it("cannot delete another migration in the source namespace, which a binding to kubevirt.io:migrate would allow", async () => {
@@ -183,6 +201,8 @@ describe('the synthesized access against a live (local) API server', () => {
     const kubevirtRole = ofKind(objects, 'Role').find((r) => r.metadata.namespace === 'openshift-cnv')!;
     kubevirtRole.rules = kubevirtRole.rules.filter((r: Json) => !r.resources.includes('leases'));
     const api = await labCluster(objects);
+    // KubeVirt publishes no address: the hook must fall back to the Lease.
+    api.update('KubeVirt', 'openshift-cnv', 'kubevirt-kubevirt-hyperconverged', (o) => (o.status = {}));
     const workspace = new Workspace();
     const args = only(objects, 'Job').spec.template.spec.containers[0].args;
     const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir));
@@ -195,7 +215,7 @@ describe('the synthesized access against a live (local) API server', () => {
 describe('hook settings from migrations.yaml', () => {
   it('image, pull policy, timeout, wait and KubeVirt namespace; a migration overrides the top level', () => {
     const { objects } = compile({
-      hook: { image: 'registry.example/kvmigrate-hook:1.2', imagePullPolicy: 'Always', timeoutSeconds: 120, kubevirtNamespace: 'openshift-cnv' },
+      hook: { image: 'registry.example/kvmigrate-hook:1.2', imagePullPolicy: 'Always', timeoutSeconds: 120, kubevirtNamespace: 'openshift-cnv', leaseFallback: true },
       migrations: [migration('a', { hook: { timeoutSeconds: 300, wait: true, migrationTimeoutSeconds: 1800 } })],
     });
     const job = only(objects, 'Job');
@@ -237,8 +257,6 @@ describe('hook settings from migrations.yaml', () => {
       ['ServiceAccount', 'dst'],
       ['Role', 'dst'],
       ['RoleBinding', 'dst'],
-      ['Role', 'kubevirt'],
-      ['RoleBinding', 'kubevirt'],
       ['DataVolume', 'dst'],
       ['VirtualMachine', 'dst'],
     ]);

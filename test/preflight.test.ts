@@ -69,7 +69,7 @@ describe('kvmigrate preflight, same cluster', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).not.toContain('\x1b[');
     expect(run.stdout).toContain('web: default/src -> default/dst\n  CHECK                    RESULT  DETAIL\n  source: feature gate     PASS    DecentralizedLiveMigration listed in the KubeVirt CR\n');
-    expect(run.stdout).toMatch(/\n17 checks: 16 pass, 1 warn, 0 fail\n$/);
+    expect(run.stdout).toMatch(/\n16 checks: 15 pass, 1 warn, 0 fail\n$/);
     // The source VM itself carries the MAC in this cluster: only a warning, naming the kubemacpool fix.
     expect(run.stdout).toContain('02:00:00:00:00:01 on the source VM itself');
     expect(run.stdout).toContain('fix: kubemacpool older than v0.51 rejects duplicate MACs');
@@ -181,17 +181,19 @@ describe('preflight rules mirrored from KubeVirt and CDI', () => {
     expect((await checked(receive('Failed', 'attempt-1')))['destination migrations']!.result).toBe('pass');
   });
 
-  it('the hook looks for KubeVirt where synth told it to: KubeVirt in openshift-cnv with the default namespace fails with the fix', async () => {
+  it('with leaseFallback the hook looks for KubeVirt where synth told it to: KubeVirt in openshift-cnv with the default namespace fails with the fix', async () => {
     const openshift = (api: KubeApiServer) => {
       api.remove('KubeVirt', 'kubevirt', 'kubevirt');
       api.put(kubevirt('openshift-cnv', { addresses: ['10.128.0.9:9185'] }));
       api.put(lease('sync-a', 'openshift-cnv'));
       api.put(pod('sync-a', { ip: '10.128.0.9' }, 'openshift-cnv'));
     };
-    const wrong = (await checked(openshift))['KubeVirt namespace']!;
+    const wrong = (await checked(openshift, variant([], {}, { hook: { leaseFallback: true } })))['KubeVirt namespace']!;
     expect(wrong.result).toBe('fail');
     expect(wrong.fix).toContain('hook.kubevirtNamespace: openshift-cnv');
-    const right = await checked(openshift, variant([], {}, { hook: { kubevirtNamespace: 'openshift-cnv' } }));
+    const right = await checked(openshift, variant([], {}, { hook: { kubevirtNamespace: 'openshift-cnv', leaseFallback: true } }));
+    // Without the Lease fallback the hook never looks in KubeVirt's namespace: nothing to check.
+    expect((await checked(openshift)).hasOwnProperty('KubeVirt namespace')).toBe(false);
     expect(right['KubeVirt namespace']!.result).toBe('pass');
   });
 
@@ -298,7 +300,6 @@ describe('kvmigrate preflight, across clusters', () => {
       'destination: feature gate': 'pass',
       'destination: sync controller': 'pass',
       'KubeVirt versions': 'pass',
-      'KubeVirt namespace': 'pass',
       'source live-migratable': 'pass',
       'source VM': 'pass',
       'source migrations': 'pass',

@@ -293,7 +293,7 @@ describe('clusters and output folders', () => {
     const result = compile(vm('a', ...rootDisk), { entry: { source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west-kubeconfig' } } });
     expect(Object.keys(result.byPath)).toEqual(['east/a.k8s.yaml', 'west/a.k8s.yaml']);
     expect(result.byPath['east/a.k8s.yaml']!.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Job', 'Role', 'RoleBinding', 'ServiceAccount']);
-    expect(result.byPath['west/a.k8s.yaml']!.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine']);
+    expect(result.byPath['west/a.k8s.yaml']!.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'DataVolume', 'VirtualMachine']);
   });
 
   it('the destination cluster defaults to the source cluster', () => {

@@ -16,8 +16,9 @@ controller address at run time and creates the sendTo migration. Runs as an Argo
 it creates nothing a second time: a receiver that has arrived, a Succeeded receive migration, or migrations already
 there of that name and ID are success; a Failed one is a failure.
 
-Address, first found: --connect-url; the destination KubeVirt CR's status.synchronizationAddresses[0]; the receive
-migration's status.synchronizationAddresses[0]; the Lease ${'virt-synchronization-controller'} holder's pod IP with
+Address, first found: --connect-url; with --published-address-only, the receive migration's
+status.synchronizationAddresses[0] alone; otherwise the destination KubeVirt CR's status.synchronizationAddresses[0],
+the receive migration's copy, and the Lease ${'virt-synchronization-controller'} holder's pod IP with
 KubeVirt.spec.synchronizationPort (default 9185).
 
 Options:
@@ -29,6 +30,8 @@ Options:
       --receive-name NAME           name of the receive migration, created once the receiver is parked
       --kubevirt-namespace NS       KubeVirt's namespace at the destination (default: kubevirt, then openshift-cnv)
       --connect-url HOST:PORT       a static address; skips discovery
+      --published-address-only      only the address KubeVirt publishes on the receive migration (no access to
+                                    KubeVirt's namespace needed; without it, also the KubeVirt CR and the Lease)
       --destination-kubeconfig F    kubeconfig for the destination cluster (default: the source's credentials)
       --timeout SECONDS             how long to wait for the receive side and the address (default 600)
       --wait                        follow both migrations and exit 0 only when the migration succeeded
@@ -60,6 +63,7 @@ export const hookCommand: CliCommand = {
     'receive-name': { type: 'string' },
     'kubevirt-namespace': { type: 'string' },
     'connect-url': { type: 'string' },
+    'published-address-only': { type: 'boolean' },
     'destination-kubeconfig': { type: 'string' },
     timeout: { type: 'string' },
     wait: { type: 'boolean' },
@@ -88,6 +92,7 @@ export const hookCommand: CliCommand = {
       receiveName: stringOption(args, 'receive-name')!,
       kubevirtNamespace: stringOption(args, 'kubevirt-namespace'),
       connectURL: stringOption(args, 'connect-url'),
+      publishedOnly: flag(args, 'published-address-only'),
       timeoutSeconds: seconds('timeout', stringOption(args, 'timeout'), DEFAULT_TIMEOUT_SECONDS),
       wait: flag(args, 'wait'),
       migrationTimeoutSeconds: seconds('migration-timeout', stringOption(args, 'migration-timeout'), DEFAULT_MIGRATION_TIMEOUT_SECONDS),

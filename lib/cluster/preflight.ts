@@ -367,7 +367,7 @@ export async function preflightMigration(plan: MigrationPlan, clusters: Prefligh
   const destination = plan.source.cluster === plan.destination.cluster ? undefined : await checkKubeVirt(clusters.destination, context, 'destination', undefined);
   const checks = [...source.checks, ...(destination?.checks ?? [])];
   const atDestination = destination ?? source;
-  if (plan.hook && atDestination.namespace) {
+  if (plan.hook?.leaseFallback && atDestination.namespace) {
     const configured = plan.hook.kubevirtNamespace ?? DEFAULT_KUBEVIRT_NAMESPACE;
     checks.push(
       configured === atDestination.namespace

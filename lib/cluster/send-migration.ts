@@ -22,6 +22,8 @@ export interface SendMigrationOptions {
   readonly kubevirtNamespace?: string;
   /** A static address; skips discovery. */
   readonly connectURL?: string;
+  /** Only the address KubeVirt publishes on the receive migration: no access to KubeVirt's namespace needed. */
+  readonly publishedOnly?: boolean;
   /** How long to wait for the receive side and the address. */
   readonly timeoutSeconds: number;
   /** Follow both migrations until the end. */
@@ -168,7 +170,12 @@ export async function sendMigration(source: ClusterApi, destination: ClusterApi,
   for (;;) {
     const receive = await findReceive(destination, context, options);
     if (receive?.status?.phase === 'Failed') throw failedMigration('receive', receive);
-    const lookup = await lookUpSyncAddress(destination, context, { connectURL: options.connectURL, kubevirtNamespace: options.kubevirtNamespace, receiveMigration: receive ?? receiveBody });
+    const lookup = await lookUpSyncAddress(destination, context, {
+      connectURL: options.connectURL,
+      kubevirtNamespace: options.kubevirtNamespace,
+      receiveMigration: receive ?? receiveBody,
+      publishedOnly: options.publishedOnly,
+    });
     if (lookup.address !== undefined) {
       address = lookup;
       break;

@@ -53,9 +53,16 @@ async function addressFromLease(api: ClusterApi, context: CallContext, namespace
 export async function lookUpSyncAddress(
   api: ClusterApi,
   context: CallContext,
-  options: { readonly connectURL?: string; readonly kubevirtNamespace?: string; readonly receiveMigration: KubeObject },
+  options: { readonly connectURL?: string; readonly kubevirtNamespace?: string; readonly receiveMigration: KubeObject; readonly publishedOnly?: boolean },
 ): Promise<AddressLookup> {
   if (options.connectURL) return { address: options.connectURL, source: '--connect-url' };
+  if (options.publishedOnly) {
+    // KubeVirt mirrors its published addresses onto every migration's status (migration.go
+    // `setSynchronizationAddressStatus`): the receive migration is enough, without access to KubeVirt's namespace.
+    const mirrored = options.receiveMigration.status?.synchronizationAddresses?.[0];
+    const name = `${options.receiveMigration.metadata?.namespace}/${options.receiveMigration.metadata?.name}`;
+    return mirrored ? { address: mirrored, source: `receive migration ${name} status` } : { missing: `KubeVirt to publish the synchronization address on receive migration ${name} (status.synchronizationAddresses)` };
+  }
   const kubevirt = await findKubeVirt(api, context, options.kubevirtNamespace);
   const published = kubevirt?.status?.synchronizationAddresses?.[0];
   if (published) return { address: published, source: `KubeVirt ${kubevirt.metadata?.namespace}/${kubevirt.metadata?.name} status` };

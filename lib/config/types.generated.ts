@@ -172,6 +172,10 @@ export interface HookSettings {
    */
   kubevirtNamespace?: string;
   /**
+   * also find the synchronization controller through its Lease and pod when KubeVirt publishes no address; needs a Role in KubeVirt's namespace (default false: the hook reads the address KubeVirt publishes on the receive migration)
+   */
+  leaseFallback?: boolean;
+  /**
    * how long the hook waits for the receive side to be ready and for the sync address (default 600)
    */
   timeoutSeconds?: number;

@@ -13,8 +13,12 @@ export interface SendHookAccessProps {
   readonly sourceNamespace: string;
   /** Namespace of the receiver VM and its receive migration, which the hook reads. */
   readonly destinationNamespace: string;
-  /** KubeVirt's namespace at the destination, where the hook reads the KubeVirt CR, the Lease and its Pod. */
-  readonly kubevirtNamespace: string;
+  /**
+   * KubeVirt's namespace at the destination, where the hook reads the KubeVirt CR, the Lease and its Pod (its Lease
+   * fallback).
+   * @default - no access there: the hook reads the address KubeVirt publishes on the receive migration
+   */
+  readonly kubevirtNamespace?: string;
   /** The VM instance the hook reads at the destination. */
   readonly vmiName: string;
   /** The sendTo migration the hook may read back. */
@@ -110,7 +114,7 @@ export class SendHookAccess extends Construct {
       kubevirtRule(['virtualmachineinstances'], ['get'], [props.vmiName]),
     ], reader);
 
-    grant(destination, 'KubeVirt', props.kubevirtNamespace, [
+    if (props.kubevirtNamespace) grant(destination, 'KubeVirt', props.kubevirtNamespace, [
       kubevirtRule(['kubevirts'], ['list']),
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'], resourceNames: [SYNC_CONTROLLER_LEASE] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get'] },

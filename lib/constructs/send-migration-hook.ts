@@ -14,7 +14,7 @@ const DESTINATION_KUBECONFIG_DIR = '/etc/kvmigrate/destination';
 /** The hook settings a user chooses; the rest of {@link SendMigrationHookProps} comes from the migration. */
 export type SendMigrationHookSettings = Pick<
   SendMigrationHookProps,
-  'kubevirtNamespace' | 'image' | 'imagePullPolicy' | 'timeoutSeconds' | 'migrationTimeoutSeconds' | 'wait' | 'destinationKubeconfigSecret' | 'name'
+  'kubevirtNamespace' | 'leaseFallback' | 'image' | 'imagePullPolicy' | 'timeoutSeconds' | 'migrationTimeoutSeconds' | 'wait' | 'destinationKubeconfigSecret' | 'name'
 >;
 
 /** Properties of a {@link SendMigrationHook}. */
@@ -41,6 +41,13 @@ export interface SendMigrationHookProps {
    * @default 'kubevirt'
    */
   readonly kubevirtNamespace?: string;
+  /**
+   * Also find the synchronization controller through its Lease and pod in KubeVirt's namespace when KubeVirt
+   * publishes no address; grants the hook a Role there.
+   * @default false - the hook reads the address KubeVirt publishes on the receive migration, and needs no access to
+   *   KubeVirt's namespace
+   */
+  readonly leaseFallback?: boolean;
   /**
    * The hook image (see the Dockerfile).
    * @default DEFAULT_HOOK_IMAGE
@@ -115,7 +122,7 @@ export class SendMigrationHook extends Construct {
       name: this.name,
       sourceNamespace: props.sourceNamespace,
       destinationNamespace: props.destinationNamespace,
-      kubevirtNamespace,
+      kubevirtNamespace: props.leaseFallback ? kubevirtNamespace : undefined,
       vmiName: props.vmiName,
       sendMigrationName: props.sendMigrationName,
       receiveMigrationName: props.receiveMigrationName,
@@ -135,7 +142,7 @@ export class SendMigrationHook extends Construct {
       '--name', props.sendMigrationName,
       '--destination-namespace', props.destinationNamespace,
       '--receive-name', props.receiveMigrationName,
-      '--kubevirt-namespace', kubevirtNamespace,
+      ...(props.leaseFallback ? ['--kubevirt-namespace', kubevirtNamespace] : ['--published-address-only']),
       '--timeout', String(timeoutSeconds),
       ...(props.connectURL !== undefined ? ['--connect-url', props.connectURL] : []),
       ...(secret ? ['--destination-kubeconfig', `${DESTINATION_KUBECONFIG_DIR}/kubeconfig`] : []),

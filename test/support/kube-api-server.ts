@@ -413,7 +413,14 @@ export class KubeApiServer {
       }
       const denied = this.admissions.get(type.kind)?.(object, this);
       if (denied) return answer(422, status(422, 'Invalid', `admission webhook "migration-create-validator.kubevirt.io" denied the request: ${denied}`));
-      return answer(201, this.put(object));
+      const created = this.put(object);
+      // virt-controller mirrors KubeVirt's published sync addresses onto every migration (migration.go
+      // `setSynchronizationAddressStatus`); here right after the create, before the client reads it back.
+      const addresses = this.list('KubeVirt')[0]?.status?.synchronizationAddresses;
+      if (type.kind === 'VirtualMachineInstanceMigration' && addresses) {
+        this.update(type.kind, namespace!, created.metadata.name, (o) => (o.status = { ...o.status, synchronizationAddresses: addresses }));
+      }
+      return answer(201, created);
     }
     if (method === 'PUT' && name) {
       if (!this.get(type.kind, namespace!, name)) return notFound();
