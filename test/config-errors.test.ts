@@ -39,6 +39,7 @@ describe('config errors name file:line:col and change nothing on disk', () => {
     ['an invalid namespace', `migrations:\n${entry('a').replace('namespace: dst', 'namespace: Dst_1')}`, '7:18', 'migrations[0].destination.namespace: "Dst_1" is not valid: a DNS label'],
     ['attempt 0', `migrations:\n${entry('a')}    attempt: 0\n`, '8:14', 'migrations[0].attempt: must be >= 1'],
     ['a wrong kind header', `kind: Migrations\nmigrations:\n${entry('a')}`, '1:7', 'kind: must be "MigrationSet"'],
+    ['a connectURL port out of range', `migrations:\n${entry('a')}    connectURL: 10.0.0.5:70000\n`, '8:17', 'migrations[0].connectURL: "10.0.0.5:70000" is not host:port, ip:port or [ipv6]:port with a port in 1-65535'],
     ['an unknown phase, listing the allowed ones', `migrations:\n${entry('a')}    phase: finish\n`, '8:12', 'migrations[0].phase: "finish" is not one of "migrate", "cutover", "abort"'],
     ['an attempt that is not a number, in good grammar', `migrations:\n${entry('a')}    attempt: two\n`, '8:14', 'migrations[0].attempt: must be an integer'],
     ['a config without migrations', 'storageClassMap: {}\n', '1:1', '(top level): missing required field "migrations"'],

@@ -5,6 +5,7 @@ import { collapseAnyOf, describeSchemaError, fieldLabel } from './schema-errors.
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
 import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
+import { isHostPort } from '../kubernetes/validation.ts';
 import { validateConfig } from './validators.generated.js';
 import { YamlFile, type Locator, type YamlPath } from './yaml-file.ts';
 
@@ -171,6 +172,10 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
       );
     }
 
+    // The schema's pattern cannot bound the port: 1..65535, and an IPv6 address only in brackets.
+    if (migration.connectURL !== undefined && !isHostPort(migration.connectURL)) {
+      bag.error(`${fieldLabel(['migrations', index, 'connectURL'])}: "${migration.connectURL}" is not host:port, ip:port or [ipv6]:port with a port in 1-65535`, at(['connectURL']));
+    }
     const manifestPath = resolve(baseDir, migration.source.manifest);
     if (!manifests.has(manifestPath)) {
       const shown = displayPath(manifestPath);
