@@ -125,14 +125,23 @@ describe('the synthesized access against a live (local) API server', () => {
     await Promise.all(servers.splice(0).map((s) => s.stop()));
   });
 
-  /** Starts an API server that authorizes as the hook's ServiceAccount by the synthesized Roles, with the lab's state. */
-  async function labCluster(objects: Json[]) {
+  /**
+   * Starts an API server that authorizes as the hook's ServiceAccount by the synthesized Roles, with VM `vm` running
+   * in `source` and its receiver parked in `destination`.
+   */
+  async function rbacCluster(objects: Json[], vm: string, source: string, destination: string) {
     const api = await KubeApiServer.start();
     servers.push(api);
     const account = only(objects, 'ServiceAccount');
     api.enforceRbac(objects as any, { namespace: account.metadata.namespace, name: account.metadata.name });
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm-migration-ns-ns-live', namespace: 'vm-live-migration-source' }, status: { phase: 'Running' } });
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm-migration-ns-ns-live', namespace: 'vm-live-migration-destination' }, status: { phase: 'WaitingForSync' } });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: vm, namespace: source }, status: { phase: 'Running' } });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: vm, namespace: destination }, status: { phase: 'WaitingForSync' } });
+    return api;
+  }
+
+  /** The lab's state on an RBAC-enforcing server. */
+  async function labCluster(objects: Json[]) {
+    const api = await rbacCluster(objects, 'vm-migration-ns-ns-live', 'vm-live-migration-source', 'vm-live-migration-destination');
     api.put({ ...only(objects, 'VirtualMachine'), status: { created: true, printableStatus: 'WaitingForReceiver' } } as any);
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt-kubevirt-hyperconverged', namespace: 'openshift-cnv' }, spec: {}, status: { synchronizationAddresses: ['10.128.2.44:9185'] } });
     api.put({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'virt-synchronization-controller', namespace: 'openshift-cnv' }, spec: { holderIdentity: 'virt-synchronization-controller-7d9f-x2' } });
@@ -161,12 +170,7 @@ describe('the synthesized access against a live (local) API server', () => {
     expect(ofKind(objects, 'Role').map((r) => r.metadata.namespace)).toEqual(['src', 'dst']);
     const args = only(objects, 'Job').spec.template.spec.containers[0].args as string[];
     expect(args).toContain('--published-address-only');
-    const api = await KubeApiServer.start();
-    servers.push(api);
-    const account = only(objects, 'ServiceAccount');
-    api.enforceRbac(objects as any, { namespace: account.metadata.namespace, name: account.metadata.name });
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'a', namespace: 'src' }, status: { phase: 'Running' } });
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'a', namespace: 'dst' }, status: { phase: 'WaitingForSync' } });
+    const api = await rbacCluster(objects, 'a', 'src', 'dst');
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt', namespace: 'kubevirt' }, spec: {}, status: { synchronizationAddresses: ['10.9.8.7:9185'] } });
     const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(new Workspace().dir));
     expect(run.code, run.stderr).toBe(0);

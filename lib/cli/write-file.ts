@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../synth/write-output.ts';
 
 /**
  * Writes `text` to `path` through a hidden sibling and a rename: readers see the old file or the new, never half.
@@ -17,14 +18,7 @@ export function writeFileAtomically(path: string, text: string): void {
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 function ownerAlive(lock: string): boolean {
-  const pid = Number(readFileSync(lock, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return processAlive(Number(readFileSync(lock, 'utf8').trim()));
 }
 
 /**

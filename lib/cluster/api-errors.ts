@@ -39,7 +39,7 @@ export function classify(error: unknown): FailureKind {
   if (code === undefined) {
     if (UNREACHABLE.has(errorCode(error) ?? '')) return 'unreachable';
     // A 200 whose body is not the JSON it should be (a proxy hiccup): like any other transient fault.
-    if (error instanceof SyntaxError || /parse|unexpected token|json/i.test((error as Error)?.message ?? '')) return 'transient';
+    if (error instanceof SyntaxError || /Unexpected token|is not valid JSON/.test((error as Error)?.message ?? '')) return 'transient';
     return isNetworkFailure(error) ? 'transient' : 'fatal';
   }
   // A 404 without a Status body is not the API server saying "no such object" but something else answering.

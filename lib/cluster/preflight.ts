@@ -287,7 +287,10 @@ async function checkMacsPinned(api: ClusterApi, context: CallContext, plan: Migr
   if (unpinned.length === 0) return pass('MACs pinned', interfaces.length > 0 ? 'every interface pins its MAC' : 'the VM has no interfaces');
   const vmi = await call(context, `read VMI ${plan.source.namespace}/${plan.vm}`, () => api.getInstance(plan.source.namespace, plan.vm));
   const live = (vmi?.status?.interfaces ?? []) as { name?: string; mac?: string }[];
-  const described = unpinned.map((i) => `${i.name}${live.find((l) => l.name === i.name)?.mac ? ` (live MAC ${live.find((l) => l.name === i.name)!.mac})` : ''}`);
+  const described = unpinned.map((i) => {
+    const mac = live.find((l) => l.name === i.name)?.mac;
+    return `${i.name}${mac ? ` (live MAC ${mac})` : ''}`;
+  });
   return fail(
     'MACs pinned',
     `interface ${described.join(', ')} has no macAddress in the manifest: the receiver would get a new MAC`,

@@ -141,9 +141,9 @@ export function planDisks(
     const layers = sourceStorageLayers(entry, claimName);
     const first = <K extends keyof StorageFacts>(key: K): StorageFacts[K] => layers.find((l) => l[key] !== undefined)?.[key];
     const sourceVolumeMode = first('volumeMode');
-    const source = { size: sourceSize(layers, sourceVolumeMode) };
+    const source = sourceSize(layers, sourceVolumeMode);
     const what = `${volume.dataVolume ? 'DataVolume' : 'PersistentVolumeClaim'} "${claimName}"`;
-    if (override.size === undefined && source.size === undefined) {
+    if (override.size === undefined && source === undefined) {
       bag.error(
         `${label}: the size of ${what} is unknown`,
         at(),
@@ -151,11 +151,11 @@ export function planDisks(
       );
       return;
     }
-    if (override.size !== undefined && source.size !== undefined && compareQuantities(parseQuantity(override.size)!, parseQuantity(source.size)!) < 0) {
+    if (override.size !== undefined && source !== undefined && compareQuantities(parseQuantity(override.size)!, parseQuantity(source)!) < 0) {
       bag.error(
-        `disks.${volume.name}.size ${override.size} is smaller than the source disk (${source.size}${sourceVolumeMode === 'Block' ? ', a Block volume' : ''}): the migration would fail`,
+        `disks.${volume.name}.size ${override.size} is smaller than the source disk (${source}${sourceVolumeMode === 'Block' ? ', a Block volume' : ''}): the migration would fail`,
         entry.locate(['disks', volume.name, 'size']),
-        `use at least ${source.size}, or remove the override`,
+        `use at least ${source}, or remove the override`,
       );
       return;
     }
@@ -165,7 +165,7 @@ export function planDisks(
     plans.push({
       volumeName: volume.name,
       dataVolumeName: claimName,
-      size: (override.size ?? source.size)!,
+      size: (override.size ?? source)!,
       storageClassName,
       volumeMode: override.volumeMode ?? mapping?.volumeMode ?? sourceVolumeMode,
       accessModes: override.accessModes ?? mapping?.accessModes ?? first('accessModes'),

@@ -86,15 +86,18 @@ export function recoverLeftovers(target: string): void {
   const prefix = `${basename(target)}.kvmigrate-`;
   for (const name of readdirSync(parent).filter((n) => n.startsWith(prefix)).sort()) {
     const match = /^(old|new)-(\d+)$/.exec(name.slice(prefix.length));
-    if (!match || processAlive(Number(match[2]))) continue;
+    // This process's own leftovers come from an earlier run that reused its pid: dead too.
+    const pid = Number(match?.[2]);
+    if (!match || (pid !== process.pid && processAlive(pid))) continue;
     const path = join(parent, name);
     if (match[1] === 'old' && !existsSync(target)) renameSync(path, target);
     else rmSync(path, { recursive: true, force: true });
   }
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
+/** Whether a process with that id runs (the owner of a leftover folder or of a lock). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
