@@ -1,9 +1,11 @@
 # The post-sync hook image: the hook bundled into one JavaScript file, on a distroless Node.js 20 base, non-root.
-#   docker build -t <registry>/kvmigrate-hook:0.1.0 .    then set `hook.image` in migrations.yaml
+#   docker build -t <registry>/kvmigrate-hook:<version> .    then set `hook.image` in migrations.yaml
+# The release workflow (.github/workflows/release.yml) builds it for amd64 and arm64 as ghcr.io/<owner>/kvmigrate-hook.
 FROM node:20-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No scripts: `prepare` would build the whole package before its sources are here; only the hook is needed.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY lib ./lib
 COPY imports ./imports
 COPY scripts ./scripts

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly: tsx compiles it on the fly (and caches), so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// The command line, from the compiled bundle (npm run build; `npm ci` and `npm pack` run it).
+import { main } from '../build/cli/kvmigrate.js';
 
-register();
-const { main } = await import('../lib/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,5 @@
-// kvmigrate's public API: the construct library (usable from any cdk8s app, no config file needed) and the
-// compiler pipeline behind `kvmigrate synth`.
+// kvmigrate's construct library, for any cdk8s app: it loads only cdk8s and constructs. The compiler behind
+// `kvmigrate synth` (config, plan, render) is the `kvmigrate/compiler` entry point.
 export * from './constructs/blank-data-volume.ts';
 export * from './constructs/receiver-virtual-machine.ts';
 export * from './constructs/migration-pair.ts';
@@ -14,12 +14,3 @@ export * from './constructs/labels.ts';
 export * from './kubevirt/api.ts';
 export type { MigrationPhase } from './lifecycle.ts';
 export * from './constructs/source-virtual-machine.ts';
-export { loadConfig, type LoadedConfig, type MigrationEntry } from './config/load-config.ts';
-export type { MigrationsConfig, Migration } from './config/types.generated.ts';
-export { planMigrations, type MigrationPlan, type PlanResult, DEFAULT_CLUSTER } from './plan/plan.ts';
-export type { DiskPlan } from './plan/disks.ts';
-export type { ReceiverPlan } from './plan/receiver.ts';
-export { deriveMigrationId } from './plan/migration-id.ts';
-export { renderPlans, type RenderedFile } from './synth/render.ts';
-export { synthesize, type SynthesisOptions, type SynthesisResult } from './synth/synthesize.ts';
-export { DiagnosticBag, InputError, formatDiagnostic, type Diagnostic, type Location } from './diagnostics.ts';

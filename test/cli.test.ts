@@ -12,8 +12,7 @@ function exampleWorkspace(): Workspace {
 
 /** `cdk8s synth` in `workspace` with the project's cdk8s.yaml (the app named by full path), offline. */
 function cdk8sSynth(workspace: Workspace) {
-  const tsx = join(root, 'node_modules/tsx/dist/loader.mjs');
-  const config = run('cat', [join(root, 'cdk8s.yaml')]).stdout.replace('node --import tsx main.ts', `${process.execPath} --import ${tsx} ${join(root, 'main.ts')}`);
+  const config = run('cat', [join(root, 'cdk8s.yaml')]).stdout.replace('node build/cli/cdk8s-app.js', `${process.execPath} ${join(root, 'build/cli/cdk8s-app.js')}`);
   workspace.write('cdk8s.yaml', config);
   // As `npm run cdk8s synth` runs it: the script's flag, not an environment variable, keeps it quiet offline.
   const script = JSON.parse(run('cat', [join(root, 'package.json')]).stdout).scripts.cdk8s.split(' ').slice(1);
@@ -55,9 +54,10 @@ describe('kvmigrate synth as a process', () => {
   it('prints the summary on stdout and warnings on stderr', () => {
     const result = kvmigrate(['synth'], { cwd: exampleWorkspace().dir });
     expect(result.stdout).toBe(
-      'synthesized 1 migration into dist/\n  default: 1 migration(s), 11 object(s) in 1 file(s)\n1 warning(s) on stderr: check them before the first sync\n',
+      'synthesized 1 migration into dist/\n  default: 1 migration(s), 11 object(s) in 1 file(s)\n2 warning(s) on stderr: check them before the first sync\n',
     );
     expect(result.stderr).toMatch(/^vms\/vm-migration-ns-ns-live\.yaml:77:11: warning: .*plaintext password/);
+    expect(result.stderr).toMatch(/^migrations\.yaml: warning: hook\.image is not set/m);
   });
 
   it('-o json prints a machine-readable summary', () => {

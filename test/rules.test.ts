@@ -324,6 +324,8 @@ describe('collisions at the destination', () => {
 });
 
 describe('prerequisite warnings', () => {
+  // With an image of the user's own: no warning that the default one belongs to a release (see release.test.ts).
+  const ownImage = { config: { hook: { image: 'registry.example/kvmigrate-hook:dev' } } };
   it('names every Secret, ConfigMap, ServiceAccount and network the destination must already have', () => {
     const machine = vm(
       'a',
@@ -335,7 +337,7 @@ describe('prerequisite warnings', () => {
       withTemplateField('accessCredentials', [{ sshPublicKey: { source: { secret: { secretName: 'keys' } }, propagationMethod: { noCloud: {} } } }]),
       withTemplateField('networks', [{ name: 'default', pod: {} }, { name: 'vlan', multus: { networkName: 'net/vlan10' } }]),
     );
-    const messages = compile(machine).warnings.map((w) => w.message);
+    const messages = compile(machine, ownImage).warnings.map((w) => w.message);
     for (const expected of [
       'Secret "ud" (volume "ci") must exist in namespace "dst"',
       'Secret "nd" (volume "ci")',
@@ -352,11 +354,11 @@ describe('prerequisite warnings', () => {
 
   it('warns about a plaintext password in base64 user data too', () => {
     const userDataBase64 = Buffer.from('#cloud-config\npassword: hunter2\n').toString('base64');
-    const warnings = compile(vm('a', ...rootDisk, withVolume({ name: 'ci', cloudInitNoCloud: { userDataBase64 } }))).warnings;
+    const warnings = compile(vm('a', ...rootDisk, withVolume({ name: 'ci', cloudInitNoCloud: { userDataBase64 } })), ownImage).warnings;
     expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('plaintext password')]);
   });
 
   it('no warnings for a VM with nothing external', () => {
-    expect(compile(vm('a', ...rootDisk, withVolume({ name: 'ci', cloudInitNoCloud: { userData: '#cloud-config\nssh_authorized_keys: []\n' } }))).warnings).toEqual([]);
+    expect(compile(vm('a', ...rootDisk, withVolume({ name: 'ci', cloudInitNoCloud: { userData: '#cloud-config\nssh_authorized_keys: []\n' } })), ownImage).warnings).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { VERSION } from '../package-info.generated.ts';
 import { runCommand, type CliCommand } from './command.ts';
 import { ExitCode, processStreams, reportFailure, UsageError, type Streams } from './output.ts';
 
@@ -42,11 +42,6 @@ Options:
       --version  print the version
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 /** Runs the command line `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], streams: Streams = processStreams): Promise<number> {
   const [name, ...rest] = argv;
@@ -55,7 +50,7 @@ export async function main(argv: readonly string[], streams: Streams = processSt
     return name === undefined ? ExitCode.USAGE : ExitCode.OK;
   }
   if (name === '--version') {
-    streams.stdout(`${version()}\n`);
+    streams.stdout(`${VERSION}\n`);
     return ExitCode.OK;
   }
   const command = COMMANDS[name];

@@ -1,5 +1,5 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KubeConfigMap } from 'cdk8s-plus-33/lib/imports/k8s.js';
 import type { MigrationPhase } from '../lifecycle.ts';
 import { boundedName } from '../names.ts';
 import { SyncWave, withSyncWave } from './argocd-annotations.ts';
@@ -30,11 +30,13 @@ export interface MigrationRecordProps {
  * `kubectl get cm -l app.kubernetes.io/managed-by=kvmigrate` list the migrations a namespace takes part in.
  */
 export class MigrationRecord extends Construct {
-  public readonly apiObject: KubeConfigMap;
+  public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: MigrationRecordProps) {
     super(scope, id);
-    this.apiObject = new KubeConfigMap(this, 'Resource', {
+    this.apiObject = new ApiObject(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
       metadata: {
         name: boundedName(props.migrationName, 'kvmigrate'),
         namespace: props.namespace,

@@ -1,5 +1,6 @@
+import type { V1PolicyRule } from '@kubernetes/client-node';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KubeRole, KubeRoleBinding, KubeServiceAccount, type PolicyRule } from 'cdk8s-plus-33/lib/imports/k8s.js';
 import { SYNC_CONTROLLER_LEASE } from '../kubevirt/api.ts';
 import { boundedName } from '../names.ts';
 import { remoteScope } from './remote-scope.ts';
@@ -49,7 +50,8 @@ export interface SendHookAccessProps {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-const kubevirtRule = (resources: string[], verbs: string[], resourceNames?: string[]): PolicyRule => ({ apiGroups: ['kubevirt.io'], resources, verbs, resourceNames });
+const RBAC_V1 = 'rbac.authorization.k8s.io/v1';
+const kubevirtRule = (resources: string[], verbs: string[], resourceNames?: string[]): V1PolicyRule => ({ apiGroups: ['kubevirt.io'], resources, verbs, resourceNames });
 
 /** The destination-side ServiceAccount of a cross-cluster hook: one per migration, whatever the attempt. */
 export function destinationServiceAccountName(vmiName: string): string {
@@ -79,9 +81,11 @@ export class SendHookAccess extends Construct {
       labels: props.labels && { ...props.labels },
       annotations: withSyncWave(props.annotations, SyncWave.HOOK_ACCESS),
     });
-    const grant = (scope: Construct, id: string, namespace: string, rules: PolicyRule[], subject: { name: string; namespace: string }) => {
-      const role = new KubeRole(scope, `${id}Role`, { metadata: metadata(namespace), rules });
-      new KubeRoleBinding(scope, `${id}Binding`, {
+    const grant = (scope: Construct, id: string, namespace: string, rules: V1PolicyRule[], subject: { name: string; namespace: string }) => {
+      const role = new ApiObject(scope, `${id}Role`, { apiVersion: RBAC_V1, kind: 'Role', metadata: metadata(namespace), rules });
+      new ApiObject(scope, `${id}Binding`, {
+        apiVersion: RBAC_V1,
+        kind: 'RoleBinding',
         metadata: metadata(namespace),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
         subjects: [{ kind: 'ServiceAccount', ...subject }],
@@ -89,7 +93,7 @@ export class SendHookAccess extends Construct {
     };
 
     const hook = { name: props.name, namespace: props.sourceNamespace };
-    new KubeServiceAccount(this, 'ServiceAccount', { metadata: metadata(props.sourceNamespace), automountServiceAccountToken: true });
+    new ApiObject(this, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(props.sourceNamespace), automountServiceAccountToken: true });
     grant(this, 'Source', props.sourceNamespace, [
       kubevirtRule(['virtualmachineinstancemigrations'], ['get'], [props.sendMigrationName]),
       kubevirtRule(['virtualmachineinstancemigrations'], ['create']),
@@ -101,7 +105,9 @@ export class SendHookAccess extends Construct {
       ? { name: props.destinationServiceAccountName ?? destinationServiceAccountName(props.vmiName), namespace: props.destinationNamespace }
       : hook;
     if (props.destinationScope) {
-      new KubeServiceAccount(destination, 'ReaderServiceAccount', {
+      new ApiObject(destination, 'ReaderServiceAccount', {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
         metadata: { ...metadata(props.destinationNamespace), name: reader.name },
         automountServiceAccountToken: false,
       });

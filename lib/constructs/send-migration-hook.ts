@@ -1,13 +1,15 @@
+import type { V1JobSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KubeJob, Quantity, type Volume, type VolumeMount } from 'cdk8s-plus-33/lib/imports/k8s.js';
 import { DEFAULT_TIMEOUT_SECONDS, hookJobDeadlineSeconds } from '../hook-timeouts.ts';
 import { DEFAULT_KUBEVIRT_NAMESPACE } from '../kubevirt/api.ts';
 import { boundedName, shortHash } from '../names.ts';
+import { HOOK_IMAGE_REPOSITORY, VERSION } from '../package-info.generated.ts';
 import { SendHookAccess } from './send-hook-access.ts';
 import { SyncWave, withSyncWave } from './argocd-annotations.ts';
 
-/** The hook image built from this repository's Dockerfile, tagged with the package version. */
-export const DEFAULT_HOOK_IMAGE = 'ghcr.io/kvmigrate/kvmigrate-hook:0.1.0';
+/** The hook image the release of this version publishes (built from the Dockerfile by .github/workflows/release.yml). */
+export const DEFAULT_HOOK_IMAGE = `${HOOK_IMAGE_REPOSITORY}:${VERSION}`;
 /** Where the hook Job mounts the destination kubeconfig Secret (key `kubeconfig`). */
 const DESTINATION_KUBECONFIG_DIR = '/etc/kvmigrate/destination';
 
@@ -109,7 +111,7 @@ export interface SendMigrationHookProps {
  * access of a {@link SendHookAccess}, and is re-created on every sync (`BeforeHookCreation`), which the hook tolerates.
  */
 export class SendMigrationHook extends Construct {
-  public readonly job: KubeJob;
+  public readonly job: ApiObject;
   public readonly access: SendHookAccess;
   public readonly name: string;
 
@@ -132,8 +134,8 @@ export class SendMigrationHook extends Construct {
     });
 
     const secret = props.destinationKubeconfigSecret;
-    const volumes: Volume[] | undefined = secret ? [{ name: 'destination-kubeconfig', secret: { secretName: secret, items: [{ key: 'kubeconfig', path: 'kubeconfig' }] } }] : undefined;
-    const volumeMounts: VolumeMount[] | undefined = secret ? [{ name: 'destination-kubeconfig', mountPath: DESTINATION_KUBECONFIG_DIR, readOnly: true }] : undefined;
+    const volumes: V1Volume[] | undefined = secret ? [{ name: 'destination-kubeconfig', secret: { secretName: secret, items: [{ key: 'kubeconfig', path: 'kubeconfig' }] } }] : undefined;
+    const volumeMounts: V1VolumeMount[] | undefined = secret ? [{ name: 'destination-kubeconfig', mountPath: DESTINATION_KUBECONFIG_DIR, readOnly: true }] : undefined;
     const args = [
       'send',
       '--source-namespace', props.sourceNamespace,
@@ -150,7 +152,40 @@ export class SendMigrationHook extends Construct {
       ...(props.wait && props.migrationTimeoutSeconds !== undefined ? ['--migration-timeout', String(props.migrationTimeoutSeconds)] : []),
     ];
 
-    this.job = new KubeJob(this, 'Job', {
+    const spec: V1JobSpec = {
+      backoffLimit: 2,
+      activeDeadlineSeconds: hookJobDeadlineSeconds(props),
+      ttlSecondsAfterFinished: 86400,
+      template: {
+        metadata: { labels: props.labels && { ...props.labels } },
+        spec: {
+          serviceAccountName: this.access.serviceAccountName,
+          restartPolicy: 'Never',
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'send',
+              image: props.image ?? DEFAULT_HOOK_IMAGE,
+              imagePullPolicy: props.imagePullPolicy ?? 'IfNotPresent',
+              args,
+              resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts,
+            },
+          ],
+          volumes,
+        },
+      },
+    };
+    this.job = new ApiObject(this, 'Job', {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
       metadata: {
         name: this.name,
         namespace: props.sourceNamespace,
@@ -165,40 +200,7 @@ export class SendMigrationHook extends Construct {
           SyncWave.SEND_MIGRATION,
         ),
       },
-      spec: {
-        backoffLimit: 2,
-        activeDeadlineSeconds: hookJobDeadlineSeconds(props),
-        ttlSecondsAfterFinished: 86400,
-        template: {
-          metadata: { labels: props.labels && { ...props.labels } },
-          spec: {
-            serviceAccountName: this.access.serviceAccountName,
-            restartPolicy: 'Never',
-            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'send',
-                image: props.image ?? DEFAULT_HOOK_IMAGE,
-                imagePullPolicy: props.imagePullPolicy ?? 'IfNotPresent',
-                args,
-                resources: {
-                  requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('64Mi') },
-                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('256Mi') },
-                },
-                securityContext: {
-                  runAsNonRoot: true,
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
-                volumeMounts,
-              },
-            ],
-            volumes,
-          },
-        },
-      },
+      spec,
     });
     this.job.node.addDependency(this.access);
   }

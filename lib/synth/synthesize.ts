@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { planArgoCd, type OutdirInRepository } from '../plan/argocd.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
+import { unreleasedHookImageWarning } from './release.ts';
 import { renderArgoCd, renderPlans, type RenderedFile } from './render.ts';
 import { generatedHeader, refuseOutdir, replaceOutputDirectory } from './write-output.ts';
 
@@ -72,5 +73,6 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   const header = generatedHeader(options.outdir, options.configPath);
   const files = [...migrationFiles, ...renderArgoCd(argocd)].map((f) => ({ ...f, content: header + f.content }));
   replaceOutputDirectory(options.outdir, files);
-  return { outdir: options.outdir, plans, files, warnings: [...bag.warnings, ...warnings], clusters: summarize(files) };
+  const unreleased = unreleasedHookImageWarning(plans, options.configPath);
+  return { outdir: options.outdir, plans, files, warnings: [...bag.warnings, ...warnings, ...(unreleased ? [unreleased] : [])], clusters: summarize(files) };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { CRD_DIRECTORY_ENV, crdDirectory } from '../../lib/crd-directory.ts';
+import { CRD_DIRECTORY_ENV, crdDirectory } from '../../scripts/crd-directory.ts';
 
 /** The shared CRDs the output is checked against; never copied into the project. */
 const CRD_FILES = [

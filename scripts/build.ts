@@ -1,0 +1,76 @@
+// Builds the package into build/:
+//   lib/  the construct library (and declarations of every entry point) compiled by tsc, an ES module;
+//   cjs/  the construct library once more as CommonJS, for require() and jest;
+//   cli/  the command line, the cdk8s app and the `kvmigrate/compiler` entry, bundled by esbuild with their
+//         dependencies (only cdk8s and constructs stay outside), split so that each command loads only its own code;
+//   kvmigrate-hook.mjs  the post-sync hook in one file with everything, for its image (`--hook`: only this).
+// tsc is incremental: an unchanged tree builds in a few seconds.
+// With KVMIGRATE_RELEASE_TAG set (the release workflow) it must equal v<version>, and the build is stamped as that
+// release in build/release.json, which tells synth that the default hook image exists.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import { VERSION } from '../lib/package-info.generated.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const out = join(root, 'build');
+
+const bundle: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Some dependencies are CommonJS and call require() for Node built-ins; give the ES module bundle one.
+  banner: { js: "import { createRequire as __kvmigrateCreateRequire } from 'node:module'; const require = __kvmigrateCreateRequire(import.meta.url);" },
+};
+
+async function hook(): Promise<void> {
+  await build({ ...bundle, entryPoints: [join(root, 'lib/cli/hook-entry.ts')], outfile: join(out, 'kvmigrate-hook.mjs'), minify: true });
+}
+
+async function cli(): Promise<void> {
+  rmSync(join(out, 'cli'), { recursive: true, force: true });
+  await build({
+    ...bundle,
+    entryPoints: { kvmigrate: join(root, 'lib/cli/main.ts'), 'cdk8s-app': join(root, 'main.ts'), compiler: join(root, 'lib/compiler.ts') },
+    outdir: join(out, 'cli'),
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    external: ['cdk8s', 'constructs'],
+  });
+  // The Argo CD health checks are read at run time from beside the code (lib/argocd/health-checks.ts).
+  cpSync(join(root, 'lib/argocd/health'), join(out, 'cli/health'), { recursive: true });
+}
+
+function library(): void {
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  for (const project of ['tsconfig.build.json', 'tsconfig.cjs.json']) execFileSync(process.execPath, [tsc, '-p', project], { cwd: root, stdio: 'inherit' });
+  // Every .js under build/cjs is CommonJS, though the package is "type": "module".
+  writeFileSync(join(out, 'cjs/package.json'), '{ "type": "commonjs" }\n');
+  for (const name of ['validators.generated.d.ts', 'crd-validators.generated.d.ts']) cpSync(join(root, 'lib/config', name), join(out, 'lib/config', name));
+}
+
+function stampRelease(): void {
+  const tag = process.env.KVMIGRATE_RELEASE_TAG;
+  const stamp = join(out, 'release.json');
+  if (!tag) return rmSync(stamp, { force: true });
+  if (tag !== `v${VERSION}`) throw new Error(`KVMIGRATE_RELEASE_TAG=${tag} is not this package's version v${VERSION}: bump package.json, then npm run generate`);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(stamp, `${JSON.stringify({ version: VERSION, tag })}\n`);
+}
+
+try {
+  if (process.argv.includes('--hook')) await hook();
+  else {
+    stampRelease();
+    library();
+    await Promise.all([cli(), hook()]);
+  }
+  console.error(`built ${out}`);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}

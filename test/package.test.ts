@@ -1,0 +1,146 @@
+// The package as users get it: `npm pack` of the build, installed into fresh projects made like
+// `cdk8s init typescript-app` (CommonJS, tsc, `node main.js`), with only cdk8s and constructs beside it. The README's
+// TypeScript blocks are that project's files: they must compile as written and run.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documents } from './support/builders.ts';
+import { root } from './support/processes.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'kvmigrate-package-'));
+const app = join(work, 'app');
+let packed: { files: { path: string }[] };
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The README's ```ts blocks, each named by its first line (`// main.ts`). */
+function readmeFiles(): Map<string, string> {
+  const blocks = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  return new Map(blocks.map((code) => [/^\/\/ (\S+\.ts)\n/.exec(code)?.[1] ?? 'unnamed.ts', code]));
+}
+
+function tsc(project: string) {
+  return spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: app, encoding: 'utf8' });
+}
+
+function node(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, args, { cwd: app, encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+beforeAll(() => {
+  // The build is current: the global setup ran `npm run build`.
+  packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' }))[0];
+  execFileSync('tar', ['-xzf', join(work, readdirSync(work).find((n) => n.endsWith('.tgz'))!), '-C', work]);
+  mkdirSync(join(app, 'node_modules/@types'), { recursive: true });
+  renameSync(join(work, 'package'), join(app, 'node_modules/kvmigrate'));
+  // What `npm i kvmigrate` adds to a cdk8s app: kvmigrate's dependencies and nothing else; @types/node and vitest
+  // are the app's own.
+  for (const name of ['cdk8s', 'constructs', '@types/node', 'vitest']) symlinkSync(join(root, 'node_modules', name), join(app, 'node_modules', name));
+  const template = join(root, 'node_modules/cdk8s-cli/templates/typescript-app');
+  cpSync(join(template, 'tsconfig.json'), join(app, 'tsconfig.json'));
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, main: 'main.js' }));
+  for (const [name, code] of readmeFiles()) writeFileSync(join(app, name), code);
+}, 120_000);
+
+describe('npm pack', () => {
+  it('holds the build, the command line and the docs, not the sources or the tests', () => {
+    const paths = packed.files.map((f) => f.path);
+    for (const expected of ['bin/kvmigrate.js', 'build/lib/index.js', 'build/lib/index.d.ts', 'build/cjs/lib/index.js', 'build/cjs/package.json', 'build/cli/kvmigrate.js', 'build/lib/compiler.d.ts', 'README.md', 'CHANGELOG.md']) {
+      expect(paths).toContain(expected);
+    }
+    expect(paths.filter((p) => /^(lib|test|imports|scripts|bench)\//.test(p) || p.endsWith('.tsbuildinfo') || p.includes('kvmigrate-hook'))).toEqual([]);
+  });
+
+  it('depends on what the constructs need: cdk8s and constructs', () => {
+    const manifest = JSON.parse(readFileSync(join(app, 'node_modules/kvmigrate/package.json'), 'utf8'));
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['cdk8s', 'constructs']);
+  });
+});
+
+describe('a cdk8s app made like `cdk8s init typescript-app`', () => {
+  it('the README blocks are its main.ts and main.test.ts', () => expect([...readmeFiles().keys()].sort()).toEqual(['main.test.ts', 'main.ts']));
+
+  it('compiles main.ts with the template tsconfig (CommonJS, moduleResolution node10) and `node main.js` synthesizes the migration', () => {
+    writeFileSync(join(app, 'tsconfig.cjs.json'), JSON.stringify({ extends: './tsconfig.json', include: [], files: ['main.ts'] }));
+    const compiled = tsc('tsconfig.cjs.json');
+    expect(compiled.stdout + compiled.stderr).toBe('');
+    expect(readFileSync(join(app, 'main.js'), 'utf8')).toContain('require("kvmigrate")');
+    const out = join(work, 'synth-out');
+    const ran = node(['main.js'], { CDK8S_OUTDIR: out });
+    expect(ran.status, ran.stderr).toBe(0);
+    const objects = readdirSync(out).flatMap((name) => documents(readFileSync(join(out, name), 'utf8')));
+    const receiver = objects.find((o) => o.kind === 'VirtualMachine')!;
+    expect(receiver.spec.runStrategy).toBe('WaitAsReceiver');
+    expect(receiver.spec.template.spec.volumes.map((v: { dataVolume?: { name: string } }) => v.dataVolume?.name)).toEqual(
+      objects.filter((o) => o.kind === 'DataVolume').map((d) => d.metadata.name),
+    );
+    // The migrations are the hook's to create, never objects in Git.
+    expect(objects.map((o) => o.kind)).not.toContain('VirtualMachineInstanceMigration');
+    expect(objects.find((o) => o.kind === 'Job')!.spec.template.spec.containers[0].args).toContain('10.0.0.5:9185');
+  });
+
+  it('require() loads the CommonJS build and nothing besides cdk8s and constructs', () => {
+    const loaded = node(['-e', "const k = require('kvmigrate'); console.log(JSON.stringify({ type: typeof k.DecentralizedMigration, modules: Object.keys(require.cache) }))"]);
+    expect(loaded.status, loaded.stderr).toBe(0);
+    const { type, modules } = JSON.parse(loaded.stdout) as { type: string; modules: string[] };
+    expect(type).toBe('function');
+    expect(modules.some((m) => m.includes('/kvmigrate/build/cjs/lib/index.js'))).toBe(true);
+    expect(modules.filter((m) => !/\/node_modules\/(kvmigrate|cdk8s|constructs)\//.test(m))).toEqual([]);
+  });
+
+  it('import loads the ES module build (a node_modules without the CLI dependencies proves it loads nothing else)', () => {
+    const loaded = node(['--input-type=module', '-e', "const k = await import('kvmigrate'); console.log(typeof k.BlankDataVolume, import.meta.resolve('kvmigrate'))"]);
+    expect(loaded.status, loaded.stderr).toBe(0);
+    expect(loaded.stdout).toMatch(/^function file:.*\/kvmigrate\/build\/lib\/index\.js$/m);
+  });
+
+  it.each([
+    ['node16 (CommonJS main.ts and an ES module)', { module: 'Node16', moduleResolution: 'Node16' }, ['main.ts', 'esm.mts']],
+    ['nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext' }, ['main.ts', 'esm.mts']],
+    ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, ['main.ts', 'esm.mts']],
+    ['node10 (the subpath through typesVersions)', { module: 'CommonJS', moduleResolution: 'Node10' }, ['main.ts', 'compiler.ts']],
+  ])('type-checks against the package under moduleResolution %s', (name, options, files) => {
+    writeFileSync(join(app, 'esm.mts'), "import { DecentralizedMigration } from 'kvmigrate';\nimport { planMigrations } from 'kvmigrate/compiler';\nexport const used = [DecentralizedMigration, planMigrations];\n");
+    writeFileSync(join(app, 'compiler.ts'), "import { loadConfig } from 'kvmigrate/compiler';\nexport const used = loadConfig;\n");
+    const project = `tsconfig.${name.split(' ')[0]}.json`;
+    writeFileSync(join(app, project), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { ...options, noEmit: true }, include: [], files }));
+    const checked = tsc(project);
+    expect(checked.stdout + checked.stderr).toBe('');
+  });
+
+  it('the README snapshot recipe runs under vitest and writes a snapshot of the chart', () => {
+    rmSync(join(app, '__snapshots__'), { recursive: true, force: true });
+    const ran = node([join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'main.test.ts', '--root', app], { CDK8S_OUTDIR: join(work, 'vitest-out') });
+    expect(ran.status, ran.stdout + ran.stderr).toBe(0);
+    const snapshot = readFileSync(join(app, '__snapshots__/main.test.ts.snap'), 'utf8');
+    expect(snapshot).toContain('"runStrategy": "WaitAsReceiver"');
+    expect(snapshot).toContain('"kind": "DataVolume"');
+  }, 60_000);
+
+  it('kvmigrate/compiler runs from the package: synthesize() writes the manifests of a config', () => {
+    cpSync(join(root, 'migrations.yaml'), join(app, 'migrations.yaml'));
+    cpSync(join(root, 'vms'), join(app, 'vms'), { recursive: true });
+    const script = "const { synthesize } = await import('kvmigrate/compiler'); const r = synthesize({ configPath: 'migrations.yaml', outdir: 'compiled' }); console.log(JSON.stringify(r.clusters));";
+    const ran = node(['--input-type=module', '-e', script]);
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual([expect.objectContaining({ cluster: 'default', migrations: 1 })]);
+    expect(readdirSync(join(app, 'compiled/default')).sort()).toEqual(readdirSync(join(root, 'dist/default')).sort());
+  });
+
+  it('the command line runs from the package, with its bundled dependencies', () => {
+    cpSync(join(root, 'migrations.yaml'), join(app, 'migrations.yaml'));
+    cpSync(join(root, 'vms'), join(app, 'vms'), { recursive: true });
+    const help = node(['node_modules/kvmigrate/bin/kvmigrate.js', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: kvmigrate <command>');
+    const synth = node(['node_modules/kvmigrate/bin/kvmigrate.js', 'synth', '--out', 'manifests', '-o', 'json']);
+    expect(synth.status, synth.stderr).toBe(0);
+    expect(existsSync(join(app, 'manifests/default'))).toBe(true);
+    // The same manifests as this repository's dist/, apart from the header naming the config's path.
+    const header = /^# Generated by kvmigrate from .*\n/;
+    for (const file of readdirSync(join(root, 'dist/default'))) {
+      expect(readFileSync(join(app, 'manifests/default', file), 'utf8').replace(header, '')).toBe(readFileSync(join(root, 'dist/default', file), 'utf8').replace(header, ''));
+    }
+  });
+});
