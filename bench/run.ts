@@ -1,20 +1,34 @@
 // `npm run bench`: how synthesis scales, as ratios against baselines measured in the same run on the same machine.
 // Writes a table to stdout and bench/results.md. Timing goals live here, never in tests.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { writeFleet } from './fleet.ts';
+import { selfTimeByPackage } from './profile.ts';
 import { synthesize } from '../lib/synth/synthesize.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const SIZES = (process.env.KVMIGRATE_BENCH_SIZES ?? '1,100,1000,5000').split(',').map(Number);
-const runsFor = (n: number) => (n >= 5000 ? 3 : n >= 1000 ? 5 : 7);
+const SIZES = (process.env.KVMIGRATE_BENCH_SIZES ?? '1,100,1000,5000,10000').split(',').map(Number);
+const runsFor = (n: number) => (n >= 10000 ? 2 : n >= 5000 ? 3 : n >= 1000 ? 5 : 7);
+/** (c) builds one App per cluster with a chart per file, and cdk8s resolves dependencies across charts: quadratic. */
+const PLAIN_CDK8S_UP_TO = 5000;
+const KVMIGRATE = join(root, 'bin/kvmigrate.js');
+const TIME = '/usr/bin/time';
 
 interface Measurement {
   readonly times: number[];
   readonly objects: number;
   readonly maxRssMiB: number;
+}
+
+/** A whole process: wall and CPU (user + system) seconds, peak RSS, as GNU time reports them. */
+interface ProcessCost {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly rssMiB: number;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -25,71 +39,165 @@ function measure(kind: string, fleet: string, runs: number): Measurement {
   return JSON.parse(result.stdout) as Measurement;
 }
 
-/** The whole `kvmigrate synth` process, as CI runs it: start-up included. */
-function processTimes(fleet: string, runs: number): number[] {
-  const times: number[] = [];
+/** The median run of a command by CPU time, with its wall time and peak RSS. */
+function processCost(args: string[], runs: number, out?: string): ProcessCost {
+  const costs: ProcessCost[] = [];
   for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    execFileSync(process.execPath, [join(root, 'bin/kvmigrate.js'), 'synth', '--config', join(fleet, 'migrations.yaml'), '--out', join(fleet, 'out-process')], { stdio: 'ignore' });
-    times.push(performance.now() - start);
+    const report = join(work, 'time.txt');
+    const result = spawnSync(TIME, ['-f', '%e %U %S %M', '-o', report, process.execPath, ...args], { cwd: root, stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`${args.join(' ')} failed (exit ${result.status})`);
+    const [wall, user, system, rssKiB] = readFileSync(report, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number, number];
+    costs.push({ wall, cpu: user + system, rssMiB: rssKiB / 1024 });
+    if (out) rmSync(out, { recursive: true, force: true });
   }
-  return times;
+  return [...costs].sort((a, b) => a.cpu - b.cpu)[Math.floor(costs.length / 2)]!;
 }
 
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** kvmigrate's output as the floor's input: every file's path and objects, as JSON. */
+function writeObjectsJson(reference: string, target: string): void {
+  const files = filesUnder(reference)
+    .sort()
+    .map((file) => {
+      const objects: unknown[] = [];
+      loadAll(readFileSync(file, 'utf8'), (o) => objects.push(o), { schema: CORE_SCHEMA });
+      return { path: relative(reference, file), objects };
+    });
+  writeFileSync(target, JSON.stringify(files));
+}
+
+if (!existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed to measure whole processes: apt-get install time`);
+// The command line runs from its build, as users run it.
+execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 const work = mkdtempSync(join(tmpdir(), 'kvmigrate-bench-'));
-const rows: { n: number; a: Measurement; b: Measurement; c: Measurement; cPerFile: Measurement; process?: number }[] = [];
+const floor = join(work, 'floor.mjs');
+await build({ entryPoints: [join(root, 'bench/floor.ts')], outfile: floor, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+
+interface Row {
+  readonly n: number;
+  readonly a: Measurement;
+  readonly b: Measurement;
+  readonly c?: Measurement;
+  readonly cPerFile: Measurement;
+  readonly kvmigrate: ProcessCost;
+  readonly floor: ProcessCost;
+}
+const rows: Row[] = [];
+let profile: [string, number][] = [];
+const PROFILE_AT = 1000;
+let help: { top: number; slowestCommand: [string, number] } | undefined;
 try {
   for (const n of SIZES) {
     const fleet = join(work, `fleet-${n}`);
     writeFleet(fleet, n);
     synthesize({ configPath: join(fleet, 'migrations.yaml'), outdir: join(fleet, 'reference') });
+    writeObjectsJson(join(fleet, 'reference'), join(fleet, 'objects.json'));
     const runs = runsFor(n);
-    process.stderr.write(`N=${n}: kvmigrate, yaml, cdk8s ...\n`);
-    const row = {
+    process.stderr.write(`N=${n}: kvmigrate, yaml, cdk8s, whole processes ...\n`);
+    const out = join(fleet, 'out-process');
+    const synthArgs = [KVMIGRATE, 'synth', '--config', join(fleet, 'migrations.yaml'), '--out', out];
+    rows.push({
       n,
       a: measure('kvmigrate', fleet, runs),
       b: measure('yaml', fleet, runs),
-      c: measure('cdk8s', fleet, runs),
+      c: n <= PLAIN_CDK8S_UP_TO ? measure('cdk8s', fleet, runs) : undefined,
       cPerFile: measure('cdk8s-app-per-file', fleet, runs),
-      process: n === 1 || n === 1000 ? median(processTimes(fleet, 5)) : undefined,
-    };
-    rows.push(row);
+      kvmigrate: processCost(synthArgs, Math.max(runs, 3), out),
+      floor: processCost([floor, fleet, join(fleet, 'objects.json'), out], Math.max(runs, 3), out),
+    });
+    if (n === PROFILE_AT) {
+      const profiles = join(work, 'profiles');
+      execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profiles, ...synthArgs], { cwd: root, stdio: 'ignore' });
+      profile = selfTimeByPackage(join(profiles, readdirSync(profiles)[0]!));
+    }
     rmSync(fleet, { recursive: true, force: true });
   }
+  const helpWall = (args: string[]) => processCost([KVMIGRATE, ...args], 9).wall;
+  const commands = ['synth', 'cutover', 'argocd-health', 'pull', 'preflight', 'status', 'hook', 'hook-kubeconfig'];
+  const perCommand = commands.map((command) => [command, processCost([KVMIGRATE, command, '--help'], 5).wall] as [string, number]);
+  help = { top: helpWall(['--help']), slowestCommand: perCommand.sort((x, y) => y[1] - x[1])[0]! };
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-
 const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
-const lines = [
-  '| N | objects | (a) kvmigrate | (b) yaml alone | (c) plain cdk8s | (c\') cdk8s, app per file | a/b | a/c | a/c\' | objects/s | per migration | peak RSS (a) | whole process |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map(({ n, a, b, c, cPerFile, process: whole }) => {
-    const [ta, tb, tc, tc2] = [median(a.times), median(b.times), median(c.times), median(cPerFile.times)];
-    return `| ${n} | ${a.objects} | ${ms(ta)} | ${ms(tb)} | ${ms(tc)} | ${ms(tc2)} | ${(ta / tb).toFixed(2)} | ${(ta / tc).toFixed(2)} | ${(ta / tc2).toFixed(2)} | ${Math.round((a.objects / ta) * 1000)} | ${(ta / n).toFixed(2)} ms | ${a.maxRssMiB.toFixed(0)} MiB | ${whole === undefined ? '' : ms(whole)} |`;
+const seconds = (value: number) => `${value.toFixed(2)} s`;
+const ratio = (x: number, y: number) => (x / y).toFixed(2);
+const inProcess = [
+  "| N | objects | (a) kvmigrate | (b) yaml alone | (c) plain cdk8s | (c') cdk8s, app per file | a/b | a/c | a/c' | per migration | peak RSS (a) |",
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(({ n, a, b, c, cPerFile }) => {
+    const [ta, tb, tc, tc2] = [median(a.times), median(b.times), c && median(c.times), median(cPerFile.times)];
+    return `| ${n} | ${a.objects} | ${ms(ta)} | ${ms(tb)} | ${tc === undefined ? 'skipped' : ms(tc)} | ${ms(tc2)} | ${ratio(ta, tb)} | ${tc === undefined ? '' : ratio(ta, tc)} | ${ratio(ta, tc2)} | ${(ta / n).toFixed(2)} ms | ${a.maxRssMiB.toFixed(0)} MiB |`;
   }),
 ];
-const perMigration = (n: number) => {
-  const row = rows.find((r) => r.n === n);
-  return row ? median(row.a.times) / n : undefined;
-};
-const [small, large] = [perMigration(100), perMigration(5000)];
-const scaling = small && large ? `time per migration at N=5000 / at N=100: ${(large / small).toFixed(2)}` : '';
+const wholeProcess = [
+  "| N | kvmigrate synth: CPU | wall | peak RSS | (b') js-yaml floor: CPU | wall | peak RSS | CPU kvmigrate / floor |",
+  '|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(({ n, kvmigrate: k, floor: f }) => `| ${n} | ${seconds(k.cpu)} | ${seconds(k.wall)} | ${k.rssMiB.toFixed(0)} MiB | ${seconds(f.cpu)} | ${seconds(f.wall)} | ${f.rssMiB.toFixed(0)} MiB | ${ratio(k.cpu, f.cpu)} |`),
+];
+const row = (n: number) => rows.find((r) => r.n === n);
+const perMigration = (n: number) => (row(n) ? median(row(n)!.a.times) / n : undefined);
+const goal = (text: string, value: string | undefined, met: boolean | undefined) => `| ${text} | ${value ?? 'not measured'} | ${met === undefined ? '' : met ? 'met' : '**missed**'} |`;
+const cpuRatio = (n: number) => (row(n) ? row(n)!.kvmigrate.cpu / row(n)!.floor.cpu : undefined);
+const [p100, p10000] = [perMigration(100), perMigration(10000)];
+const [r1000, r1, scaling, rss10k] = [cpuRatio(1000), cpuRatio(1), p100 === undefined || p10000 === undefined ? undefined : p10000 / p100, row(10000)?.kvmigrate.rssMiB];
+const goals = [
+  '| goal | measured | |',
+  '|---|---:|---|',
+  goal("N=1000, whole process: CPU <= 1.5 x the js-yaml floor (b')", r1000?.toFixed(2), r1000 === undefined ? undefined : r1000 <= 1.5),
+  goal("N=1, start-up: CPU <= 2 x the floor's whole process", r1?.toFixed(2), r1 === undefined ? undefined : r1 <= 2),
+  goal('`kvmigrate --help` under 0.2 s wall', help && seconds(help.top), help && help.top < 0.2),
+  goal('each `<command> --help` under 0.5 s wall (the slowest)', help && `${help.slowestCommand[0]}: ${seconds(help.slowestCommand[1])}`, help && help.slowestCommand[1] < 0.5),
+  goal('N=10000: time per migration (a) <= 1.2 x that at N=100', scaling?.toFixed(2), scaling === undefined ? undefined : scaling <= 1.2),
+  goal('N=10000: peak RSS of the whole process under 1.5 GiB', rss10k === undefined ? undefined : `${rss10k.toFixed(0)} MiB`, rss10k === undefined ? undefined : rss10k < 1536),
+];
+const total = profile.reduce((sum, [, t]) => sum + t, 0);
+const profileLines = [
+  `| where (self time, \`kvmigrate synth\` of N=${PROFILE_AT}) | ms | share |`,
+  '|---|---:|---:|',
+  ...profile.slice(0, 12).map(([name, t]) => `| ${name} | ${t.toFixed(0)} | ${((t / total) * 100).toFixed(1)} % |`),
+];
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 const report = [
   '# kvmigrate synthesis benchmark',
   '',
-  `Machine: ${machine}. Medians of ${SIZES.map((n) => `${runsFor(n)} runs at N=${n}`).join(', ')}; each case in its own process.`,
+  `Machine: ${machine}. Medians of ${SIZES.map((n) => `${runsFor(n)} runs at N=${n}`).join(', ')}; each case in its own process;`,
+  'whole processes: the run of median CPU time out of at least 3, as GNU time reports it.',
   'Fleet: every VM with two DataVolume disks and a cloud-init disk, migrations spread over three clusters, each',
-  'emitted with its post-sync hook (12 objects a migration).',
+  'emitted with its post-sync hook (objects a migration: the `objects` column over N).',
   '',
-  ...lines,
+  '## Goals',
   '',
-  scaling,
+  ...goals,
   '',
-  '(a) config parse to files on disk, in-process; (b) the same objects written with the `yaml` package alone (the',
-  'lower bound); (c) the same objects as plain ApiObjects in one plain cdk8s App per cluster folder, a chart per file;',
-  "(c') the same with one App per file; whole process: `kvmigrate synth` as a command, start-up included.",
+  '## Whole processes',
+  '',
+  ...wholeProcess,
+  '',
+  "`kvmigrate synth` from its build (`bin/kvmigrate.js`, the esbuild bundle); (b') the floor: a bundled process that",
+  'parses the same inputs (migrations.yaml and every source manifest) with js-yaml, reads the objects from JSON and',
+  'writes them into the same files with js-yaml (bench/floor.ts).',
+  '',
+  '## In-process synthesis',
+  '',
+  ...inProcess,
+  '',
+  '(a) config parse to files on disk, in-process; (b) the same objects written with the `yaml` package alone;',
+  '(c) the same objects as plain ApiObjects in one plain cdk8s App per cluster folder, a chart per file (skipped',
+  `above N=${PLAIN_CDK8S_UP_TO}: it grows with the square of the charts); (c') the same with one App per file.`,
+  '',
+  '## Profile',
+  '',
+  ...profileLines,
+  '',
+  'From `node --cpu-prof`, each sample attributed through the bundle\'s source maps to its npm package or to',
+  "kvmigrate's own folder (bench/profile.ts); `(garbage collector)` and `(program)` are V8's own.",
   '',
 ].join('\n');
 writeFileSync(join(root, 'bench/results.md'), report);

@@ -33,6 +33,17 @@ describe('the construct library, without any config file', () => {
     ]);
   });
 
+  it('ReceiverVirtualMachine carries a `constructor` key of the source data (cdk8s would refuse it), keys sorted, other objects untouched', () => {
+    const chart = Testing.chart();
+    const labelled = { metadata: { labels: { zone: 'a', constructor: 'ops', app: 'web' } }, spec: template.spec };
+    new ReceiverVirtualMachine(chart, 'Vm', { name: 'a', template: labelled, restoreRunStrategy: 'Always', externalVolumes: ['root'] });
+    new ReceiverVirtualMachine(chart, 'Plain', { name: 'b', template, restoreRunStrategy: 'Always', externalVolumes: ['root'] });
+    const [withKey, plain] = Testing.synth(chart);
+    expect(Object.keys(withKey.spec.template.metadata.labels)).toEqual(['app', 'constructor', 'zone']);
+    expect(withKey.spec.template.metadata.labels.constructor).toBe('ops');
+    expect(plain.spec.template.spec).toEqual(template.spec);
+  });
+
   it('ReceiverVirtualMachine refuses a restore strategy that would leave the VM stopped or parked', () => {
     const chart = Testing.chart();
     expect(() => new ReceiverVirtualMachine(chart, 'Vm', { name: 'a', template, restoreRunStrategy: 'Halted' })).toThrow(/running strategy/);

@@ -191,7 +191,7 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
     }
     const manifest = manifests.get(manifestPath);
     if (!manifest) return;
-    const virtualMachine = findVirtualMachine(manifest, migration.vm, migration.source.namespace, at(['source', 'manifest']), bag);
+    const virtualMachine = findVirtualMachine(manifest, migration.vm, migration.source.namespace, () => at(['source', 'manifest']), bag);
     if (!virtualMachine) return;
 
     entries.push({
@@ -221,7 +221,8 @@ function findVirtualMachine(
   manifest: ManifestFile,
   vm: string,
   namespace: string,
-  manifestField: Location,
+  // A function: a location costs a parse of the config with positions, paid only when there is something to report.
+  manifestField: () => Location,
   bag: DiagnosticBag,
 ): Located<VirtualMachineManifest> | undefined {
   const byName = manifest.virtualMachines.filter((v) => v.object.metadata?.name === vm);
@@ -249,7 +250,7 @@ function findVirtualMachine(
   } else {
     bag.error(
       `${manifest.file} holds no VirtualMachine "${vm}"${found.length > 0 ? ` (it holds: ${found.join(', ')})` : ' (it holds no kubevirt.io VirtualMachine)'}`,
-      manifestField,
+      manifestField(),
     );
   }
   return undefined;

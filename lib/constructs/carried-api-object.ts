@@ -6,6 +6,16 @@ import type { Construct } from 'constructs';
 // over from a source VM. Such keys travel under this stand-in and are put back after cdk8s has rendered the object.
 const STAND_IN = '\u0000kvmigrate:constructor';
 
+/** Whether any object in `value` has a `constructor` key: a walk without allocations, so that most objects skip the copies. */
+function hasConstructorKey(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasConstructorKey);
+  for (const key in value) {
+    if (key === 'constructor' || hasConstructorKey((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 function escapeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(escapeKeys);
   if (value === null || typeof value !== 'object') return value;
@@ -25,11 +35,15 @@ function restoreKeys(value: unknown): unknown {
 
 /** An ApiObject holding data copied from a source object as it is, whatever its keys are named. */
 export class CarriedApiObject extends ApiObject {
+  private readonly escaped: boolean;
+
   public constructor(scope: Construct, id: string, props: ApiObjectProps & Record<string, unknown>) {
-    super(scope, id, escapeKeys(props) as ApiObjectProps);
+    const escaped = hasConstructorKey(props);
+    super(scope, id, (escaped ? escapeKeys(props) : props) as ApiObjectProps);
+    this.escaped = escaped;
   }
 
   public override toJson(): any {
-    return restoreKeys(super.toJson());
+    return this.escaped ? restoreKeys(super.toJson()) : super.toJson();
   }
 }
