@@ -6,45 +6,7 @@ import { sendMigration } from '../cluster/send-migration.ts';
 import { flag, stringOption, type CliCommand } from './command.ts';
 import { ExitCode, UsageError } from './output.ts';
 import { DEFAULT_MIGRATION_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../hook-timeouts.ts';
-
-const HOOK_HELP = `Usage: kvmigrate hook send --source-namespace NS --vmi NAME --migration-id ID --name NAME
-                          --destination-namespace NS --receive-name NAME [options]
-
-Drives a decentralized live migration from the clusters' state: once the receiver VM is parked (its VMI
-WaitingForSync) it creates the receive VirtualMachineInstanceMigration, reads the destination's synchronization
-controller address at run time and creates the sendTo migration. Runs as an Argo CD PostSync hook on every sync, so
-it creates nothing a second time: a receiver that has arrived, a Succeeded receive migration, or migrations already
-there of that name and ID are success; a Failed one is a failure.
-
-Address, first found: --connect-url; with --published-address-only, the receive migration's
-status.synchronizationAddresses[0] alone; otherwise the destination KubeVirt CR's status.synchronizationAddresses[0],
-the receive migration's copy, and the Lease ${'virt-synchronization-controller'} holder's pod IP with
-KubeVirt.spec.synchronizationPort (default 9185).
-
-Options:
-      --source-namespace NS         namespace of the source VM (where the sendTo migration is created)
-      --vmi NAME                    the VM instance to move
-      --migration-id ID             the migrationID shared with the receive migration
-      --name NAME                   name of the sendTo migration
-      --destination-namespace NS    namespace of the receiver VM and the receive migration
-      --receive-name NAME           name of the receive migration, created once the receiver is parked
-      --kubevirt-namespace NS       KubeVirt's namespace at the destination (default: kubevirt, then openshift-cnv)
-      --connect-url HOST:PORT       a static address; skips discovery
-      --published-address-only      only the address KubeVirt publishes on the receive migration (no access to
-                                    KubeVirt's namespace needed; without it, also the KubeVirt CR and the Lease)
-      --destination-kubeconfig F    kubeconfig for the destination cluster (default: the source's credentials)
-      --timeout SECONDS             how long to wait for the receive side and the address (default 600)
-      --wait                        follow both migrations and exit 0 only when the migration succeeded
-      --migration-timeout SECONDS   with --wait: how long to follow the transfer once the sendTo migration exists
-                                    (default 3600)
-      --poll-interval SECONDS       between polls; transient API errors back off from it (default 2)
-      --request-timeout SECONDS     per API request (default 30)
-      --log-format text|json        log lines on stderr (default text)
-  -h, --help                        show this help
-
-Credentials: $KUBECONFIG, ~/.kube/config, or the in-cluster service account.
-Exit codes: 0 created (or already there / already succeeded), 1 failed or timed out, 2 bad usage.
-`;
+import { USAGE } from './usage.ts';
 
 function seconds(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -54,25 +16,7 @@ function seconds(name: string, value: string | undefined, fallback: number): num
 }
 
 export const hookCommand: CliCommand = {
-  options: {
-    'source-namespace': { type: 'string' },
-    vmi: { type: 'string' },
-    'migration-id': { type: 'string' },
-    name: { type: 'string' },
-    'destination-namespace': { type: 'string' },
-    'receive-name': { type: 'string' },
-    'kubevirt-namespace': { type: 'string' },
-    'connect-url': { type: 'string' },
-    'published-address-only': { type: 'boolean' },
-    'destination-kubeconfig': { type: 'string' },
-    timeout: { type: 'string' },
-    wait: { type: 'boolean' },
-    'migration-timeout': { type: 'string' },
-    'poll-interval': { type: 'string' },
-    'request-timeout': { type: 'string' },
-    'log-format': { type: 'string' },
-  },
-  help: HOOK_HELP,
+  ...USAGE.hook,
   /** `kvmigrate hook send ...`: the arguments start after `hook`. */
   async run(args, streams) {
     const [subcommand, ...extra] = args.positionals;

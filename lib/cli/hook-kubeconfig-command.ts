@@ -3,28 +3,10 @@ import { hookKubeconfig } from '../cluster/hook-kubeconfig.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import { manifestYaml } from '../synth/yaml-output.ts';
 import { flag, stringOption, type CliCommand } from './command.ts';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals } from './common-options.ts';
+import { clusterFlags, configPath, expectPositionals } from './common-options.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, UsageError } from './output.ts';
-
-const HOOK_KUBECONFIG_HELP = `Usage: kvmigrate hook-kubeconfig <migration> [--duration DURATION] [--create] [-o yaml|json] [cluster options]
-
-For a cross-cluster migration: makes the Secret its hook reads the destination kubeconfig from
-(hook.destinationKubeconfigSecret, key kubeconfig, in the source namespace). The kubeconfig holds a bound token of
-the migration's destination ServiceAccount <vm>-kvmigrate-hook (one per migration, kept across retries; synthesized
-into the destination folder), requested with TokenRequest for DURATION, and the destination API server and CA from
-your kubeconfig's destination context. Prints the Secret, or with --create writes it to the source cluster.
-
-Options:
-  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --duration DURATION        token lifetime: 3600, 90m, 24h, 7d (default 24h; at least 10 minutes)
-      --create                   create (or replace) the Secret on the source cluster instead of printing it
-  -o, --output FMT               yaml (default) or json
-${CLUSTER_FLAGS_HELP}
-  -h, --help                     show this help
-
-Exit codes: 0 done, 1 the cluster refused or the migration needs no kubeconfig, 2 bad usage.
-`;
+import { USAGE } from './usage.ts';
 
 const UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -37,8 +19,7 @@ function durationSeconds(text: string): number {
 }
 
 export const hookKubeconfigCommand: CliCommand = {
-  options: { ...CONFIG_OPTION, ...CLUSTER_FLAGS, output: { type: 'string', short: 'o' }, duration: { type: 'string' }, create: { type: 'boolean' } },
-  help: HOOK_KUBECONFIG_HELP,
+  ...USAGE['hook-kubeconfig'],
   async run(args, streams) {
     expectPositionals(args, 'hook-kubeconfig', 1, 'one migration name');
     const output = stringOption(args, 'output') ?? 'yaml';

@@ -7,32 +7,10 @@ import { flag, type CliCommand } from './command.ts';
 import { ClusterFailure } from '../cluster/cluster-failure.ts';
 import type { KubeObject } from '../cluster/cluster-api.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
+import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 import { withFileLock, writeFileAtomically } from './write-file.ts';
-
-const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--force] [--config FILE] [-o text|json] [cluster options]
-       kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json] [cluster options]
-       kvmigrate retry <migration> [--config FILE] [-o text|json] [cluster options]
-
-Moves a migration to its next lifecycle step by editing migrations.yaml in place (comments and layout kept), then
-says what the next sync will do. <migration> is the entry's name, or its VM name. Commit each step on its own.
-Each step first reads the migration's objects from both clusters and says what it saw.
-
-  cutover   after the migration Succeeded: the destination VM becomes a plain VM with its final run strategy,
-            the hook leaves Git, a managed source VM is written Halted. Refused, config untouched, unless the
-            receive migration Succeeded (or the receiver has arrived) and the receiver's VMI runs
-  abort     stop: the hook leaves Git; the receiver VM and its disks stay unless --remove-receiver
-  retry     back to migrate as a new attempt: a new migrationID and new migration objects
-
-Options:
-  -c, --config FILE     the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --remove-receiver with abort: remove the receiver VM and its disks from Git too
-      --force           with cutover: skip the cluster check (says so)
-  -o, --output FMT      text (default) or json
-${CLUSTER_FLAGS_HELP}
-  -h, --help            show this help
-`;
+import { USAGE } from './usage.ts';
 
 /** What the clusters show of a migration, in one line, and whether it has arrived and runs at the destination. */
 interface Observation {
@@ -156,8 +134,7 @@ async function checkCluster(configPath: string, change: PhaseChange, edit: Phase
 /** `cutover`, `abort` or `retry`: one lifecycle step of one migration. */
 export function lifecycleCommand(step: 'cutover' | 'abort' | 'retry'): CliCommand {
   return {
-    options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' } },
-    help: LIFECYCLE_HELP,
+    ...USAGE[step],
     run(args, streams) {
       expectPositionals(args, step, 1, 'one migration name');
       const removeReceiver = flag(args, 'remove-receiver');

@@ -1,12 +1,13 @@
 import { VERSION } from '../package-info.generated.ts';
 import { runCommand, type CliCommand } from './command.ts';
+import { USAGE } from './usage.ts';
 import { ExitCode, processStreams, reportFailure, UsageError, type Streams } from './output.ts';
 
 /**
  * The commands, each loaded only when it runs: a command pays at start-up only for its own dependencies (synth for
  * the compiler, the cluster commands for the Kubernetes client).
  */
-const COMMANDS: Record<string, { readonly summary: string; readonly load: () => Promise<CliCommand> }> = {
+const COMMANDS: Record<keyof typeof USAGE, { readonly summary: string; readonly load: () => Promise<CliCommand> }> = {
   synth: { summary: 'compile migrations.yaml into ordered manifests under dist/', load: async () => (await import('./synth-command.ts')).synthCommand },
   cutover: {
     summary: 'after success: make the destination VM final, halt a managed source VM (edits the config)',
@@ -53,7 +54,8 @@ export async function main(argv: readonly string[], streams: Streams = processSt
     streams.stdout(`${VERSION}\n`);
     return ExitCode.OK;
   }
-  const command = COMMANDS[name];
-  if (!command) return reportFailure(streams, new UsageError(`unknown command "${name}"`));
-  return runCommand(await command.load(), rest, streams, name);
+  if (!Object.hasOwn(COMMANDS, name)) return reportFailure(streams, new UsageError(`unknown command "${name}"`));
+  const known = name as keyof typeof USAGE;
+  // The command's code loads only once its command line has parsed and is not a request for help.
+  return runCommand({ ...USAGE[known], run: async (args, runStreams) => (await COMMANDS[known].load()).run(args, runStreams) }, rest, streams, name);
 }

@@ -3,27 +3,11 @@ import { preflightMigration, type Check } from '../cluster/preflight.ts';
 import { printable } from '../cluster/printable.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import { stringOption, type CliCommand } from './command.ts';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
+import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
-
-const PREFLIGHT_HELP = `Usage: kvmigrate preflight [--config FILE] [--migration NAME] [-o text|json] [options]
-
-Checks both ends of every migration in phase migrate before you commit it: the DecentralizedLiveMigration feature
-gate and KubeVirt versions, the synchronization controller, the source VM and its VMI, the destination namespace,
-VM name, storage classes and referenced Secrets/ConfigMaps/networks, MAC addresses, two schedulable nodes (same
-cluster) or exchanged CA bundles (cross-cluster), and your permissions. Each check passes, warns or fails with a fix.
-
-Options:
-  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --migration NAME           check only this migration
-${CLUSTER_FLAGS_HELP}
-  -o, --output FMT               text (default) or json
-  -h, --help                     show this help
-
-Exit codes: 0 nothing fails (warnings allowed), 1 a check fails or the config is wrong, 2 bad usage.
-`;
+import { USAGE } from './usage.ts';
 
 interface PreflightArguments extends ClusterFlags {
   readonly config: string;
@@ -73,8 +57,7 @@ async function runPreflight(args: PreflightArguments, streams: Streams): Promise
 }
 
 export const preflightCommand: CliCommand = {
-  options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS, migration: { type: 'string' } },
-  help: PREFLIGHT_HELP,
+  ...USAGE.preflight,
   run(args, streams) {
     expectPositionals(args, 'preflight', 0);
     return runPreflight({ ...clusterFlags(args), config: configPath(args), migration: stringOption(args, 'migration'), output: outputFormat(args) }, streams);

@@ -7,29 +7,11 @@ import { isDnsLabel } from '../kubernetes/validation.ts';
 import { displayPath } from '../config/load-config.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import { flag, stringOption, type CliCommand } from './command.ts';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
+import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { clusterSettings, ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 import { withFileLock, writeFileAtomically } from './write-file.ts';
-
-const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
-
-Reads a live VirtualMachine and the claims behind its disks, and writes a clean source manifest: the VM as the
-cluster has it (MACs, firmware UUID and serial, machine type kept), plus the facts of its disks (storage class,
-volume mode, size: the claim's request, or its capacity for Block volumes); no status, no server-managed fields,
-stable key order. With --add, also appends a migration entry to migrations.yaml (comments kept).
-
-Options:
-      --out DIR                  folder of the manifest, <DIR>/<vm>.yaml (default: vms)
-      --add                      append a migration entry to the config
-      --to NAMESPACE             with --add: the destination namespace
-      --source-cluster NAME      with --add: the source cluster (also selects its kubeContext)
-      --destination-cluster NAME with --add: the destination cluster
-  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-${CLUSTER_FLAGS_HELP}
-  -o, --output FMT               text (default) or json
-  -h, --help                     show this help
-`;
+import { USAGE } from './usage.ts';
 
 interface PullArguments extends ClusterFlags {
   readonly target: string;
@@ -91,17 +73,7 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
 
 
 export const pullCommand: CliCommand = {
-  options: {
-    ...CONFIG_OPTION,
-    ...OUTPUT_OPTION,
-    ...CLUSTER_FLAGS,
-    out: { type: 'string' },
-    add: { type: 'boolean' },
-    to: { type: 'string' },
-    'source-cluster': { type: 'string' },
-    'destination-cluster': { type: 'string' },
-  },
-  help: PULL_HELP,
+  ...USAGE.pull,
   run(args, streams) {
     expectPositionals(args, 'pull', 1, 'one <namespace>/<vm>');
     return runPull(

@@ -6,31 +6,11 @@ import { ResourceWatch } from '../cluster/resource-watch.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import { flag, stringOption, type CliCommand } from './command.ts';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlags, CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat, type ClusterFlags } from './common-options.ts';
+import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
-
-const STATUS_HELP = `Usage: kvmigrate status [--config FILE] [--migration NAME] [--watch] [--prometheus URL] [-o text|json] [options]
-
-For each migration: the source VM and VMI, the receiver VM and VMI, both migrations' phases, the migration mode,
-start, elapsed time, and the failure reason and conditions. --watch follows changes (watch API, reconnecting) with a
-progress bar per migration over the receive phases (WaitingForSync -> ... -> Succeeded) until every migration has
-Succeeded or Failed; with --prometheus the bar shows the bytes copied. Without a terminal, plain lines.
-
-Options:
-  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --migration NAME           show only this migration
-  -w, --watch                    follow until every migration has ended
-      --prometheus URL           Prometheus with KubeVirt's kubevirt_vmi_migration_data_*_bytes metrics
-      --timeout SECONDS          with --watch: give up after this long (default: no limit)
-${CLUSTER_FLAGS_HELP}
-  -o, --output FMT               text (default) or json (with --watch: one JSON line per change)
-  -h, --help                     show this help
-
-Exit codes: 0 no migration failed (with --watch: all succeeded), 1 a migration failed or --watch timed out,
-2 bad usage. NO_COLOR turns colour off.
-`;
+import { USAGE } from './usage.ts';
 
 interface StatusArguments extends ClusterFlags {
   readonly config: string;
@@ -206,16 +186,7 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
 }
 
 export const statusCommand: CliCommand = {
-  options: {
-    ...CONFIG_OPTION,
-    ...OUTPUT_OPTION,
-    ...CLUSTER_FLAGS,
-    migration: { type: 'string' },
-    watch: { type: 'boolean', short: 'w' },
-    prometheus: { type: 'string' },
-    timeout: { type: 'string' },
-  },
-  help: STATUS_HELP,
+  ...USAGE.status,
   run(args, streams) {
     expectPositionals(args, 'status', 0);
     return runStatus(

@@ -2,22 +2,9 @@ import { displayPath } from '../config/load-config.ts';
 import { ARGOCD_FOLDER } from '../synth/render.ts';
 import { synthesize } from '../synth/synthesize.ts';
 import { stringOption, type CliCommand } from './command.ts';
-import { CONFIG_OPTION, configPath, expectPositionals, OUTPUT_OPTION, outputFormat } from './common-options.ts';
+import { configPath, expectPositionals, outputFormat } from './common-options.ts';
 import { ExitCode, printDiagnostics, type Streams } from './output.ts';
-
-const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]
-
-Compiles migrations.yaml into ordered manifests: one folder per cluster under the out dir, one
-multi-document YAML file per migration. The out dir is replaced only when synthesis succeeds.
-
-Options:
-  -c, --config FILE   the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --out DIR       output folder (default: dist)
-  -o, --output FMT    summary format on stdout: text (default) or json
-  -h, --help          show this help
-
-Exit codes: 0 written, 1 errors in the config or manifests (nothing written), 2 bad usage.
-`;
+import { USAGE } from './usage.ts';
 
 export interface SynthArguments {
   readonly config: string;
@@ -58,8 +45,7 @@ export function runSynth(args: SynthArguments, streams: Streams): number {
 }
 
 export const synthCommand: CliCommand = {
-  options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' } },
-  help: SYNTH_HELP,
+  ...USAGE.synth,
   run(args, streams) {
     expectPositionals(args, 'synth', 0);
     return runSynth({ config: configPath(args), out: stringOption(args, 'out') ?? 'dist', output: outputFormat(args) }, streams);

@@ -1,0 +1,230 @@
+// What each command takes and says about itself: options and help, apart from the code behind the commands, so
+// that `kvmigrate <command> --help` and argument errors answer without loading a compiler or a Kubernetes client.
+import type { OptionsConfig } from './command.ts';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, CONFIG_OPTION, OUTPUT_OPTION } from './common-options.ts';
+
+/** A command's options (besides `--help`) and its help text. */
+export interface CommandUsage {
+  readonly options: OptionsConfig;
+  readonly help: string;
+}
+
+const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]
+
+Compiles migrations.yaml into ordered manifests: one folder per cluster under the out dir, one
+multi-document YAML file per migration. The out dir is replaced only when synthesis succeeds.
+
+Options:
+  -c, --config FILE   the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --out DIR       output folder (default: dist)
+  -o, --output FMT    summary format on stdout: text (default) or json
+  -h, --help          show this help
+
+Exit codes: 0 written, 1 errors in the config or manifests (nothing written), 2 bad usage.
+`;
+
+const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
+
+Prints the Argo CD health checks that let kvmigrate's sync waves finish: DataVolume, VirtualMachine,
+VirtualMachineInstance and VirtualMachineInstanceMigration. They replace Argo CD's bundled checks for these kinds
+instance-wide, keeping the bundled behaviour for every state a migration does not create.
+
+  --format configmap   an argocd-cm ConfigMap fragment (default); apply it with a field manager of its own, so it
+                       adds its keys and leaves the rest of argocd-cm (and Argo CD's own install) alone:
+                         kvmigrate argocd-health | kubectl apply --server-side --field-manager=kvmigrate -f -
+  --format operator    a JSON patch appending to the argocd-operator's ArgoCD spec.resourceHealthChecks:
+                         kubectl patch argocd argocd -n argocd --type json --patch "$(kvmigrate argocd-health --format operator -o json)"
+                       (--create-list when the ArgoCD resource has no spec.resourceHealthChecks yet)
+
+Options:
+      --namespace NS   Argo CD's namespace (default argocd)
+      --create-list    with --format operator: create spec.resourceHealthChecks first
+  -o, --output FMT     yaml (default) or json
+  -h, --help           show this help
+`;
+
+const HOOK_HELP = `Usage: kvmigrate hook send --source-namespace NS --vmi NAME --migration-id ID --name NAME
+                          --destination-namespace NS --receive-name NAME [options]
+
+Drives a decentralized live migration from the clusters' state: once the receiver VM is parked (its VMI
+WaitingForSync) it creates the receive VirtualMachineInstanceMigration, reads the destination's synchronization
+controller address at run time and creates the sendTo migration. Runs as an Argo CD PostSync hook on every sync, so
+it creates nothing a second time: a receiver that has arrived, a Succeeded receive migration, or migrations already
+there of that name and ID are success; a Failed one is a failure.
+
+Address, first found: --connect-url; with --published-address-only, the receive migration's
+status.synchronizationAddresses[0] alone; otherwise the destination KubeVirt CR's status.synchronizationAddresses[0],
+the receive migration's copy, and the Lease ${'virt-synchronization-controller'} holder's pod IP with
+KubeVirt.spec.synchronizationPort (default 9185).
+
+Options:
+      --source-namespace NS         namespace of the source VM (where the sendTo migration is created)
+      --vmi NAME                    the VM instance to move
+      --migration-id ID             the migrationID shared with the receive migration
+      --name NAME                   name of the sendTo migration
+      --destination-namespace NS    namespace of the receiver VM and the receive migration
+      --receive-name NAME           name of the receive migration, created once the receiver is parked
+      --kubevirt-namespace NS       KubeVirt's namespace at the destination (default: kubevirt, then openshift-cnv)
+      --connect-url HOST:PORT       a static address; skips discovery
+      --published-address-only      only the address KubeVirt publishes on the receive migration (no access to
+                                    KubeVirt's namespace needed; without it, also the KubeVirt CR and the Lease)
+      --destination-kubeconfig F    kubeconfig for the destination cluster (default: the source's credentials)
+      --timeout SECONDS             how long to wait for the receive side and the address (default 600)
+      --wait                        follow both migrations and exit 0 only when the migration succeeded
+      --migration-timeout SECONDS   with --wait: how long to follow the transfer once the sendTo migration exists
+                                    (default 3600)
+      --poll-interval SECONDS       between polls; transient API errors back off from it (default 2)
+      --request-timeout SECONDS     per API request (default 30)
+      --log-format text|json        log lines on stderr (default text)
+  -h, --help                        show this help
+
+Credentials: $KUBECONFIG, ~/.kube/config, or the in-cluster service account.
+Exit codes: 0 created (or already there / already succeeded), 1 failed or timed out, 2 bad usage.
+`;
+
+const HOOK_KUBECONFIG_HELP = `Usage: kvmigrate hook-kubeconfig <migration> [--duration DURATION] [--create] [-o yaml|json] [cluster options]
+
+For a cross-cluster migration: makes the Secret its hook reads the destination kubeconfig from
+(hook.destinationKubeconfigSecret, key kubeconfig, in the source namespace). The kubeconfig holds a bound token of
+the migration's destination ServiceAccount <vm>-kvmigrate-hook (one per migration, kept across retries; synthesized
+into the destination folder), requested with TokenRequest for DURATION, and the destination API server and CA from
+your kubeconfig's destination context. Prints the Secret, or with --create writes it to the source cluster.
+
+Options:
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --duration DURATION        token lifetime: 3600, 90m, 24h, 7d (default 24h; at least 10 minutes)
+      --create                   create (or replace) the Secret on the source cluster instead of printing it
+  -o, --output FMT               yaml (default) or json
+${CLUSTER_FLAGS_HELP}
+  -h, --help                     show this help
+
+Exit codes: 0 done, 1 the cluster refused or the migration needs no kubeconfig, 2 bad usage.
+`;
+
+const PREFLIGHT_HELP = `Usage: kvmigrate preflight [--config FILE] [--migration NAME] [-o text|json] [options]
+
+Checks both ends of every migration in phase migrate before you commit it: the DecentralizedLiveMigration feature
+gate and KubeVirt versions, the synchronization controller, the source VM and its VMI, the destination namespace,
+VM name, storage classes and referenced Secrets/ConfigMaps/networks, MAC addresses, two schedulable nodes (same
+cluster) or exchanged CA bundles (cross-cluster), and your permissions. Each check passes, warns or fails with a fix.
+
+Options:
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --migration NAME           check only this migration
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json
+  -h, --help                     show this help
+
+Exit codes: 0 nothing fails (warnings allowed), 1 a check fails or the config is wrong, 2 bad usage.
+`;
+
+const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
+
+Reads a live VirtualMachine and the claims behind its disks, and writes a clean source manifest: the VM as the
+cluster has it (MACs, firmware UUID and serial, machine type kept), plus the facts of its disks (storage class,
+volume mode, size: the claim's request, or its capacity for Block volumes); no status, no server-managed fields,
+stable key order. With --add, also appends a migration entry to migrations.yaml (comments kept).
+
+Options:
+      --out DIR                  folder of the manifest, <DIR>/<vm>.yaml (default: vms)
+      --add                      append a migration entry to the config
+      --to NAMESPACE             with --add: the destination namespace
+      --source-cluster NAME      with --add: the source cluster (also selects its kubeContext)
+      --destination-cluster NAME with --add: the destination cluster
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json
+  -h, --help                     show this help
+`;
+
+const STATUS_HELP = `Usage: kvmigrate status [--config FILE] [--migration NAME] [--watch] [--prometheus URL] [-o text|json] [options]
+
+For each migration: the source VM and VMI, the receiver VM and VMI, both migrations' phases, the migration mode,
+start, elapsed time, and the failure reason and conditions. --watch follows changes (watch API, reconnecting) with a
+progress bar per migration over the receive phases (WaitingForSync -> ... -> Succeeded) until every migration has
+Succeeded or Failed; with --prometheus the bar shows the bytes copied. Without a terminal, plain lines.
+
+Options:
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --migration NAME           show only this migration
+  -w, --watch                    follow until every migration has ended
+      --prometheus URL           Prometheus with KubeVirt's kubevirt_vmi_migration_data_*_bytes metrics
+      --timeout SECONDS          with --watch: give up after this long (default: no limit)
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json (with --watch: one JSON line per change)
+  -h, --help                     show this help
+
+Exit codes: 0 no migration failed (with --watch: all succeeded), 1 a migration failed or --watch timed out,
+2 bad usage. NO_COLOR turns colour off.
+`;
+
+const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--force] [--config FILE] [-o text|json] [cluster options]
+       kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json] [cluster options]
+       kvmigrate retry <migration> [--config FILE] [-o text|json] [cluster options]
+
+Moves a migration to its next lifecycle step by editing migrations.yaml in place (comments and layout kept), then
+says what the next sync will do. <migration> is the entry's name, or its VM name. Commit each step on its own.
+Each step first reads the migration's objects from both clusters and says what it saw.
+
+  cutover   after the migration Succeeded: the destination VM becomes a plain VM with its final run strategy,
+            the hook leaves Git, a managed source VM is written Halted. Refused, config untouched, unless the
+            receive migration Succeeded (or the receiver has arrived) and the receiver's VMI runs
+  abort     stop: the hook leaves Git; the receiver VM and its disks stay unless --remove-receiver
+  retry     back to migrate as a new attempt: a new migrationID and new migration objects
+
+Options:
+  -c, --config FILE     the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --remove-receiver with abort: remove the receiver VM and its disks from Git too
+      --force           with cutover: skip the cluster check (says so)
+  -o, --output FMT      text (default) or json
+${CLUSTER_FLAGS_HELP}
+  -h, --help            show this help
+`;
+
+const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS } as const;
+const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
+
+export const USAGE = {
+  synth: { options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' } }, help: SYNTH_HELP },
+  cutover: LIFECYCLE,
+  abort: LIFECYCLE,
+  retry: LIFECYCLE,
+  'argocd-health': {
+    options: { ...OUTPUT_OPTION, namespace: { type: 'string' }, format: { type: 'string' }, 'create-list': { type: 'boolean' } },
+    help: ARGOCD_HEALTH_HELP,
+  },
+  pull: {
+    options: { ...CLUSTER_COMMAND, out: { type: 'string' }, add: { type: 'boolean' }, to: { type: 'string' }, 'source-cluster': { type: 'string' }, 'destination-cluster': { type: 'string' } },
+    help: PULL_HELP,
+  },
+  preflight: { options: { ...CLUSTER_COMMAND, migration: { type: 'string' } }, help: PREFLIGHT_HELP },
+  status: {
+    options: { ...CLUSTER_COMMAND, migration: { type: 'string' }, watch: { type: 'boolean', short: 'w' }, prometheus: { type: 'string' }, timeout: { type: 'string' } },
+    help: STATUS_HELP,
+  },
+  hook: {
+    options: {
+      'source-namespace': { type: 'string' },
+      vmi: { type: 'string' },
+      'migration-id': { type: 'string' },
+      name: { type: 'string' },
+      'destination-namespace': { type: 'string' },
+      'receive-name': { type: 'string' },
+      'kubevirt-namespace': { type: 'string' },
+      'connect-url': { type: 'string' },
+      'published-address-only': { type: 'boolean' },
+      'destination-kubeconfig': { type: 'string' },
+      timeout: { type: 'string' },
+      wait: { type: 'boolean' },
+      'migration-timeout': { type: 'string' },
+      'poll-interval': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'log-format': { type: 'string' },
+    },
+    help: HOOK_HELP,
+  },
+  'hook-kubeconfig': {
+    options: { ...CONFIG_OPTION, ...CLUSTER_FLAGS, output: { type: 'string', short: 'o' }, duration: { type: 'string' }, create: { type: 'boolean' } },
+    help: HOOK_KUBECONFIG_HELP,
+  },
+} satisfies Record<string, CommandUsage>;
