@@ -12,7 +12,7 @@ import { synthesize } from '../lib/synth/synthesize.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const SIZES = (process.env.KVMIGRATE_BENCH_SIZES ?? '1,100,1000,5000,10000').split(',').map(Number);
-const runsFor = (n: number) => (n >= 10000 ? 2 : n >= 5000 ? 3 : n >= 1000 ? 5 : 7);
+const runsFor = (n: number) => (n >= 5000 ? 3 : n >= 1000 ? 5 : 7);
 /** (c) builds one App per cluster with a chart per file, and cdk8s resolves dependencies across charts: quadratic. */
 const PLAIN_CDK8S_UP_TO = 5000;
 const KVMIGRATE = join(root, 'bin/kvmigrate.js');
