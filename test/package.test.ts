@@ -34,11 +34,14 @@ beforeAll(() => {
   execFileSync('tar', ['-xzf', join(work, readdirSync(work).find((n) => n.endsWith('.tgz'))!), '-C', work]);
   mkdirSync(join(app, 'node_modules/@types'), { recursive: true });
   renameSync(join(work, 'package'), join(app, 'node_modules/kvmigrate'));
-  // What `npm i kvmigrate` adds to a cdk8s app: kvmigrate's dependencies and nothing else; @types/node and vitest
-  // are the app's own.
-  for (const name of ['cdk8s', 'constructs', '@types/node', 'vitest']) symlinkSync(join(root, 'node_modules', name), join(app, 'node_modules', name));
+  // What `npm i kvmigrate` adds to a cdk8s app: kvmigrate's dependencies and nothing else; @types/node and the test
+  // runners (the template's jest with ts-jest, or vitest) are the app's own.
+  for (const name of ['cdk8s', 'constructs', '@types/node', 'vitest', 'jest', 'ts-jest', '@types/jest']) {
+    symlinkSync(join(root, 'node_modules', name), join(app, 'node_modules', name));
+  }
   const template = join(root, 'node_modules/cdk8s-cli/templates/typescript-app');
   cpSync(join(template, 'tsconfig.json'), join(app, 'tsconfig.json'));
+  cpSync(join(template, 'jest.config.js'), join(app, 'jest.config.js'));
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, main: 'main.js' }));
   for (const [name, code] of readmeFiles()) writeFileSync(join(app, name), code);
 }, 120_000);
@@ -121,6 +124,35 @@ describe('a cdk8s app made like `cdk8s init typescript-app`', () => {
     expect(snapshot).toContain('"runStrategy": "WaitAsReceiver"');
     expect(snapshot).toContain('"kind": "DataVolume"');
   }, 60_000);
+
+  it('the README snapshot recipe runs under the template\'s jest (ts-jest, CommonJS), with the vitest import deleted as it says', () => {
+    const recipe = readmeFiles().get('main.test.ts')!;
+    const vitestLine = recipe.split('\n').find((line) => line.includes("from 'vitest'"))!;
+    expect(vitestLine).toContain('with jest: delete this line');
+    const jestDir = join(work, 'jest-app');
+    cpSync(app, jestDir, { recursive: true, verbatimSymlinks: true, filter: (path) => !path.includes('__snapshots__') });
+    writeFileSync(join(jestDir, 'main.test.ts'), recipe.replace(`${vitestLine}\n`, ''));
+    const jest = (...flags: string[]) =>
+      spawnSync(process.execPath, [join(root, 'node_modules/jest/bin/jest.js'), 'main.test.ts', ...flags], { cwd: jestDir, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: join(work, 'jest-out') } });
+    // The first run writes the snapshot (--ci=false: under CI, jest refuses to write new ones); the next compares.
+    const first = jest('--ci=false');
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    const second = jest('--ci');
+    expect(second.status, second.stdout + second.stderr).toBe(0);
+    const snapshot = readFileSync(join(jestDir, '__snapshots__/main.test.ts.snap'), 'utf8');
+    expect(snapshot).toContain('"runStrategy": "WaitAsReceiver"');
+  }, 120_000);
+
+  it('every construct the README lists is exported by both builds', () => {
+    const table = readFileSync(join(root, 'README.md'), 'utf8').split('| construct | what it renders |')[1]!.split('\n\n')[0]!;
+    const names = [...table.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]!);
+    expect(names).toContain('ClusterApplication');
+    const script = `const names = ${JSON.stringify(names)}; const esm = await import('kvmigrate'); const cjs = (await import('node:module')).createRequire(import.meta.url)('kvmigrate');
+      console.log(JSON.stringify(names.filter((n) => typeof esm[n] !== 'function' || typeof cjs[n] !== 'function')));`;
+    const checked = node(['--input-type=module', '-e', script]);
+    expect(checked.status, checked.stderr).toBe(0);
+    expect(JSON.parse(checked.stdout)).toEqual([]);
+  });
 
   it('kvmigrate/compiler runs from the package: synthesize() writes the manifests of a config', () => {
     cpSync(join(root, 'migrations.yaml'), join(app, 'migrations.yaml'));
