@@ -100,7 +100,7 @@ describe('a cdk8s app made like `cdk8s init typescript-app`', () => {
 
   it.each([
     ['node16 (CommonJS main.ts and an ES module)', { module: 'Node16', moduleResolution: 'Node16' }, ['main.ts', 'esm.mts']],
-    ['nodenext', { module: 'NodeNext', moduleResolution: 'NodeNext' }, ['main.ts', 'esm.mts']],
+    ['nodenext (and the strictest options a consumer may set)', { module: 'NodeNext', moduleResolution: 'NodeNext', exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: false }, ['main.ts', 'esm.mts']],
     ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, ['main.ts', 'esm.mts']],
     ['node10 (the subpath through typesVersions)', { module: 'CommonJS', moduleResolution: 'Node10' }, ['main.ts', 'compiler.ts']],
   ])('type-checks against the package under moduleResolution %s', (name, options, files) => {

@@ -11,6 +11,8 @@ const YAML11_IMPLICIT = [
   /^(?:<<|=)$/, // merge, value
 ];
 
+const YAML11_FIRST_CHARACTER = /^[yYnNtTfFoOeE~+\-.0-9<=]/;
+
 /**
  * Strings that YAML 1.1 would read as something else (`on`, `yes`, `0777`, `1:20`, dates). Kubernetes tools still
  * parse YAML 1.1 (go-yaml v2 behind sigs.k8s.io/yaml), so such strings must be quoted even though YAML 1.2 reads them
@@ -18,7 +20,8 @@ const YAML11_IMPLICIT = [
  */
 const YAML11_LOOKALIKES = new Type('tag:kvmigrate.io,2026:yaml11-lookalike', {
   kind: 'scalar',
-  resolve: (data: string) => YAML11_IMPLICIT.some((pattern) => pattern.test(data)),
+  // Every look-alike starts with one of these characters; most strings (names, paths) do not, and skip the patterns.
+  resolve: (data: string) => YAML11_FIRST_CHARACTER.test(data) && YAML11_IMPLICIT.some((pattern) => pattern.test(data)),
   construct: (data: string) => data,
 });
 
