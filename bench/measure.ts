@@ -3,33 +3,18 @@
 // Cases: kvmigrate (in-process synthesis, config parse to files on disk), yaml (the same objects written with the
 // yaml package alone), cdk8s (the same objects as plain ApiObjects in a plain cdk8s App, a chart per file),
 // cdk8s-app-per-file (the same, one App per file, as kvmigrate lays out its apps).
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { stringify } from 'yaml';
 import { synthesize } from '../lib/synth/synthesize.ts';
 
 const [kind, fleet, runsText] = process.argv.slice(2) as [string, string, string];
 const runs = Number(runsText);
-const reference = join(fleet, 'reference');
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
-
-/** kvmigrate's output, read back: the objects every other case writes. */
+/** kvmigrate's output as every other case writes it: each file's path and objects (bench/run.ts writes objects.json). */
 function referenceObjects(): { path: string; objects: Record<string, unknown>[] }[] {
-  return filesUnder(reference)
-    .sort()
-    .map((file) => {
-      const objects: Record<string, unknown>[] = [];
-      loadAll(readFileSync(file, 'utf8'), (o) => objects.push(o as Record<string, unknown>), { schema: CORE_SCHEMA });
-      return { path: relative(reference, file), objects };
-    });
+  return JSON.parse(readFileSync(join(fleet, 'objects.json'), 'utf8'));
 }
 
 function timed(run: (out: string) => void): number[] {

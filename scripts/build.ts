@@ -40,8 +40,8 @@ async function cli(): Promise<void> {
     outdir: join(out, 'cli'),
     splitting: true,
     chunkNames: '[name]-[hash]',
-    // For `node --enable-source-maps` and the benchmark's profile by package; not in the npm package.
     minify: true,
+    // For `node --enable-source-maps` and the benchmark's profile by package; not in the npm package.
     sourcemap: 'linked',
     sourcesContent: false,
   });

@@ -159,7 +159,7 @@ function crdValidators(): [string, string][] {
   ];
 }
 
-/** The package's name, version and the hook image repository its releases push to (from package.json). */
+/** The package's version and the hook image repository its releases push to (from package.json). */
 function packageInfo(): [string, string] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; repository: { url: string } };
   const owner = /github\.com\/([^/]+)\//.exec(pkg.repository.url)?.[1];

@@ -88,6 +88,24 @@ describe('config errors name file:line:col and change nothing on disk', () => {
     expect(result.distUnchanged).toBe(true);
   });
 
+  it('a "__proto__" key in a manifest is refused at its line and column', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    workspace.write('vms/a.yaml', 'apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: a\n  labels:\n    app: web\n    __proto__: x\n');
+    const result = await synthFails(workspace);
+    expect(result.stderr).toContain(`${workspace.path('vms/a.yaml')}:7:5: error: the key "__proto__" is not a field of any Kubernetes object`);
+    expect(result.distUnchanged).toBe(true);
+  });
+
+  it('a manifest nested too deep, or expanding through aliases past the bound, is refused', async () => {
+    const deep = workspaceWith(`migrations:\n${entry('a')}`);
+    deep.write('vms/a.yaml', `apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: a}\nspec: ${'['.repeat(70)}${']'.repeat(70)}\n`);
+    expect((await synthFails(deep)).stderr).toContain('error: the YAML is nested deeper than 64 levels');
+    const bomb = workspaceWith(`migrations:\n${entry('a')}`);
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((name, i) => `${name}: &${name} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`)];
+    bomb.write('vms/a.yaml', `apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: a}\nx-bomb:\n${levels.map((l) => `  ${l}`).join('\n')}\n`);
+    expect((await synthFails(bomb)).stderr).toContain('error: the YAML expands to more than 1,000,000 values (through aliases)');
+  });
+
   it('reports every error of a run, not only the first', async () => {
     const config = `migrations:\n${entry('a').replace('namespace: dst', 'namespace: DST')}${entry('b')}    colour: red\n`;
     const result = await synthFails(workspaceWith(config));

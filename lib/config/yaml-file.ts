@@ -23,19 +23,28 @@ interface DocumentFault {
 
 function documentFault(data: unknown): DocumentFault | undefined {
   let values = 0;
-  const walk = (value: unknown, path: (string | number)[]): DocumentFault | undefined => {
+  // Every value of every config and manifest passes here: the walk allocates nothing until it finds a fault, whose
+  // path is then built on the way back up.
+  const under = (key: string | number, fault: DocumentFault | undefined) => fault?.path ? { ...fault, path: [key, ...fault.path] } : fault;
+  const walk = (value: unknown, depth: number): DocumentFault | undefined => {
     if (++values > MAX_EXPANDED_VALUES) return { message: `the YAML expands to more than ${MAX_EXPANDED_VALUES.toLocaleString('en')} values (through aliases)` };
-    if (path.length > MAX_DEPTH) return { message: `the YAML is nested deeper than ${MAX_DEPTH} levels` };
+    if (depth > MAX_DEPTH) return { message: `the YAML is nested deeper than ${MAX_DEPTH} levels` };
     if (value === null || typeof value !== 'object') return undefined;
-    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
-    for (const [key, item] of entries) {
-      if (key === '__proto__') return { message: 'the key "__proto__" is not a field of any Kubernetes object', path: [...path, key] };
-      const fault = walk(item, [...path, key]);
-      if (fault) return fault;
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) {
+        const fault = walk(value[index], depth + 1);
+        if (fault) return under(index, fault);
+      }
+      return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') return { message: 'the key "__proto__" is not a field of any Kubernetes object', path: [key] };
+      const fault = walk((value as Record<string, unknown>)[key], depth + 1);
+      if (fault) return under(key, fault);
     }
     return undefined;
   };
-  return walk(data, []);
+  return walk(data, 0);
 }
 
 /** A path into a YAML document: map keys and sequence indexes. */

@@ -16,8 +16,8 @@ export function isReleasedBuild(): boolean {
  * One warning when a hook uses the default image but this kvmigrate is a local build: the image of its version may
  * not exist (nothing publishes it but a release), and every hook Job would then fail to pull.
  */
-export function unreleasedHookImageWarning(plans: readonly MigrationPlan[], configPath: string, released = isReleasedBuild()): Diagnostic | undefined {
-  if (released || !plans.some((plan) => plan.hook && plan.hook.image === undefined)) return undefined;
+export function unreleasedHookImageWarning(plans: readonly MigrationPlan[], configPath: string, released?: boolean): Diagnostic | undefined {
+  if (!plans.some((plan) => plan.hook && plan.hook.image === undefined) || (released ?? isReleasedBuild())) return undefined;
   return {
     severity: 'warning',
     message: `hook.image is not set, so the hook Jobs run ${DEFAULT_HOOK_IMAGE}, which only the release of kvmigrate ${VERSION} publishes, and this kvmigrate is a local build`,
