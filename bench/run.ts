@@ -7,12 +7,14 @@ import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { writeFleet } from './fleet.ts';
-import { selfTimeByPackage } from './profile.ts';
+import { profileSummary } from './profile.ts';
 import { synthesize } from '../lib/synth/synthesize.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const SIZES = (process.env.KVMIGRATE_BENCH_SIZES ?? '1,100,1000,5000,10000').split(',').map(Number);
 const runsFor = (n: number) => (n >= 5000 ? 3 : n >= 1000 ? 5 : 7);
+/** Whole processes are cheap at small N, and their start-up ratio is the noisiest: more runs there. */
+const processRunsFor = (n: number) => (n <= 1 ? 21 : n <= 100 ? 11 : Math.max(runsFor(n), 3));
 /** (c) builds one App per cluster with a chart per file, and cdk8s resolves dependencies across charts: quadratic. */
 const PLAIN_CDK8S_UP_TO = 5000;
 const KVMIGRATE = join(root, 'bin/kvmigrate.js');
@@ -28,10 +30,13 @@ interface Measurement {
 interface ProcessCost {
   readonly wall: number;
   readonly cpu: number;
+  readonly user: number;
+  readonly system: number;
   readonly rssMiB: number;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const medianByCpu = (costs: ProcessCost[]) => [...costs].sort((a, b) => a.cpu - b.cpu)[Math.floor(costs.length / 2)]!;
 
 function measure(kind: string, fleet: string, runs: number): Measurement {
   const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/measure.ts'), kind, fleet, String(runs)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -39,18 +44,28 @@ function measure(kind: string, fleet: string, runs: number): Measurement {
   return JSON.parse(result.stdout) as Measurement;
 }
 
-/** The median run of a command by CPU time, with its wall time and peak RSS. */
-function processCost(args: string[], runs: number, out?: string): ProcessCost {
-  const costs: ProcessCost[] = [];
-  for (let i = 0; i < runs; i++) {
-    const report = join(work, 'time.txt');
-    const result = spawnSync(TIME, ['-f', '%e %U %S %M', '-o', report, process.execPath, ...args], { cwd: root, stdio: 'ignore' });
-    if (result.status !== 0) throw new Error(`${args.join(' ')} failed (exit ${result.status})`);
-    const [wall, user, system, rssKiB] = readFileSync(report, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number, number];
-    costs.push({ wall, cpu: user + system, rssMiB: rssKiB / 1024 });
-    if (out) rmSync(out, { recursive: true, force: true });
-  }
-  return [...costs].sort((a, b) => a.cpu - b.cpu)[Math.floor(costs.length / 2)]!;
+/** One run of a command; its out dir (if any) is removed afterwards. */
+function processCost(args: string[], out?: string): ProcessCost {
+  const report = join(work, 'time.txt');
+  const result = spawnSync(TIME, ['-f', '%e %U %S %M', '-o', report, process.execPath, ...args], { cwd: root, stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed (exit ${result.status})`);
+  const [wall, user, system, rssKiB] = readFileSync(report, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number, number];
+  if (out) rmSync(out, { recursive: true, force: true });
+  return { wall, cpu: user + system, user, system, rssMiB: rssKiB / 1024 };
+}
+
+/** The run of median CPU time of a command out of `runs`. */
+function medianProcessCost(args: string[], runs: number): ProcessCost {
+  return medianByCpu(Array.from({ length: runs }, () => processCost(args)));
+}
+
+/**
+ * Two commands run in turns, so that both see the same load on a shared machine: each one's run of median CPU time,
+ * and the median of the CPU ratios of the pairs (steadier than the ratio of the medians when the load drifts).
+ */
+function pairedProcessCosts(a: string[], b: string[], runs: number, out: string): { a: ProcessCost; b: ProcessCost; ratio: number } {
+  const pairs = Array.from({ length: runs }, () => [processCost(a, out), processCost(b, out)] as const);
+  return { a: medianByCpu(pairs.map(([x]) => x)), b: medianByCpu(pairs.map(([, y]) => y)), ratio: median(pairs.map(([x, y]) => x.cpu / y.cpu)) };
 }
 
 function filesUnder(dir: string): string[] {
@@ -87,9 +102,11 @@ interface Row {
   readonly cPerFile: Measurement;
   readonly kvmigrate: ProcessCost;
   readonly floor: ProcessCost;
+  /** The median of kvmigrate's CPU over the floor's, run in turns. */
+  readonly cpuRatio: number;
 }
 const rows: Row[] = [];
-let profile: [string, number][] = [];
+let profile: ReturnType<typeof profileSummary> = { byPackage: [], byPhase: [] };
 const PROFILE_AT = 1000;
 let help: { top: number; slowestCommand: [string, number] } | undefined;
 try {
@@ -102,25 +119,27 @@ try {
     process.stderr.write(`N=${n}: kvmigrate, yaml, cdk8s, whole processes ...\n`);
     const out = join(fleet, 'out-process');
     const synthArgs = [KVMIGRATE, 'synth', '--config', join(fleet, 'migrations.yaml'), '--out', out];
+    const processes = pairedProcessCosts(synthArgs, [floor, fleet, join(fleet, 'objects.json'), out], processRunsFor(n), out);
     rows.push({
       n,
       a: measure('kvmigrate', fleet, runs),
       b: measure('yaml', fleet, runs),
       c: n <= PLAIN_CDK8S_UP_TO ? measure('cdk8s', fleet, runs) : undefined,
       cPerFile: measure('cdk8s-app-per-file', fleet, runs),
-      kvmigrate: processCost(synthArgs, Math.max(runs, 3), out),
-      floor: processCost([floor, fleet, join(fleet, 'objects.json'), out], Math.max(runs, 3), out),
+      kvmigrate: processes.a,
+      floor: processes.b,
+      cpuRatio: processes.ratio,
     });
     if (n === PROFILE_AT) {
       const profiles = join(work, 'profiles');
       execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profiles, ...synthArgs], { cwd: root, stdio: 'ignore' });
-      profile = selfTimeByPackage(join(profiles, readdirSync(profiles)[0]!));
+      profile = profileSummary(join(profiles, readdirSync(profiles)[0]!));
     }
     rmSync(fleet, { recursive: true, force: true });
   }
-  const helpWall = (args: string[]) => processCost([KVMIGRATE, ...args], 9).wall;
+  const helpWall = (args: string[]) => medianProcessCost([KVMIGRATE, ...args], 9).wall;
   const commands = ['synth', 'cutover', 'argocd-health', 'pull', 'preflight', 'status', 'hook', 'hook-kubeconfig'];
-  const perCommand = commands.map((command) => [command, processCost([KVMIGRATE, command, '--help'], 5).wall] as [string, number]);
+  const perCommand = commands.map((command) => [command, medianProcessCost([KVMIGRATE, command, '--help'], 5).wall] as [string, number]);
   help = { top: helpWall(['--help']), slowestCommand: perCommand.sort((x, y) => y[1] - x[1])[0]! };
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -137,14 +156,17 @@ const inProcess = [
   }),
 ];
 const wholeProcess = [
-  "| N | kvmigrate synth: CPU | wall | peak RSS | (b') js-yaml floor: CPU | wall | peak RSS | CPU kvmigrate / floor |",
+  "| N | kvmigrate synth: CPU (user + system) | wall | peak RSS | (b') js-yaml floor: CPU (user + system) | wall | peak RSS | CPU kvmigrate / floor |",
   '|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map(({ n, kvmigrate: k, floor: f }) => `| ${n} | ${seconds(k.cpu)} | ${seconds(k.wall)} | ${k.rssMiB.toFixed(0)} MiB | ${seconds(f.cpu)} | ${seconds(f.wall)} | ${f.rssMiB.toFixed(0)} MiB | ${ratio(k.cpu, f.cpu)} |`),
+  ...rows.map(({ n, kvmigrate: k, floor: f, cpuRatio }) => {
+    const cpu = (c: ProcessCost) => `${seconds(c.cpu)} (${seconds(c.user)} + ${seconds(c.system)})`;
+    return `| ${n} | ${cpu(k)} | ${seconds(k.wall)} | ${k.rssMiB.toFixed(0)} MiB | ${cpu(f)} | ${seconds(f.wall)} | ${f.rssMiB.toFixed(0)} MiB | ${cpuRatio.toFixed(2)} |`;
+  }),
 ];
 const row = (n: number) => rows.find((r) => r.n === n);
 const perMigration = (n: number) => (row(n) ? median(row(n)!.a.times) / n : undefined);
 const goal = (text: string, value: string | undefined, met: boolean | undefined) => `| ${text} | ${value ?? 'not measured'} | ${met === undefined ? '' : met ? 'met' : '**missed**'} |`;
-const cpuRatio = (n: number) => (row(n) ? row(n)!.kvmigrate.cpu / row(n)!.floor.cpu : undefined);
+const cpuRatio = (n: number) => row(n)?.cpuRatio;
 const [p100, p10000] = [perMigration(100), perMigration(10000)];
 const [r1000, r1, scaling, rss10k] = [cpuRatio(1000), cpuRatio(1), p100 === undefined || p10000 === undefined ? undefined : p10000 / p100, row(10000)?.kvmigrate.rssMiB];
 const goals = [
@@ -157,18 +179,24 @@ const goals = [
   goal('N=10000: time per migration (a) <= 1.2 x that at N=100', scaling?.toFixed(2), scaling === undefined ? undefined : scaling <= 1.2),
   goal('N=10000: peak RSS of the whole process under 1.5 GiB', rss10k === undefined ? undefined : `${rss10k.toFixed(0)} MiB`, rss10k === undefined ? undefined : rss10k < 1536),
 ];
-const total = profile.reduce((sum, [, t]) => sum + t, 0);
+const total = profile.byPackage.reduce((sum, [, t]) => sum + t, 0);
+const share = (t: number) => `${((t / total) * 100).toFixed(1)} %`;
 const profileLines = [
-  `| where (self time, \`kvmigrate synth\` of N=${PROFILE_AT}) | ms | share |`,
+  `| step of \`kvmigrate synth\` of N=${PROFILE_AT} (inclusive time) | ms | share |`,
   '|---|---:|---:|',
-  ...profile.slice(0, 12).map(([name, t]) => `| ${name} | ${t.toFixed(0)} | ${((t / total) * 100).toFixed(1)} % |`),
+  ...profile.byPhase.map(([name, t]) => `| ${name} | ${t.toFixed(0)} | ${share(t)} |`),
+  '',
+  '| package (self time) | ms | share |',
+  '|---|---:|---:|',
+  ...profile.byPackage.slice(0, 12).map(([name, t]) => `| ${name} | ${t.toFixed(0)} | ${share(t)} |`),
 ];
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 const report = [
   '# kvmigrate synthesis benchmark',
   '',
   `Machine: ${machine}. Medians of ${SIZES.map((n) => `${runsFor(n)} runs at N=${n}`).join(', ')}; each case in its own process;`,
-  'whole processes: the run of median CPU time out of at least 3, as GNU time reports it.',
+  `whole processes: kvmigrate and the floor in turns (${SIZES.map((n) => `${processRunsFor(n)} pairs at N=${n}`).join(', ')}), each one's run of`,
+  'median CPU time as GNU time reports it; the ratio is the median of the pairs\' ratios.',
   'Fleet: every VM with two DataVolume disks and a cloud-init disk, migrations spread over three clusters, each',
   'emitted with its post-sync hook (objects a migration: the `objects` column over N).',
   '',
@@ -196,8 +224,9 @@ const report = [
   '',
   ...profileLines,
   '',
-  'From `node --cpu-prof`, each sample attributed through the bundle\'s source maps to its npm package or to',
-  "kvmigrate's own folder (bench/profile.ts); `(garbage collector)` and `(program)` are V8's own.",
+  'From `node --cpu-prof` of the main thread, each sample attributed through the bundle\'s source maps to the step',
+  "of synthesis on its stack, and to its npm package or kvmigrate's own folder (bench/profile.ts); `(garbage",
+  "collector)` and `(program)` are V8's own.",
   '',
 ].join('\n');
 writeFileSync(join(root, 'bench/results.md'), report);

@@ -9,9 +9,9 @@
 // With KVMIGRATE_RELEASE_TAG set (the release workflow) it must equal v<version>, and the build is stamped as that
 // release in build/release.json, which tells synth that the default hook image exists.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { VERSION } from '../lib/package-info.generated.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -28,6 +28,25 @@ const bundle: BuildOptions = {
   banner: { js: "import { createRequire as __kvmigrateCreateRequire } from 'node:module'; const require = __kvmigrateCreateRequire(import.meta.url);" },
 };
 
+/**
+ * cdk8s ships its own copy of `yaml` (a bundled dependency) beside the one kvmigrate uses: bundled as two packages,
+ * every start parses and runs both. One copy serves both when they are the same version; otherwise the build fails
+ * rather than mix versions silently (align kvmigrate's `yaml` with cdk8s's, or drop this plugin).
+ */
+const oneYaml: Plugin = {
+  name: 'one-yaml',
+  setup(esbuild) {
+    const version = (dir: string) => (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+    const ours = join(root, 'node_modules/yaml');
+    const cdk8s = join(root, 'node_modules/cdk8s/node_modules/yaml');
+    esbuild.onResolve({ filter: /^yaml$/ }, async (args) => {
+      if (!args.importer.startsWith(join(root, 'node_modules/cdk8s/'))) return undefined;
+      if (version(cdk8s) !== version(ours)) throw new Error(`cdk8s bundles yaml ${version(cdk8s)}, kvmigrate uses ${version(ours)}: align them`);
+      return esbuild.resolve('yaml', { kind: args.kind, resolveDir: root });
+    });
+  },
+};
+
 async function hook(): Promise<void> {
   await build({ ...bundle, entryPoints: [join(root, 'lib/cli/hook-entry.ts')], outfile: join(out, 'kvmigrate-hook.mjs'), minify: true });
 }
@@ -41,6 +60,7 @@ async function cli(): Promise<void> {
     splitting: true,
     chunkNames: '[name]-[hash]',
     minify: true,
+    plugins: [oneYaml],
     // For `node --enable-source-maps` and the benchmark's profile by package; not in the npm package.
     sourcemap: 'linked',
     sourcesContent: false,

@@ -115,13 +115,14 @@ function validators(): [string, string][] {
  * to by `$ref`. ajv then writes a validator function per object schema instead of one function for the whole CRD, and
  * V8 compiles only the functions a manifest reaches: a first validation of a VM costs a few milliseconds instead of
  * the ~50 ms compile of a 1 MB function. Errors keep their instance paths; draft-07 ignores a `$ref`'s siblings, so
- * the whole object schema (description included) moves.
+ * the whole object schema moves. Descriptions go: they do not validate, and every start would parse them.
  */
 function hoistObjectSchemas(schema: object, $id: string): object {
   const definitions: Record<string, object> = {};
   const visit = (node: unknown, nested: boolean): unknown => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
     const copy: Record<string, unknown> = { ...node };
+    delete copy.description;
     if (copy.properties) copy.properties = Object.fromEntries(Object.entries(copy.properties).map(([key, value]) => [key, visit(value, true)]));
     if (copy.items) copy.items = visit(copy.items, true);
     if (typeof copy.additionalProperties === 'object') copy.additionalProperties = visit(copy.additionalProperties, true);
@@ -139,13 +140,20 @@ function hoistObjectSchemas(schema: object, $id: string): object {
  */
 function crdValidators(): [string, string][] {
   const crds = crdDirectory()!;
+  // With the status subresource, the API server drops `status` from a created object before validating it
+  // (apiextensions-apiserver, customResourceStrategy.PrepareForCreate): a manifest's status is not checked either.
   const schemaOf = (file: string, version: string) => {
-    const crd = parse(readFileSync(join(crds, file), 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: object } }[] } };
-    return crd.spec.versions.find((v) => v.name === version)!.schema.openAPIV3Schema;
+    type Version = { name: string; subresources?: { status?: object }; schema: { openAPIV3Schema: { properties: Record<string, object> } } };
+    const crd = parse(readFileSync(join(crds, file), 'utf8')) as { spec: { versions: Version[] } };
+    const { subresources, schema } = crd.spec.versions.find((v) => v.name === version)!;
+    const { status, ...properties } = schema.openAPIV3Schema.properties;
+    return subresources?.status && status ? { ...schema.openAPIV3Schema, properties } : schema.openAPIV3Schema;
   };
   // CRD schemas carry Kubernetes keywords (x-kubernetes-*) and formats (int32, quantity) that ajv does not know.
-  // inlineRefs: false keeps each hoisted object schema a function of its own (see hoistObjectSchemas).
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false, inlineRefs: false, code: { source: true, esm: true } });
+  // inlineRefs: false keeps each hoisted object schema a function of its own (see hoistObjectSchemas). Not verbose:
+  // its errors would carry the schema, a third more code to parse on every start, and messages need only the value
+  // (describeSchemaError reads it from the object).
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, inlineRefs: false, code: { source: true, esm: true } });
   ajv.addSchema(hoistObjectSchemas(schemaOf('kubevirt.io_virtualmachines.yaml', 'v1'), 'kubevirt.io/v1/VirtualMachine'));
   ajv.addSchema(hoistObjectSchemas(schemaOf('cdi.kubevirt.io_datavolumes.yaml', 'v1beta1'), 'cdi.kubevirt.io/v1beta1/DataVolume'));
   const code = standaloneCode(ajv, { validateVirtualMachineCrd: 'kubevirt.io/v1/VirtualMachine', validateDataVolumeCrd: 'cdi.kubevirt.io/v1beta1/DataVolume' });

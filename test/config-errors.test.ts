@@ -218,6 +218,29 @@ describe('source manifests are checked against the KubeVirt and CDI CRD schemas'
     expect(result.stderr).toMatch(/vms\/a\.yaml:\d+:\d+: error: VirtualMachine a: spec\.template\.spec\.domain\.cpu\.cores: must be an integer/);
     expect(result.distUnchanged).toBe(true);
   });
+
+  it('a value the CRD does not allow is named in the message (read from the manifest: the CRD errors carry no value)', async () => {
+    const machine = goodVm('a');
+    machine.spec.dataVolumeTemplates[0].spec.contentType = 'tarball';
+    const workspace = new Workspace();
+    workspace.setup({ migrations: [migration('a')] }, { a: [machine] });
+    const result = await synthFails(workspace);
+    expect(result.stderr).toMatch(/vms\/a\.yaml:\d+:\d+: error: VirtualMachine a: spec\.dataVolumeTemplates\[0\]\.spec\.contentType: "tarball" is not one of "kubevirt", "archive"/);
+    expect(result.distUnchanged).toBe(true);
+  });
+
+  it('status is not checked: the API server drops it from a created object first (customResourceStrategy.PrepareForCreate)', async () => {
+    const machine = { ...goodVm('a'), status: { printableStatus: 5, conditions: 'none' } };
+    const workspace = new Workspace();
+    workspace.setup({ migrations: [migration('a')] }, { a: [machine] });
+    const code = await main(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')], { stdout: () => {}, stderr: () => {} });
+    expect(code).toBe(0);
+    // The same value in spec is still an error: only status is left out.
+    const inSpec = goodVm('a');
+    inSpec.spec.template.spec.domain.cpu = { cores: 5, sockets: 'one' };
+    workspace.setup({ migrations: [migration('a')] }, { a: [inSpec] });
+    expect((await synthFails(workspace)).stderr).toContain('spec.template.spec.domain.cpu.sockets: must be an integer');
+  });
 });
 
 describe('messages', () => {

@@ -55,6 +55,15 @@ describe('npm pack', () => {
     expect(paths.filter((p) => /^(lib|test|imports|scripts|bench)\//.test(p) || p.endsWith('.tsbuildinfo') || p.includes('kvmigrate-hook'))).toEqual([]);
   });
 
+  it('bundles one copy of the yaml package into the command line, though cdk8s ships its own (same version)', () => {
+    const cdk8sYaml = JSON.parse(readFileSync(join(root, 'node_modules/cdk8s/node_modules/yaml/package.json'), 'utf8')).version;
+    expect(cdk8sYaml).toBe(JSON.parse(readFileSync(join(root, 'node_modules/yaml/package.json'), 'utf8')).version);
+    const cli = join(app, 'node_modules/kvmigrate/build/cli');
+    // A line of yaml's own source (nodes/identity.js): once per copy bundled.
+    const copies = readdirSync(cli).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(cli, f), 'utf8').split('Symbol.for("yaml.alias")').length - 1);
+    expect(copies.reduce((a, b) => a + b)).toBe(1);
+  });
+
   it('depends on what the constructs need: cdk8s and constructs', () => {
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules/kvmigrate/package.json'), 'utf8'));
     expect(Object.keys(manifest.dependencies).sort()).toEqual(['cdk8s', 'constructs']);

@@ -95,7 +95,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
   if (!validate(data)) {
     const errors = collapseAnyOf(validate.errors ?? []);
     for (const error of errors) {
-      const finding = describeSchemaError(error);
+      const finding = describeSchemaError(error, data);
       bag.error(finding.message, locate(finding.path, { key: finding.key }), finding.hint);
     }
     // The entries the schema found nothing wrong in are still read, so their own faults (a missing manifest, a VM
@@ -179,10 +179,12 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
     const manifestPath = resolve(baseDir, migration.source.manifest);
     if (!manifests.has(manifestPath)) {
       const shown = displayPath(manifestPath);
-      if (existsSync(manifestPath) && statSync(manifestPath).isDirectory()) {
+      // One stat per manifest: a fleet has thousands.
+      const stat = statSync(manifestPath, { throwIfNoEntry: false });
+      if (stat?.isDirectory()) {
         bag.error(`source manifest "${migration.source.manifest}" is a directory (${shown}), not a file`, at(['source', 'manifest']), 'name the VM\'s YAML file in it, e.g. vms/web.yaml');
         manifests.set(manifestPath, undefined);
-      } else if (!existsSync(manifestPath) || !statSync(manifestPath).isFile()) {
+      } else if (!stat?.isFile()) {
         bag.error(`source manifest "${migration.source.manifest}" does not exist (looked for ${shown})`, at(['source', 'manifest']));
         manifests.set(manifestPath, undefined);
       } else {

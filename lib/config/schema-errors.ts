@@ -24,9 +24,16 @@ export function fieldLabel(path: YamlPath): string {
   return path.reduce<string>((label, s) => (typeof s === 'number' ? `${label}[${s}]` : label ? `${label}.${s}` : s), '') || '(top level)';
 }
 
-export function describeSchemaError(error: ErrorObject): SchemaFinding {
+/** The value at `path` in the validated document (ajv's non-verbose errors, as the CRD validators', carry no value). */
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((value, segment) => (value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[segment] : undefined), root);
+}
+
+/** `error` of a validation of `root`, in words. */
+export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFinding {
   const path = pathOf(error.instancePath);
   const label = fieldLabel(path);
+  const data = valueAt(root, path);
   const parent = error.parentSchema as { description?: string; properties?: Record<string, unknown> } | undefined;
   switch (error.keyword) {
     case 'required':
@@ -46,7 +53,7 @@ export function describeSchemaError(error: ErrorObject): SchemaFinding {
       return {
         path,
         key: false,
-        message: `${label}: ${JSON.stringify(error.data)} is not valid${parent?.description ? `: ${parent.description}` : ` (${error.message})`}`,
+        message: `${label}: ${JSON.stringify(data)} is not valid${parent?.description ? `: ${parent.description}` : ` (${error.message})`}`,
       };
     case 'const':
       return { path, key: false, message: `${label}: must be ${JSON.stringify(error.params.allowedValue)}` };
@@ -56,7 +63,7 @@ export function describeSchemaError(error: ErrorObject): SchemaFinding {
       return { path, key: false, message: `${label}: must be ${type === 'array' ? 'a list' : `${article} ${type}`}` };
     }
     case 'enum':
-      return { path, key: false, message: `${label}: ${JSON.stringify(error.data)} is not one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return { path, key: false, message: `${label}: ${JSON.stringify(data)} is not one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:
       return { path, key: false, message: `${label}: ${error.message}` };
   }

@@ -59,7 +59,7 @@ function checkObjects(objects: readonly Located<KubeObject>[], bag: DiagnosticBa
     if (!validate) continue;
     valid = false;
     for (const error of collapseAnyOf(validate.errors ?? [])) {
-      const finding = describeSchemaError(error);
+      const finding = describeSchemaError(error, object);
       bag.error(`${object.kind} ${object.metadata?.name ?? '(unnamed)'}: ${finding.message}`, locate(finding.path, { key: finding.key }), finding.hint);
     }
   }

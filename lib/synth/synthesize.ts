@@ -32,7 +32,11 @@ export interface SynthesisResult {
 
 function summarize(files: readonly RenderedFile[]): ClusterSummary[] {
   const byCluster = new Map<string, RenderedFile[]>();
-  for (const file of files) byCluster.set(file.cluster, [...(byCluster.get(file.cluster) ?? []), file]);
+  for (const file of files) {
+    const clusterFiles = byCluster.get(file.cluster);
+    if (clusterFiles) clusterFiles.push(file);
+    else byCluster.set(file.cluster, [file]);
+  }
   return [...byCluster].map(([cluster, clusterFiles]) => ({
     cluster,
     migrations: new Set(clusterFiles.flatMap((f) => f.migration ?? [])).size,

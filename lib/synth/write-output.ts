@@ -27,6 +27,24 @@ export function realPath(path: string): string {
   return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
 }
 
+/**
+ * realPath of many paths (a fleet's source manifests): each folder is resolved once, and a file that is not a
+ * symlink costs one lstat, where realPath would check every folder above it again.
+ */
+function realPaths(paths: readonly string[]): string[] {
+  const folders = new Map<string, string>();
+  const folder = (dir: string) => {
+    let real = folders.get(dir);
+    if (real === undefined) folders.set(dir, (real = realPath(dir)));
+    return real;
+  };
+  return paths.map((path) => {
+    const absolute = resolve(path);
+    if (dirname(absolute) === absolute || lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink()) return realPath(absolute);
+    return join(folder(dirname(absolute)), basename(absolute));
+  });
+}
+
 function startsWithHeader(path: string): boolean {
   const buffer = Buffer.alloc(GENERATED_HEADER_PREFIX.length);
   const fd = openSync(path, 'r');
@@ -62,7 +80,7 @@ export function refuseOutdir(outdir: string, protectedPaths: readonly string[]):
   if (existsSync(target) && !lstatSync(target).isDirectory()) return { reason: `${shown} is a file, not a folder`, fix: choose };
   if (holds(realPath(process.cwd()))) return { reason: `${shown} holds the working directory`, fix: choose };
   if (existsSync(join(target, '.git'))) return { reason: `${shown} is the root of a Git repository`, fix: choose };
-  const precious = protectedPaths.map(realPath).find(holds);
+  const precious = realPaths(protectedPaths).find(holds);
   if (precious) return { reason: `${shown} holds ${precious}, which synthesis reads`, fix: `${choose}; \`pull --out\` is where source manifests go` };
   const foreign = existsSync(target) ? foreignEntries(target) : [];
   if (foreign.length > 0) {
@@ -119,9 +137,12 @@ export function replaceOutputDirectory(outdir: string, files: readonly RenderedF
   rmSync(staging, { recursive: true, force: true });
   try {
     mkdirSync(staging, { recursive: true });
+    const folders = new Set<string>();
     for (const file of files) {
       const path = join(staging, file.path);
-      mkdirSync(dirname(path), { recursive: true });
+      const folder = dirname(path);
+      if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+      folders.add(folder);
       writeFileSync(path, file.content);
     }
     const hadPrevious = existsSync(target);
