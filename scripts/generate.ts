@@ -115,10 +115,13 @@ function validators(): [string, string][] {
  * to by `$ref`. ajv then writes a validator function per object schema instead of one function for the whole CRD, and
  * V8 compiles only the functions a manifest reaches: a first validation of a VM costs a few milliseconds instead of
  * the ~50 ms compile of a 1 MB function. Errors keep their instance paths; draft-07 ignores a `$ref`'s siblings, so
- * the whole object schema moves. Descriptions go: they do not validate, and every start would parse them.
+ * the whole object schema moves. Equal object schemas share one definition (half of them in KubeVirt's VM, which
+ * repeats selectors, probes, resources and CDI's DataVolume spec). Descriptions go: they do not validate, and every
+ * start would parse them.
  */
 function hoistObjectSchemas(schema: object, $id: string): object {
   const definitions: Record<string, object> = {};
+  const names = new Map<string, string>();
   const visit = (node: unknown, nested: boolean): unknown => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
     const copy: Record<string, unknown> = { ...node };
@@ -127,8 +130,14 @@ function hoistObjectSchemas(schema: object, $id: string): object {
     if (copy.items) copy.items = visit(copy.items, true);
     if (typeof copy.additionalProperties === 'object') copy.additionalProperties = visit(copy.additionalProperties, true);
     if (!nested || (!copy.properties && !copy.items)) return copy;
-    const name = `object${Object.keys(definitions).length}`;
-    definitions[name] = copy;
+    // Children are hoisted first, so equal object schemas (KubeVirt repeats many) are equal here and share a validator.
+    const key = JSON.stringify(copy);
+    let name = names.get(key);
+    if (!name) {
+      name = `object${names.size}`;
+      names.set(key, name);
+      definitions[name] = copy;
+    }
     return { $ref: `#/definitions/${name}` };
   };
   return { ...(visit(schema, false) as object), definitions, $id };

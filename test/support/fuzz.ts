@@ -32,9 +32,9 @@ const hostileValue = fc.oneof(
 );
 
 /** A structural mutation: at a random path, replace the value, delete it, or add a key. */
-const structural = fc.record({ pick: fc.nat(), action: fc.constantFrom('replace', 'delete', 'add'), value: hostileValue, key: fc.constantFrom('__proto__', 'constructor', 'toString', 'x', 'size') });
+export const structural = fc.record({ pick: fc.nat(), action: fc.constantFrom('replace', 'delete', 'add'), value: hostileValue, key: fc.constantFrom('__proto__', 'constructor', 'toString', 'x', 'size') });
 
-function mutate(data: Json, m: { pick: number; action: string; value: unknown; key: string }): Json {
+export function mutate(data: Json, m: { pick: number; action: string; value: unknown; key: string }): Json {
   const copy = structuredClone(data);
   const all = paths(copy).filter((p) => p.length > 0);
   const path = all[m.pick % all.length]!;
