@@ -89,7 +89,9 @@ function validators(): [string, string][] {
   const read = (path: string) => JSON.parse(readFileSync(join(root, path), 'utf8'));
   const config = read('lib/config/schema.json');
   const manifest = read('lib/config/source-manifest.schema.json');
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true } });
+  // Verbose: messages name a field's description and its parent's known fields. inlineRefs: false writes a definition
+  // used in many places (DnsLabel, StorageClassName) once, not at every use: less code to parse on every start.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, inlineRefs: false, code: { source: true, esm: true } });
   ajv.addSchema(config).addSchema(manifest);
   const exports = {
     validateConfig: config.$id,

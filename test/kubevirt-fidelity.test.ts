@@ -1,10 +1,12 @@
 // What a real cluster would do to kvmigrate's output: each rule mirrors an upstream function, named in its test.
 import { App, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
+import { VirtualMachine } from '../imports/kubevirt-vm-kubevirt.io.ts';
 import { InputError } from '../lib/diagnostics.ts';
 import { BlankDataVolume, MigrationPair, ReceiverVirtualMachine } from '../lib/index.ts';
 import { compareQuantities, parseQuantity } from '../lib/kubernetes/quantity.ts';
 import { isHostPort } from '../lib/kubernetes/validation.ts';
+import { VIRTUAL_MACHINE_GVK } from '../lib/kubevirt/api.ts';
 import { claim, dataVolume, vm, withClaim, withDataVolume, withDataVolumeTemplate, withRunning, withSpecField, withVolume } from './support/builders.ts';
 import { compile, errorsOf } from './support/compile.ts';
 import { crdErrors, crdValidators } from './support/crds.ts';
@@ -173,6 +175,12 @@ describe('storage: populator, access and volume modes (CDI shouldUseCDIPopulator
 });
 
 describe('identity and references the receiver must keep', () => {
+  it('the receiver and a managed source are of the VirtualMachine kind imported from the CRD', () => {
+    expect(VIRTUAL_MACHINE_GVK).toEqual(VirtualMachine.GVK);
+    const objects = compile(vm('a', ...rootDisk), { entry: { source: { manage: true } }, config: ARGOCD }).objects;
+    expect(objects.filter((o) => o.kind === 'VirtualMachine').map((o) => o.apiVersion)).toEqual([VirtualMachine.GVK.apiVersion, VirtualMachine.GVK.apiVersion]);
+  });
+
   it('an interface without macAddress warns in synth (kubemacpool would allocate a new MAC)', () => {
     const machine = vm('a', ...rootDisk);
     delete machine.spec.template.spec.domain.devices.interfaces[0].macAddress;

@@ -1,6 +1,6 @@
 import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { VirtualMachine } from '../../imports/kubevirt-vm-kubevirt.io.ts';
+import { VIRTUAL_MACHINE_GVK } from '../kubevirt/api.ts';
 import { KEEP_DATA, withSyncWave } from './argocd-annotations.ts';
 import { CarriedApiObject } from './carried-api-object.ts';
 
@@ -20,7 +20,7 @@ export interface VirtualMachineObjectMetadata {
  */
 export function virtualMachineObject(scope: Construct, metadata: VirtualMachineObjectMetadata, spec: Record<string, unknown>): ApiObject {
   return new CarriedApiObject(scope, 'Resource', {
-    ...VirtualMachine.GVK,
+    ...VIRTUAL_MACHINE_GVK,
     metadata: {
       name: metadata.name,
       namespace: metadata.namespace,
