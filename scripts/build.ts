@@ -9,7 +9,7 @@
 // With KVMIGRATE_RELEASE_TAG set (the release workflow) it must equal v<version>, and the build is stamped as that
 // release in build/release.json, which tells synth that the default hook image exists.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { VERSION } from '../lib/package-info.generated.ts';
@@ -40,7 +40,8 @@ const oneYaml: Plugin = {
     const ours = join(root, 'node_modules/yaml');
     const cdk8s = join(root, 'node_modules/cdk8s/node_modules/yaml');
     esbuild.onResolve({ filter: /^yaml$/ }, async (args) => {
-      if (!args.importer.startsWith(join(root, 'node_modules/cdk8s/'))) return undefined;
+      // Without a copy of its own, cdk8s resolves to kvmigrate's anyway.
+      if (!args.importer.startsWith(join(root, 'node_modules/cdk8s/')) || !existsSync(cdk8s)) return undefined;
       if (version(cdk8s) !== version(ours)) throw new Error(`cdk8s bundles yaml ${version(cdk8s)}, kvmigrate uses ${version(ours)}: align them`);
       return esbuild.resolve('yaml', { kind: args.kind, resolveDir: root });
     });
