@@ -1,9 +1,8 @@
 import { argocdConfigMap, argocdOperatorPatch } from '../argocd/health-checks.ts';
 import { manifestYaml } from '../synth/yaml-output.ts';
-import { flag, stringOption, type CliCommand } from './command.ts';
+import { flag, stringOption, type CommandRun } from './command.ts';
 import { expectPositionals } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
-import { USAGE } from './usage.ts';
 
 function runArgocdHealth(options: { namespace?: string; format?: string; output?: string; createList: boolean }, streams: Streams): number {
   const format = options.format ?? 'configmap';
@@ -16,13 +15,10 @@ function runArgocdHealth(options: { namespace?: string; format?: string; output?
   return ExitCode.OK;
 }
 
-export const argocdHealthCommand: CliCommand = {
-  ...USAGE['argocd-health'],
-  run(args, streams) {
-    expectPositionals(args, 'argocd-health', 0);
-    return runArgocdHealth(
-      { namespace: stringOption(args, 'namespace'), format: stringOption(args, 'format'), output: stringOption(args, 'output'), createList: flag(args, 'create-list') },
-      streams,
-    );
-  },
+export const argocdHealthCommand: CommandRun = (args, streams) => {
+  expectPositionals(args, 'argocd-health', 0);
+  return runArgocdHealth(
+    { namespace: stringOption(args, 'namespace'), format: stringOption(args, 'format'), output: stringOption(args, 'output'), createList: flag(args, 'create-list') },
+    streams,
+  );
 };

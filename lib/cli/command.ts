@@ -16,6 +16,9 @@ export interface CliCommand {
   run(args: ParsedArguments, streams: Streams): number | Promise<number>;
 }
 
+/** What a command does once its command line has parsed; its options and help are its entry in usage.ts. */
+export type CommandRun = CliCommand['run'];
+
 /** Typed accessors of parsed values, so commands read their options without casts. */
 export function stringOption(args: ParsedArguments, name: string): string | undefined {
   const value = args.values[name];

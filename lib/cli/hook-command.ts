@@ -3,10 +3,9 @@ import { ClusterFailure } from '../cluster/cluster-failure.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import { connect } from '../cluster/kube-clients.ts';
 import { sendMigration } from '../cluster/send-migration.ts';
-import { flag, stringOption, type CliCommand } from './command.ts';
+import { flag, stringOption, type CommandRun } from './command.ts';
 import { ExitCode, UsageError } from './output.ts';
 import { DEFAULT_MIGRATION_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../hook-timeouts.ts';
-import { USAGE } from './usage.ts';
 
 function seconds(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -15,49 +14,46 @@ function seconds(name: string, value: string | undefined, fallback: number): num
   return parsed;
 }
 
-export const hookCommand: CliCommand = {
-  ...USAGE.hook,
-  /** `kvmigrate hook send ...`: the arguments start after `hook`. */
-  async run(args, streams) {
-    const [subcommand, ...extra] = args.positionals;
-    if (subcommand !== 'send') throw new UsageError(subcommand === undefined ? 'missing the hook command: send' : `unknown hook command "${subcommand}" (the hook has one: send)`);
-    if (extra.length > 0) throw new UsageError(`hook send takes no further arguments (got "${extra.join(' ')}")`);
-    const required = ['source-namespace', 'vmi', 'migration-id', 'name', 'destination-namespace', 'receive-name'] as const;
-    const missing = required.filter((option) => !stringOption(args, option));
-    if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
-    const format = stringOption(args, 'log-format') ?? 'text';
-    if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json (got "${format}")`);
-    const options = {
-      sourceNamespace: stringOption(args, 'source-namespace')!,
-      vmi: stringOption(args, 'vmi')!,
-      migrationID: stringOption(args, 'migration-id')!,
-      name: stringOption(args, 'name')!,
-      destinationNamespace: stringOption(args, 'destination-namespace')!,
-      receiveName: stringOption(args, 'receive-name')!,
-      kubevirtNamespace: stringOption(args, 'kubevirt-namespace'),
-      connectURL: stringOption(args, 'connect-url'),
-      publishedOnly: flag(args, 'published-address-only'),
-      timeoutSeconds: seconds('timeout', stringOption(args, 'timeout'), DEFAULT_TIMEOUT_SECONDS),
-      wait: flag(args, 'wait'),
-      migrationTimeoutSeconds: seconds('migration-timeout', stringOption(args, 'migration-timeout'), DEFAULT_MIGRATION_TIMEOUT_SECONDS),
-      pollMs: seconds('poll-interval', stringOption(args, 'poll-interval'), 2) * 1000,
-    };
-    const requestTimeoutMs = seconds('request-timeout', stringOption(args, 'request-timeout'), 30) * 1000;
-    const log = createStepLog(format, streams.stderr);
-    try {
-      const source = new ClusterApi(connect({}, requestTimeoutMs));
-      const destinationKubeconfig = stringOption(args, 'destination-kubeconfig');
-      const destination = destinationKubeconfig ? new ClusterApi(connect({ kubeconfig: destinationKubeconfig }, requestTimeoutMs)) : source;
-      log.info('start', `sendTo migration ${options.sourceNamespace}/${options.name} for VMI ${options.vmi}, migrationID ${options.migrationID}`, {
-        source: source.server,
-        destination: destination.server,
-      });
-      await sendMigration(source, destination, options, log);
-      return ExitCode.OK;
-    } catch (error) {
-      if (!(error instanceof ClusterFailure)) throw error;
-      log.error('failed', error.message);
-      return ExitCode.INPUT;
-    }
-  },
+/** `kvmigrate hook send ...`: the arguments start after `hook`. */
+export const hookCommand: CommandRun = async (args, streams) => {
+  const [subcommand, ...extra] = args.positionals;
+  if (subcommand !== 'send') throw new UsageError(subcommand === undefined ? 'missing the hook command: send' : `unknown hook command "${subcommand}" (the hook has one: send)`);
+  if (extra.length > 0) throw new UsageError(`hook send takes no further arguments (got "${extra.join(' ')}")`);
+  const required = ['source-namespace', 'vmi', 'migration-id', 'name', 'destination-namespace', 'receive-name'] as const;
+  const missing = required.filter((option) => !stringOption(args, option));
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
+  const format = stringOption(args, 'log-format') ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json (got "${format}")`);
+  const options = {
+    sourceNamespace: stringOption(args, 'source-namespace')!,
+    vmi: stringOption(args, 'vmi')!,
+    migrationID: stringOption(args, 'migration-id')!,
+    name: stringOption(args, 'name')!,
+    destinationNamespace: stringOption(args, 'destination-namespace')!,
+    receiveName: stringOption(args, 'receive-name')!,
+    kubevirtNamespace: stringOption(args, 'kubevirt-namespace'),
+    connectURL: stringOption(args, 'connect-url'),
+    publishedOnly: flag(args, 'published-address-only'),
+    timeoutSeconds: seconds('timeout', stringOption(args, 'timeout'), DEFAULT_TIMEOUT_SECONDS),
+    wait: flag(args, 'wait'),
+    migrationTimeoutSeconds: seconds('migration-timeout', stringOption(args, 'migration-timeout'), DEFAULT_MIGRATION_TIMEOUT_SECONDS),
+    pollMs: seconds('poll-interval', stringOption(args, 'poll-interval'), 2) * 1000,
+  };
+  const requestTimeoutMs = seconds('request-timeout', stringOption(args, 'request-timeout'), 30) * 1000;
+  const log = createStepLog(format, streams.stderr);
+  try {
+    const source = new ClusterApi(connect({}, requestTimeoutMs));
+    const destinationKubeconfig = stringOption(args, 'destination-kubeconfig');
+    const destination = destinationKubeconfig ? new ClusterApi(connect({ kubeconfig: destinationKubeconfig }, requestTimeoutMs)) : source;
+    log.info('start', `sendTo migration ${options.sourceNamespace}/${options.name} for VMI ${options.vmi}, migrationID ${options.migrationID}`, {
+      source: source.server,
+      destination: destination.server,
+    });
+    await sendMigration(source, destination, options, log);
+    return ExitCode.OK;
+  } catch (error) {
+    if (!(error instanceof ClusterFailure)) throw error;
+    log.error('failed', error.message);
+    return ExitCode.INPUT;
+  }
 };

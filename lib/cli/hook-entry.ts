@@ -2,7 +2,8 @@
 import { runCommand } from './command.ts';
 import { hookCommand } from './hook-command.ts';
 import { processStreams } from './output.ts';
+import { USAGE } from './usage.ts';
 
-const code = await runCommand(hookCommand, process.argv.slice(2), processStreams);
+const code = await runCommand({ ...USAGE.hook, run: hookCommand }, process.argv.slice(2), processStreams);
 // Exit now: a request abandoned on timeout may still hold a socket open.
 process.exit(code);

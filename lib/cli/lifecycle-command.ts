@@ -3,14 +3,13 @@ import { displayPath, loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
 import type { MigrationPhase } from '../lifecycle.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
-import { flag, type CliCommand } from './command.ts';
+import { flag, type CommandRun } from './command.ts';
 import { ClusterFailure } from '../cluster/cluster-failure.ts';
 import type { KubeObject } from '../cluster/cluster-api.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 import { withFileLock, writeFileAtomically } from './write-file.ts';
-import { USAGE } from './usage.ts';
 
 /** What the clusters show of a migration, in one line, and whether it has arrived and runs at the destination. */
 interface Observation {
@@ -132,17 +131,14 @@ async function checkCluster(configPath: string, change: PhaseChange, edit: Phase
 }
 
 /** `cutover`, `abort` or `retry`: one lifecycle step of one migration. */
-export function lifecycleCommand(step: 'cutover' | 'abort' | 'retry'): CliCommand {
-  return {
-    ...USAGE[step],
-    run(args, streams) {
-      expectPositionals(args, step, 1, 'one migration name');
-      const removeReceiver = flag(args, 'remove-receiver');
-      if (removeReceiver && step !== 'abort') throw new UsageError('--remove-receiver goes with abort');
-      const force = flag(args, 'force');
-      if (force && step !== 'cutover') throw new UsageError('--force goes with cutover');
-      const edit: PhaseEdit = step === 'retry' ? { phase: 'migrate', newAttempt: true } : { phase: step, removeReceiver };
-      return runLifecycle(configPath(args), args.positionals[0]!, edit, { flags: clusterFlags(args), force }, outputFormat(args), streams);
-    },
+export function lifecycleCommand(step: 'cutover' | 'abort' | 'retry'): CommandRun {
+  return (args, streams) => {
+    expectPositionals(args, step, 1, 'one migration name');
+    const removeReceiver = flag(args, 'remove-receiver');
+    if (removeReceiver && step !== 'abort') throw new UsageError('--remove-receiver goes with abort');
+    const force = flag(args, 'force');
+    if (force && step !== 'cutover') throw new UsageError('--force goes with cutover');
+    const edit: PhaseEdit = step === 'retry' ? { phase: 'migrate', newAttempt: true } : { phase: step, removeReceiver };
+    return runLifecycle(configPath(args), args.positionals[0]!, edit, { flags: clusterFlags(args), force }, outputFormat(args), streams);
   };
 }

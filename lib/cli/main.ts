@@ -1,5 +1,5 @@
 import { VERSION } from '../package-info.generated.ts';
-import { runCommand, type CliCommand } from './command.ts';
+import { runCommand, type CommandRun } from './command.ts';
 import { USAGE } from './usage.ts';
 import { ExitCode, processStreams, reportFailure, UsageError, type Streams } from './output.ts';
 
@@ -7,7 +7,7 @@ import { ExitCode, processStreams, reportFailure, UsageError, type Streams } fro
  * The commands, each loaded only when it runs: a command pays at start-up only for its own dependencies (synth for
  * the compiler, the cluster commands for the Kubernetes client).
  */
-const COMMANDS: Record<keyof typeof USAGE, { readonly summary: string; readonly load: () => Promise<CliCommand> }> = {
+const COMMANDS: Record<keyof typeof USAGE, { readonly summary: string; readonly load: () => Promise<CommandRun> }> = {
   synth: { summary: 'compile migrations.yaml into ordered manifests under dist/', load: async () => (await import('./synth-command.ts')).synthCommand },
   cutover: {
     summary: 'after success: make the destination VM final, halt a managed source VM (edits the config)',
@@ -57,5 +57,5 @@ export async function main(argv: readonly string[], streams: Streams = processSt
   if (!Object.hasOwn(COMMANDS, name)) return reportFailure(streams, new UsageError(`unknown command "${name}"`));
   const known = name as keyof typeof USAGE;
   // The command's code loads only once its command line has parsed and is not a request for help.
-  return runCommand({ ...USAGE[known], run: async (args, runStreams) => (await COMMANDS[known].load()).run(args, runStreams) }, rest, streams, name);
+  return runCommand({ ...USAGE[known], run: async (args, runStreams) => (await COMMANDS[known].load())(args, runStreams) }, rest, streams, name);
 }

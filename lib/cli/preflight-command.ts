@@ -2,12 +2,11 @@ import { Deadline } from '../cluster/cluster-calls.ts';
 import { preflightMigration, type Check } from '../cluster/preflight.ts';
 import { printable } from '../cluster/printable.ts';
 import { createStepLog } from '../cluster/step-log.ts';
-import { stringOption, type CliCommand } from './command.ts';
+import { stringOption, type CommandRun } from './command.ts';
 import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
-import { USAGE } from './usage.ts';
 
 interface PreflightArguments extends ClusterFlags {
   readonly config: string;
@@ -56,10 +55,7 @@ async function runPreflight(args: PreflightArguments, streams: Streams): Promise
   return ok ? ExitCode.OK : ExitCode.INPUT;
 }
 
-export const preflightCommand: CliCommand = {
-  ...USAGE.preflight,
-  run(args, streams) {
-    expectPositionals(args, 'preflight', 0);
-    return runPreflight({ ...clusterFlags(args), config: configPath(args), migration: stringOption(args, 'migration'), output: outputFormat(args) }, streams);
-  },
+export const preflightCommand: CommandRun = (args, streams) => {
+  expectPositionals(args, 'preflight', 0);
+  return runPreflight({ ...clusterFlags(args), config: configPath(args), migration: stringOption(args, 'migration'), output: outputFormat(args) }, streams);
 };

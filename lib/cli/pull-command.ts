@@ -6,12 +6,11 @@ import { appendMigration } from '../config/edit-config.ts';
 import { isDnsLabel } from '../kubernetes/validation.ts';
 import { displayPath } from '../config/load-config.ts';
 import { createStepLog } from '../cluster/step-log.ts';
-import { flag, stringOption, type CliCommand } from './command.ts';
+import { flag, stringOption, type CommandRun } from './command.ts';
 import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { clusterSettings, ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
 import { withFileLock, writeFileAtomically } from './write-file.ts';
-import { USAGE } from './usage.ts';
 
 interface PullArguments extends ClusterFlags {
   readonly target: string;
@@ -72,23 +71,20 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
 }
 
 
-export const pullCommand: CliCommand = {
-  ...USAGE.pull,
-  run(args, streams) {
-    expectPositionals(args, 'pull', 1, 'one <namespace>/<vm>');
-    return runPull(
-      {
-        ...clusterFlags(args),
-        target: args.positionals[0]!,
-        out: stringOption(args, 'out') ?? 'vms',
-        add: flag(args, 'add'),
-        to: stringOption(args, 'to'),
-        sourceCluster: stringOption(args, 'source-cluster'),
-        destinationCluster: stringOption(args, 'destination-cluster'),
-        config: configPath(args),
-        output: outputFormat(args),
-      },
-      streams,
-    );
-  },
+export const pullCommand: CommandRun = (args, streams) => {
+  expectPositionals(args, 'pull', 1, 'one <namespace>/<vm>');
+  return runPull(
+    {
+      ...clusterFlags(args),
+      target: args.positionals[0]!,
+      out: stringOption(args, 'out') ?? 'vms',
+      add: flag(args, 'add'),
+      to: stringOption(args, 'to'),
+      sourceCluster: stringOption(args, 'source-cluster'),
+      destinationCluster: stringOption(args, 'destination-cluster'),
+      config: configPath(args),
+      output: outputFormat(args),
+    },
+    streams,
+  );
 };

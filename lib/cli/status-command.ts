@@ -5,12 +5,11 @@ import { transferBytes, type TransferBytes } from '../cluster/prometheus.ts';
 import { ResourceWatch } from '../cluster/resource-watch.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
-import { flag, stringOption, type CliCommand } from './command.ts';
+import { flag, stringOption, type CommandRun } from './command.ts';
 import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
-import { USAGE } from './usage.ts';
 
 interface StatusArguments extends ClusterFlags {
   readonly config: string;
@@ -185,21 +184,18 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
   }
 }
 
-export const statusCommand: CliCommand = {
-  ...USAGE.status,
-  run(args, streams) {
-    expectPositionals(args, 'status', 0);
-    return runStatus(
-      {
-        ...clusterFlags(args),
-        config: configPath(args),
-        migration: stringOption(args, 'migration'),
-        watch: flag(args, 'watch'),
-        prometheus: stringOption(args, 'prometheus'),
-        timeout: stringOption(args, 'timeout'),
-        output: outputFormat(args),
-      },
-      streams,
-    );
-  },
+export const statusCommand: CommandRun = (args, streams) => {
+  expectPositionals(args, 'status', 0);
+  return runStatus(
+    {
+      ...clusterFlags(args),
+      config: configPath(args),
+      migration: stringOption(args, 'migration'),
+      watch: flag(args, 'watch'),
+      prometheus: stringOption(args, 'prometheus'),
+      timeout: stringOption(args, 'timeout'),
+      output: outputFormat(args),
+    },
+    streams,
+  );
 };

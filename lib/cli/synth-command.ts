@@ -1,10 +1,9 @@
 import { displayPath } from '../config/load-config.ts';
 import { ARGOCD_FOLDER } from '../synth/render.ts';
 import { synthesize } from '../synth/synthesize.ts';
-import { stringOption, type CliCommand } from './command.ts';
+import { stringOption, type CommandRun } from './command.ts';
 import { configPath, expectPositionals, outputFormat } from './common-options.ts';
 import { ExitCode, printDiagnostics, type Streams } from './output.ts';
-import { USAGE } from './usage.ts';
 
 export interface SynthArguments {
   readonly config: string;
@@ -44,10 +43,7 @@ export function runSynth(args: SynthArguments, streams: Streams): number {
   return ExitCode.OK;
 }
 
-export const synthCommand: CliCommand = {
-  ...USAGE.synth,
-  run(args, streams) {
-    expectPositionals(args, 'synth', 0);
-    return runSynth({ config: configPath(args), out: stringOption(args, 'out') ?? 'dist', output: outputFormat(args) }, streams);
-  },
+export const synthCommand: CommandRun = (args, streams) => {
+  expectPositionals(args, 'synth', 0);
+  return runSynth({ config: configPath(args), out: stringOption(args, 'out') ?? 'dist', output: outputFormat(args) }, streams);
 };
