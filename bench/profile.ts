@@ -91,10 +91,11 @@ export function profileSummary(profileFile: string): { byPackage: [string, numbe
   };
   const byPackage = new Map<string, number>();
   const byPhase = new Map<string, number>();
+  const add = (totals: Map<string, number>, name: string, ms: number) => totals.set(name, (totals.get(name) ?? 0) + ms);
   profile.samples.forEach((id, index) => {
     const ms = (profile.timeDeltas[index] ?? 0) / 1000;
-    byPackage.set(category.get(id)!, (byPackage.get(category.get(id)!) ?? 0) + ms);
-    byPhase.set(phaseOf(id), (byPhase.get(phaseOf(id)) ?? 0) + ms);
+    add(byPackage, category.get(id)!, ms);
+    add(byPhase, phaseOf(id), ms);
   });
   const sorted = (totals: Map<string, number>) => [...totals].sort((a, b) => b[1] - a[1]);
   return { byPackage: sorted(byPackage), byPhase: sorted(byPhase) };

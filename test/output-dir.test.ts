@@ -58,6 +58,7 @@ describe('the out dir is replaced only when it holds nothing but kvmigrate outpu
     ['a .git folder', (w) => (mkdirSync(w.path('repo/.git'), { recursive: true }), w.path('repo/.git')), /inside a Git repository's \.git folder/],
     ['the folder above the config', (w) => dirname(w.path('migrations.yaml')), /holds .*migrations\.yaml/],
     ['a symlink to the manifests', (w) => (symlinkSync(w.path('vms'), w.path('out-link')), w.path('out-link')), /holds .*vms\/a\.yaml/],
+    ['the folder a source manifest links into', (w) => (mkdirSync(w.path('kept')), renameSync(w.path('vms/a.yaml'), w.path('kept/a.yaml')), symlinkSync(w.path('kept/a.yaml'), w.path('vms/a.yaml')), w.path('kept')), /holds .*kept\/a\.yaml, which synthesis reads/],
   ])('refuses %s', (_, out, message) => {
     const w = workspace();
     const target = out(w);
