@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { VirtualMachine } from '../imports/kubevirt-vm-kubevirt.io.ts';
 import { InputError } from '../lib/diagnostics.ts';
 import { BlankDataVolume, MigrationPair, ReceiverVirtualMachine } from '../lib/index.ts';
+import fc from 'fast-check';
 import { compareQuantities, parseQuantity } from '../lib/kubernetes/quantity.ts';
+import { filesystemRequestFor, usableSpace } from '../lib/kubevirt/filesystem-overhead.ts';
 import { isHostPort } from '../lib/kubernetes/validation.ts';
 import { VIRTUAL_MACHINE_GVK } from '../lib/kubevirt/api.ts';
 import { claim, dataVolume, vm, withClaim, withDataVolume, withDataVolumeTemplate, withRunning, withSpecField, withVolume } from './support/builders.ts';
@@ -39,9 +41,12 @@ describe('disk sizes a migration accepts (live-migration-source.go setMigrationR
     expect(sizeOf(compile(machine, { docs: larger }).objects)).toBe('12Gi');
   });
 
-  it('a Filesystem volume keeps the most specific request (its image has that size), not the capacity', () => {
+  it('a Filesystem volume gets the largest size too: CDI sizes its image by the space it finds (DataProcessor.getUsableSpace)', () => {
     const machine = vm('a', withClaim('d', 'd-pvc'));
-    expect(sizeOf(compile(machine, { docs: [claim('d-pvc', { size: '10Gi', capacity: '12Gi', volumeMode: 'Filesystem' })] }).objects)).toBe('10Gi');
+    expect(sizeOf(compile(machine, { docs: [claim('d-pvc', { size: '10Gi', capacity: '12Gi', volumeMode: 'Filesystem' })] }).objects)).toBe('12Gi');
+    // A larger dataVolumeTemplate than the claim's request, as before a resize: the template's size.
+    const templated = vm('a', withDataVolume('d', 'd-dv'), withDataVolumeTemplate('d-dv', { size: '20Gi', volumeMode: 'Filesystem' }));
+    expect(sizeOf(compile(templated, { docs: [claim('d-dv', { size: '10Gi', capacity: '10Gi', volumeMode: 'Filesystem' })] }).objects)).toBe('20Gi');
   });
 
   it('a size override smaller than the source is refused with both sizes, at the override', () => {
@@ -72,6 +77,69 @@ describe('disk sizes a migration accepts (live-migration-source.go setMigrationR
       'BlankDataVolume "root": size 10Gi is smaller than the source disk (10.5Gi): the migration would fail',
     );
     expect(() => new BlankDataVolume(chart, 'E', { name: 'root', size: '11Gi', sourceSize: '10.5Gi' })).not.toThrow();
+  });
+});
+
+describe("a Filesystem target's disk image (CDI GetUsableSpace, createBlankImage in cmd/cdi-importer, GetFilesystemOverheadForStorageClass)", () => {
+  const fsClaim = (size: string, extra: { storageClassName?: string; volumeMode?: string } = {}) => claim('d-pvc', { size, volumeMode: 'Filesystem', storageClassName: 'fast', ...extra });
+  const sized = (extra: { docs?: Json[]; entry?: Json; config?: Json }) => sizeOf(compile(vm('a', withClaim('d', 'd-pvc')), extra).objects);
+
+  it('a Block source moving to a Filesystem target gets the default overhead (0.06), rounded up to whole Mi', () => {
+    // 10 GiB = 10240 Mi; 10240 Mi x 1.06 = 10854.4 Mi, so 10855 Mi, whose image is 10240 Mi.
+    expect(sized({ docs: [fsClaim('10Gi', { volumeMode: 'Block' })], entry: { disks: { d: { volumeMode: 'Filesystem' } } } })).toBe('10855Mi');
+    expect(usableSpace(0.06, 10855 * 2 ** 20)).toBe(10 * 2 ** 30);
+    // One Mi less and the image is too small.
+    expect(usableSpace(0.06, 10854 * 2 ** 20)).toBeLessThan(10 * 2 ** 30);
+  });
+
+  it("another class gets its overhead, storageClasses.<class>.filesystemOverhead, as CDIConfig's per-class value", () => {
+    expect(sized({ docs: [fsClaim('10Gi')], entry: { destination: { storageClass: 'slow' } } })).toBe('10855Mi');
+    // 10240 Mi x 1.2 = 12288 Mi exactly.
+    expect(sized({ docs: [fsClaim('10Gi')], entry: { destination: { storageClass: 'slow' } }, config: { storageClasses: { slow: { filesystemOverhead: '0.2' } } } })).toBe('12288Mi');
+  });
+
+  it("another cluster's CDIConfig is not the source's: the overhead is added even for the same class", () => {
+    const entry = { source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west' } };
+    expect(sized({ docs: [fsClaim('10Gi')], entry })).toBe('10855Mi');
+  });
+
+  it('the same class, mode and cluster need no headroom: the source image was sized by the same rule', () => {
+    expect(sized({ docs: [fsClaim('10Gi')] })).toBe('10Gi');
+    // No mode stated on either side: the same StorageProfile decides both.
+    expect(sized({ docs: [claim('d-pvc', { size: '10Gi', storageClassName: 'fast' })] })).toBe('10Gi');
+  });
+
+  it('a Block target needs none, whatever the source', () => {
+    expect(sized({ docs: [fsClaim('10Gi')], entry: { destination: { storageClass: 'slow' }, disks: { d: { volumeMode: 'Block' } } } })).toBe('10Gi');
+  });
+
+  it('an override smaller than the computed minimum is refused with both numbers', () => {
+    const entry = { destination: { storageClass: 'slow' }, disks: { d: { size: '10Gi' } } };
+    const [message] = errorsOf(vm('a', withClaim('d', 'd-pvc')), { docs: [fsClaim('10Gi')], entry });
+    expect(message).toBe("disks.d.size 10Gi is smaller than the source disk (10Gi with CDI's filesystem overhead on a Filesystem target, 10855Mi): the migration would fail");
+    expect(sized({ docs: [fsClaim('10Gi')], entry: { ...entry, disks: { d: { size: '10855Mi' } } } })).toBe('10855Mi');
+  });
+
+  it('a filesystemOverhead that is not a CDI Percent is refused', () => {
+    expect(errorsOf(vm('a', withClaim('d', 'd-pvc')), { docs: [fsClaim('10Gi')], config: { storageClasses: { fast: { filesystemOverhead: '6%' } } } })).toEqual([
+      expect.stringContaining('storageClasses.fast.filesystemOverhead'),
+    ]);
+  });
+
+  it('property: for any source size and any overhead CDI accepts, the image CDI makes of the request holds the source', () => {
+    const percent = fc.oneof(fc.constant('1'), fc.integer({ min: 0, max: 999 }).map((n) => `0.${String(n).padStart(3, '0')}`));
+    const bytes = fc.bigInt({ min: 1n, max: 1n << 50n });
+    fc.assert(
+      fc.property(bytes, percent, (source, overhead) => {
+        const request = parseQuantity(filesystemRequestFor(source, overhead))!;
+        const value = Number(request.numerator / request.denominator);
+        expect(request.text).toMatch(/^\d+Mi$/);
+        expect(BigInt(usableSpace(Number(overhead), value))).toBeGreaterThanOrEqual(source);
+        // And it is the smallest whole Mi that does.
+        expect(BigInt(usableSpace(Number(overhead), value - 2 ** 20))).toBeLessThan(source);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

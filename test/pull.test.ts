@@ -132,7 +132,8 @@ describe('kvmigrate pull', () => {
     expect(machine.spec.template.spec.domain.firmware).toEqual(clusterVm().spec.template.spec.domain.firmware);
     expect(machine.spec.template.spec.domain.devices.interfaces[0].macAddress).toBe('02:6b:cd:00:00:07');
     expect(machine.spec.template.metadata).toEqual({ labels: { 'kubevirt.io/domain': 'web' } });
-    expect(root.spec.resources.requests.storage).toBe('30Gi');
+    // Its capacity, larger than the request: the source image can fill it (sourceSize in plan/disks.ts).
+    expect(root.spec.resources.requests.storage).toBe('32Gi');
     expect(data.spec).toMatchObject({ volumeMode: 'Block', resources: { requests: { storage: '10737418240' } } });
     expect(scratch).toMatchObject({ kind: 'DataVolume', spec: { storage: { storageClassName: 'slow', resources: { requests: { storage: '5Gi' } } } } });
   });
@@ -175,7 +176,7 @@ describe('kvmigrate pull', () => {
     const { objects } = synth(workspace);
     const sizes = Object.fromEntries(objects.filter((o) => o.kind === 'DataVolume').map((d) => [d.metadata.name, [d.spec.storage.resources.requests.storage, d.spec.storage.storageClassName, d.spec.storage.volumeMode]]));
     expect(sizes).toEqual({
-      'web-root': ['30Gi', 'fast-rbd', 'Filesystem'],
+      'web-root': ['32Gi', 'fast-rbd', 'Filesystem'],
       'web-data': ['10737418240', 'fast-rbd-block', 'Block'],
       'web-scratch': ['5Gi', 'slow', undefined],
     });

@@ -100,8 +100,8 @@ describe('disk sizes', () => {
     expect(size(vm('a', withDataVolume('root', 'root-dv')), { docs: [dataVolume('root-dv', { size: '12Gi' })] })).toEqual(['12Gi']);
   });
 
-  it("from a filesystem PVC: its request, even when the status reports more", () => {
-    expect(size(vm('a', withClaim('d', 'd-pvc')), { docs: [claim('d-pvc', { size: '10Gi', capacity: '11Gi' })] })).toEqual(['10Gi']);
+  it('from a PVC of any volume mode: its capacity when larger than the request', () => {
+    expect(size(vm('a', withClaim('d', 'd-pvc')), { docs: [claim('d-pvc', { size: '10Gi', capacity: '11Gi' })] })).toEqual(['11Gi']);
   });
 
   it('from a block PVC: its capacity when larger than the request', () => {

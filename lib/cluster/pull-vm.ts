@@ -35,13 +35,13 @@ function cleanMetadata(object: KubeObject): Record<string, unknown> {
   };
 }
 
-/** The facts of a claim the compiler needs: class, modes, and its size (the request; for Block, the capacity). */
+/** The facts of a claim the compiler needs: class, modes, and its size (the larger of request and capacity). */
 function claimFacts(claim: V1PersistentVolumeClaim): Record<string, unknown> {
   const spec = claim.spec ?? {};
   const request = spec.resources?.requests?.storage;
   const capacity = claim.status?.capacity?.storage;
-  // A Block disk is copied byte for byte: the larger of capacity and request (see `sourceSize` in plan/disks.ts).
-  const sizes = spec.volumeMode === 'Block' ? [capacity, request].flatMap((q) => (q === undefined ? [] : (parseQuantity(q) ?? []))) : [];
+  // The source disk can fill its capacity, whatever the volume mode (see `sourceSize` in plan/disks.ts).
+  const sizes = [capacity, request].flatMap((q) => (q === undefined ? [] : (parseQuantity(q) ?? [])));
   const size = largestQuantity(sizes)?.text ?? request;
   return {
     apiVersion: 'v1',

@@ -222,6 +222,10 @@ export interface StorageClassSettings {
    * annotate the blank DataVolumes with cdi.kubevirt.io/storage.usePopulator: "true", which makes CDI use a volume populator even where its own check would not (default true; set false for a class without a CSI driver)
    */
   usePopulator?: boolean;
+  /**
+   * the share of a Filesystem volume CDI reserves for the filesystem on this class, as in CDIConfig spec.filesystemOverhead (a quoted string such as "0.06", CDI's default); a Filesystem target that needs headroom gets it on top of the source's size
+   */
+  filesystemOverhead?: string;
 }
 /**
  * Argo CD output: one Application per cluster folder, and the health checks the migration waves need.

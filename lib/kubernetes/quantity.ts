@@ -41,3 +41,9 @@ export function compareQuantities(a: Quantity, b: Quantity): number {
 export function largestQuantity(quantities: readonly Quantity[]): Quantity | undefined {
   return quantities.reduce<Quantity | undefined>((best, q) => (best === undefined || compareQuantities(q, best) > 0 ? q : best), undefined);
 }
+
+/** The whole number of units `q` holds, rounded up, as apimachinery's `Quantity.Value()` gives it. */
+export function quantityValue(q: Quantity): bigint {
+  const whole = q.numerator / q.denominator;
+  return whole * q.denominator < q.numerator ? whole + 1n : whole;
+}

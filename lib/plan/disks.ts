@@ -2,7 +2,8 @@ import type { Located } from '../config/source-manifest.ts';
 import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import type { DataVolumeManifest, StorageSpec, VirtualMachineManifest, Volume } from '../kubevirt/api.ts';
-import { compareQuantities, largestQuantity, parseQuantity } from '../kubernetes/quantity.ts';
+import { compareQuantities, largestQuantity, parseQuantity, quantityValue, type Quantity } from '../kubernetes/quantity.ts';
+import { DEFAULT_FILESYSTEM_OVERHEAD, filesystemRequestFor } from '../kubevirt/filesystem-overhead.ts';
 
 /** A destination disk to pre-create for one PVC- or DataVolume-backed volume of the source VM. */
 export interface DiskPlan {
@@ -10,7 +11,7 @@ export interface DiskPlan {
   readonly volumeName: string;
   /** Name of the blank DataVolume: the source DataVolume or claim name, so the receiver's volumes stay unchanged. */
   readonly dataVolumeName: string;
-  /** Kubernetes quantity, at least the source disk's size. */
+  /** Kubernetes quantity: the source disk's size, with CDI's filesystem overhead on top where a Filesystem target needs it. */
   readonly size: string;
   /** Absent: the destination's default storage class. */
   readonly storageClassName?: string;
@@ -74,17 +75,46 @@ function sourceStorageLayers(entry: MigrationEntry, claimName: string): StorageF
 }
 
 /**
- * The source disk's size. A Block volume is copied byte for byte, and libvirt refuses a target smaller than the
- * source ("destination volume is smaller than the source volume", `setMigrationResult` in KubeVirt's
- * `live-migration-source.go`): so the largest size any layer knows, capacity or request, as Forklift's
- * `Builder.requestSize` takes the capacity of Block claims. A Filesystem volume holds a disk image of the requested
- * size: the most specific request.
+ * The source disk's size: the largest size any layer knows, capacity or request, whatever the volume mode. A Block
+ * volume is copied byte for byte, and libvirt refuses a target smaller than the source ("destination volume is
+ * smaller than the source volume", `setMigrationResult` in KubeVirt's `live-migration-source.go`; Forklift's
+ * `Builder.requestSize` takes the capacity of Block claims). A Filesystem volume's image grows with its claim too:
+ * CDI's importer sizes it by the space it finds (`DataProcessor.getUsableSpace`), which a larger claim gives.
  */
-function sourceSize(layers: readonly StorageFacts[], volumeMode: string | undefined): string | undefined {
+function sourceSize(layers: readonly StorageFacts[]): Quantity | undefined {
   // Every size here is a quantity: the source manifest's schema checked them (source-manifest.schema.json).
-  const sizes = layers.flatMap((l) => (l.size === undefined ? [] : [String(l.size)]));
-  if (volumeMode !== 'Block') return sizes[0];
-  return largestQuantity(sizes.map((size) => parseQuantity(size)!))?.text;
+  return largestQuantity(layers.flatMap((l) => (l.size === undefined ? [] : [parseQuantity(String(l.size))!])));
+}
+
+/** What decides whether a Filesystem target needs room for CDI's filesystem overhead. */
+interface TargetFacts {
+  readonly sourceVolumeMode?: string;
+  readonly volumeMode?: string;
+  readonly sourceClass?: string;
+  readonly storageClassName?: string;
+  readonly crossCluster: boolean;
+}
+
+/**
+ * A target that may be Filesystem holds `disk.img`, which CDI makes smaller than the claim (`GetUsableSpace`), and
+ * QEMU needs the image at least as large as the source's. Same class, same mode, same cluster: the source's image
+ * was sized by the same rule and fits. Otherwise (a Block source, another class, another cluster's CDIConfig, or a
+ * mode nobody states on one side) the target gets CDI's overhead on top. KubeVirt's own Block -> Filesystem test
+ * oversizes its target for the same reason (`tests/migration/namespace.go`).
+ */
+function needsFilesystemOverhead(target: TargetFacts): boolean {
+  if (target.volumeMode === 'Block') return false;
+  return target.sourceVolumeMode === 'Block' || target.sourceVolumeMode !== target.volumeMode || target.sourceClass !== target.storageClassName || target.crossCluster;
+}
+
+/** The smallest target size that holds `source`, with the overhead CDI applies to the target's class when it may matter. */
+function minimumSize(source: Quantity, target: TargetFacts, storageClasses: LoadedConfig['storageClasses']): string {
+  const bytes = quantityValue(source);
+  // A zero size is reported by BlankDataVolume, not hidden behind headroom.
+  if (bytes <= 0n || !needsFilesystemOverhead(target)) return source.text;
+  // CDI's `GetFilesystemOverheadForStorageClass`: the class's own value, else the global one.
+  const overhead = (target.storageClassName !== undefined ? storageClasses.get(target.storageClassName)?.filesystemOverhead : undefined) ?? DEFAULT_FILESYSTEM_OVERHEAD;
+  return filesystemRequestFor(bytes, overhead);
 }
 
 function claimNameOf(volume: Volume): string | undefined {
@@ -141,7 +171,7 @@ export function planDisks(
     const layers = sourceStorageLayers(entry, claimName);
     const first = <K extends keyof StorageFacts>(key: K): StorageFacts[K] => layers.find((l) => l[key] !== undefined)?.[key];
     const sourceVolumeMode = first('volumeMode');
-    const source = sourceSize(layers, sourceVolumeMode);
+    const source = sourceSize(layers);
     const what = `${volume.dataVolume ? 'DataVolume' : 'PersistentVolumeClaim'} "${claimName}"`;
     if (override.size === undefined && source === undefined) {
       bag.error(
@@ -151,23 +181,27 @@ export function planDisks(
       );
       return;
     }
-    if (override.size !== undefined && source !== undefined && compareQuantities(parseQuantity(override.size)!, parseQuantity(source)!) < 0) {
-      bag.error(
-        `disks.${volume.name}.size ${override.size} is smaller than the source disk (${source}${sourceVolumeMode === 'Block' ? ', a Block volume' : ''}): the migration would fail`,
-        entry.locate(['disks', volume.name, 'size']),
-        `use at least ${source}, or remove the override`,
-      );
-      return;
-    }
     const sourceClass = first('storageClassName');
     const mapping = sourceClass !== undefined ? storageClassMap.get(sourceClass) : undefined;
     const storageClassName = override.storageClass ?? entry.destination.storageClass ?? mapping?.storageClass ?? sourceClass;
+    const volumeMode = override.volumeMode ?? mapping?.volumeMode ?? sourceVolumeMode;
+    const crossCluster = (entry.source.cluster ?? '') !== (entry.destination.cluster ?? '');
+    const minimum = source && minimumSize(source, { sourceVolumeMode, volumeMode, sourceClass, storageClassName, crossCluster }, storageClasses);
+    if (override.size !== undefined && minimum !== undefined && compareQuantities(parseQuantity(override.size)!, parseQuantity(minimum)!) < 0) {
+      const why = minimum === source!.text ? '' : ` with CDI's filesystem overhead on a Filesystem target, ${minimum}`;
+      bag.error(
+        `disks.${volume.name}.size ${override.size} is smaller than the source disk (${source!.text}${sourceVolumeMode === 'Block' ? ', a Block volume' : ''}${why}): the migration would fail`,
+        entry.locate(['disks', volume.name, 'size']),
+        `use at least ${minimum}, or remove the override`,
+      );
+      return;
+    }
     plans.push({
       volumeName: volume.name,
       dataVolumeName: claimName,
-      size: (override.size ?? source)!,
+      size: (override.size ?? minimum)!,
       storageClassName,
-      volumeMode: override.volumeMode ?? mapping?.volumeMode ?? sourceVolumeMode,
+      volumeMode,
       accessModes: override.accessModes ?? mapping?.accessModes ?? first('accessModes'),
       sourceVolumeMode,
       usePopulator: (storageClassName !== undefined ? storageClasses.get(storageClassName)?.usePopulator : undefined) ?? true,
