@@ -226,6 +226,19 @@ describe('storage: populator, access and volume modes (CDI shouldUseCDIPopulator
     expect(annotated({ storageClasses: { fast: { usePopulator: false } } })).not.toHaveProperty(['cdi.kubevirt.io/storage.usePopulator']);
   });
 
+  it("usePopulator: false asks for immediate binding, so CDI's blank importer does not wait for the receiver's pod (CDI IsWaitForFirstConsumerEnabled; Forklift targetDataVolume)", () => {
+    const annotated = (config: Json) => only(compile(vm('a', ...rootDisk), { config }).objects, 'DataVolume').metadata.annotations;
+    expect(annotated({ storageClasses: { fast: { usePopulator: false } } })).toHaveProperty(['cdi.kubevirt.io/storage.bind.immediate.requested'], 'true');
+    // A populator fills the claim when the receiver's pod binds it: no immediate binding there.
+    expect(annotated({})).not.toHaveProperty(['cdi.kubevirt.io/storage.bind.immediate.requested']);
+  });
+
+  it("a blank DataVolume asks for no preallocation, over CDIConfig's global one (CDI GetPreallocation, createBlankImage)", () => {
+    const dv = only(compile(vm('a', ...rootDisk)).objects, 'DataVolume');
+    expect(dv.spec.preallocation).toBe(false);
+    expect(new BlankDataVolume(Testing.chart(), 'D', { name: 'root', size: '1Gi' }).apiObject.toJson().spec.preallocation).toBe(false);
+  });
+
   it('modes: the disk override over the storageClassMap entry over the source', () => {
     const machine = vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '10Gi', storageClassName: 'fast', volumeMode: 'Filesystem', accessModes: ['ReadWriteOnce'] }));
     const storage = (extra: Json) => only(compile(machine, extra).objects, 'DataVolume').spec.storage;

@@ -28,7 +28,7 @@ describe('the construct library, without any config file', () => {
             'cdi.kubevirt.io/storage.usePopulator': 'true',
           },
         },
-        spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '10Gi' } } } },
+        spec: { source: { blank: {} }, preallocation: false, storage: { resources: { requests: { storage: '10Gi' } } } },
       },
     ]);
   });

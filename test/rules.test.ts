@@ -25,7 +25,7 @@ describe('disks', () => {
   it('a DataVolume disk from a dataVolumeTemplate becomes a blank, populator-backed DataVolume of the same name and size', () => {
     const dv = only(compile(vm('a', ...rootDisk)).objects, 'DataVolume');
     expect(dv.metadata).toMatchObject({ name: 'root-dv', namespace: 'dst', annotations: { 'cdi.kubevirt.io/storage.usePopulator': 'true' } });
-    expect(dv.spec).toEqual({ source: { blank: {} }, storage: { storageClassName: 'fast', resources: { requests: { storage: '10Gi' } } } });
+    expect(dv.spec).toEqual({ source: { blank: {} }, preallocation: false, storage: { storageClassName: 'fast', resources: { requests: { storage: '10Gi' } } } });
   });
 
   it('a PVC disk becomes a blank DataVolume named after the claim; the receiver volume stays the same claim', () => {

@@ -219,7 +219,7 @@ export interface StorageMapping {
 }
 export interface StorageClassSettings {
   /**
-   * annotate the blank DataVolumes with cdi.kubevirt.io/storage.usePopulator: "true", which makes CDI use a volume populator even where its own check would not (default true; set false for a class without a CSI driver)
+   * annotate the blank DataVolumes with cdi.kubevirt.io/storage.usePopulator: "true", which makes CDI use a volume populator even where its own check would not (default true; set false for a class without a CSI driver: the DataVolumes then carry cdi.kubevirt.io/storage.bind.immediate.requested: "true", so CDI fills them before the receiver starts, even on a WaitForFirstConsumer class)
    */
   usePopulator?: boolean;
   /**

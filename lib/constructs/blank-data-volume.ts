@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { DataVolume, DataVolumeSpecStorageResourcesRequests } from '../../imports/cdi-dv-cdi.kubevirt.io.ts';
-import { USE_POPULATOR_ANNOTATION } from '../kubevirt/api.ts';
+import { BIND_IMMEDIATE_ANNOTATION, USE_POPULATOR_ANNOTATION } from '../kubevirt/api.ts';
 import { compareQuantities, parseQuantity } from '../kubernetes/quantity.ts';
 import { isDnsLabel, isDnsSubdomain } from '../kubernetes/validation.ts';
 import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
@@ -40,7 +40,10 @@ export interface BlankDataVolumeProps {
   /**
    * Annotate with `cdi.kubevirt.io/storage.usePopulator: "true"`, which makes CDI fill the disk through a volume
    * populator whatever its own check says (`shouldUseCDIPopulator`: by default only for storage classes with a CSI
-   * driver). Turn it off for a storage class without a CSI driver.
+   * driver). Turn it off for a storage class without a CSI driver: the DataVolume then asks CDI to bind it at once
+   * (`cdi.kubevirt.io/storage.bind.immediate.requested`, as Forklift's `targetDataVolume` does), so CDI's legacy blank
+   * importer has finished before the receiver's pod starts, instead of waiting on a WaitForFirstConsumer class for
+   * that pod and racing virt-launcher's own `disk.img`.
    * @default true
    */
   readonly usePopulator?: boolean;
@@ -65,7 +68,7 @@ export interface BlankDataVolumeProps {
 /**
  * An empty CDI DataVolume at the destination that a decentralized live migration copies one source disk into.
  * It is filled through a volume populator (`cdi.kubevirt.io/storage.usePopulator`), so its claim binds when the
- * migration's target pod starts. Argo CD never prunes or deletes it: it holds the VM's data once migrated.
+ * migration's target pod starts, and asks for no preallocation (the migration writes every block). Argo CD never prunes or deletes it: it holds the VM's data once migrated.
  *
  * @see https://kubevirt.io/user-guide/compute/decentralized_live_migration/
  */
@@ -82,7 +85,8 @@ export class BlankDataVolume extends Construct {
     checkBlankDataVolumeProps(props);
     this.name = props.name;
     this.namespace = props.namespace;
-    const populator: Record<string, string> = props.usePopulator === false ? {} : { [USE_POPULATOR_ANNOTATION]: 'true' };
+    // CDI's `IsWaitForFirstConsumerEnabled`: the immediate-binding annotation makes the importer skip the wait.
+    const populator: Record<string, string> = props.usePopulator === false ? { [BIND_IMMEDIATE_ANNOTATION]: 'true' } : { [USE_POPULATOR_ANNOTATION]: 'true' };
     this.apiObject = new DataVolume(this, 'Resource', {
       metadata: {
         name: props.name,
@@ -92,6 +96,9 @@ export class BlankDataVolume extends Construct {
       },
       spec: {
         source: { blank: {} },
+        // CDI's `GetPreallocation`: the DataVolume's own value over CDIConfig's. With global preallocation a blank
+        // disk is zero-filled (`createBlankImage`) while the target pod waits, and KubeVirt fails a pod pending too long.
+        preallocation: false,
         storage: {
           storageClassName: props.storageClassName,
           volumeMode: props.volumeMode,

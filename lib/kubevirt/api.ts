@@ -19,6 +19,8 @@ export const VIRTUAL_MACHINE_GVK = { apiVersion: 'kubevirt.io/v1', kind: 'Virtua
 export const RESTORE_RUN_STRATEGY_ANNOTATION = 'kubevirt.io/restore-run-strategy';
 /** Makes CDI fill the blank disk through a volume populator, so the target pod can bind it. */
 export const USE_POPULATOR_ANNOTATION = 'cdi.kubevirt.io/storage.usePopulator';
+/** Makes CDI's importer run without waiting for the claim's first consumer (`IsWaitForFirstConsumerEnabled`). */
+export const BIND_IMMEDIATE_ANNOTATION = 'cdi.kubevirt.io/storage.bind.immediate.requested';
 
 /** KubeVirt's namespace upstream (`openshift-cnv` on OpenShift). */
 export const DEFAULT_KUBEVIRT_NAMESPACE = 'kubevirt';
