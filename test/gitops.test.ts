@@ -8,6 +8,7 @@ import { synthesize } from '../lib/synth/synthesize.ts';
 import { InputError } from '../lib/diagnostics.ts';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, withRunStrategy, Workspace } from './support/builders.ts';
 import { hookMigration, vmi } from './support/cluster-objects.ts';
+import { messagesOf } from './support/compile.ts';
 import { crdErrors, crdValidators } from './support/crds.ts';
 import { KubeApiServer } from './support/kube-api-server.ts';
 import { ofKind, only, synth, type Json } from './support/synth.ts';
@@ -209,15 +210,17 @@ describe('the split-brain guard', () => {
     ]);
   });
 
-  it('allows it with kvmigrate-emitted Applications, at cutover, and for strategies KubeVirt does not rewrite', () => {
+  it('allows it with kvmigrate-emitted Applications, at cutover, and for a strategy kept by allowRunStrategy, which KubeVirt does not rewrite', () => {
     expect(errors({ source: { manage: true } }, { argocd: ARGOCD })).toEqual([]);
     expect(errors({ source: { manage: true }, phase: 'cutover' })).toEqual([]);
-    const workspace = new Workspace();
-    workspace.setup(
-      { migrations: [migration('a', { source: { manage: true } })] },
-      { a: [vm('a', withRunStrategy('RerunOnFailure'), withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }))] },
-    );
-    expect(() => synth(workspace)).not.toThrow();
+    const rerun = (source: Json) => {
+      const workspace = new Workspace();
+      workspace.setup({ migrations: [migration('a', { source })] }, { a: [vm('a', withRunStrategy('RerunOnFailure'), withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }))] });
+      return messagesOf(() => synth(workspace));
+    };
+    expect(rerun({ manage: true, allowRunStrategy: true })).toEqual([]);
+    // Converted to Always, the managed source is halted by KubeVirt: the guard applies.
+    expect(rerun({ manage: true })).toEqual([expect.stringContaining('nothing makes Argo CD ignore its runStrategy')]);
   });
 });
 

@@ -9,7 +9,7 @@ import { compareQuantities, parseQuantity } from '../lib/kubernetes/quantity.ts'
 import { filesystemRequestFor, usableSpace } from '../lib/kubevirt/filesystem-overhead.ts';
 import { isHostPort } from '../lib/kubernetes/validation.ts';
 import { VIRTUAL_MACHINE_GVK } from '../lib/kubevirt/api.ts';
-import { claim, dataVolume, vm, withClaim, withDataVolume, withDataVolumeTemplate, withRunning, withSpecField, withVolume } from './support/builders.ts';
+import { claim, dataVolume, vm, withClaim, withDataVolume, withDataVolumeTemplate, withRunning, withRunStrategy, withSpecField, withVolume } from './support/builders.ts';
 import { compile, errorsOf } from './support/compile.ts';
 import { crdErrors, crdValidators } from './support/crds.ts';
 import { ofKind, only, type Json } from './support/synth.ts';
@@ -163,6 +163,54 @@ describe('sources on the deprecated spec.running (vm.go syncRunStrategy halts vi
     const source = ofKind(objects, 'VirtualMachine').find((o) => o.metadata.namespace === 'src')!;
     expect(source.spec.runStrategy).toBe('Always');
     expect(source.spec).not.toHaveProperty('running');
+  });
+});
+
+describe('only an Always source is halted when the move completes (vm.go syncRunStrategy: "decentralized migration completed, setting runStrategy to halted"; vmiFailed)', () => {
+  const diagnostics = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      return (error as InputError).diagnostics;
+    }
+    return expect.unreachable();
+  };
+
+  it.each(['RerunOnFailure', 'Manual', 'Once'])('an unmanaged %s source is refused at its runStrategy, with the kubectl patch that makes it Always', (strategy) => {
+    const [diagnostic, ...rest] = diagnostics(() => compile(vm('a', ...rootDisk, withRunStrategy(strategy))));
+    expect(rest).toEqual([]);
+    expect(diagnostic!.message).toContain(`the source VM's runStrategy is ${strategy}: when the move completes`);
+    expect(diagnostic!.message).toContain('KubeVirt halts only an Always source');
+    // spec.runStrategy, the line after `spec:` (metadata takes lines 3-5).
+    expect(diagnostic!.location).toMatchObject({ file: expect.stringMatching(/vms\/a\.yaml$/), line: 7 });
+    expect(diagnostic!.hint).toContain(`kubectl patch vm a -n src --type=merge -p '{"spec":{"runStrategy":"Always"}}'`);
+    expect(diagnostic!.hint).toContain('source.allowRunStrategy: true');
+  });
+
+  it('a managed source is emitted converted to Always (KubeVirt can halt it); the receiver still restores its own strategy', () => {
+    const { objects, warnings } = compile(vm('a', ...rootDisk, withRunStrategy('RerunOnFailure')), { entry: { source: { manage: true } }, config: ARGOCD });
+    const [source, receiver] = ['src', 'dst'].map((ns) => ofKind(objects, 'VirtualMachine').find((o) => o.metadata.namespace === ns)!);
+    expect(source!.spec.runStrategy).toBe('Always');
+    expect(receiver!.metadata.annotations['kubevirt.io/restore-run-strategy']).toBe('RerunOnFailure');
+    expect(warnings.map((w) => w.message).filter((m) => m.includes('runStrategy'))).toEqual([]);
+  });
+
+  it.each([
+    ['RerunOnFailure', 'if its VMI ends Failed instead of Succeeded the controller starts it again (`vmiFailed`)'],
+    ['Manual', 'a start request (`virtctl start`) boots it again'],
+    ['Once', 'once its finished VMI is deleted the controller starts a new one'],
+  ])('source.allowRunStrategy accepts %s with a warning saying what KubeVirt will do', (strategy, what) => {
+    const { objects, warnings } = compile(vm('a', ...rootDisk, withRunStrategy(strategy)), { entry: { source: { manage: true, allowRunStrategy: true } }, config: ARGOCD });
+    const warning = warnings.find((w) => w.message.includes('runStrategy'))!;
+    expect(warning.message).toContain(what);
+    expect(warning.message).toContain('source.allowRunStrategy accepts it');
+    expect(warning.hint).toContain(`kubectl patch vm a -n src --type=merge -p '{"spec":{"runStrategy":"Always"}}'`);
+    // Kept as it is: the user accepted upstream's behaviour for it.
+    expect(ofKind(objects, 'VirtualMachine').find((o) => o.metadata.namespace === 'src')!.spec.runStrategy).toBe(strategy);
+  });
+
+  it('only the migrate phase is checked: at cutover the move is done', () => {
+    expect(errorsOf(vm('a', ...rootDisk, withRunStrategy('Manual')), { entry: { phase: 'cutover' } })).toEqual([]);
   });
 });
 

@@ -158,9 +158,9 @@ describe('storage class precedence', () => {
 });
 
 describe('run strategies', () => {
-  const restore = (machine: Json) => only(compile(machine).objects, 'VirtualMachine').metadata.annotations['kubevirt.io/restore-run-strategy'];
+  const restore = (machine: Json) => only(compile(machine, { entry: { source: { allowRunStrategy: true } } }).objects, 'VirtualMachine').metadata.annotations['kubevirt.io/restore-run-strategy'];
 
-  it.each(['Always', 'RerunOnFailure', 'Manual', 'Once'])('%s is restored after the migration', (strategy) => {
+  it.each(['Always', 'RerunOnFailure', 'Manual', 'Once'])('%s is restored after the migration (allowed by source.allowRunStrategy)', (strategy) => {
     expect(restore(vm('a', ...rootDisk, withRunStrategy(strategy)))).toBe(strategy);
   });
 

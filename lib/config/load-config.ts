@@ -23,6 +23,8 @@ export interface MigrationEntry {
     readonly manifest: ManifestFile;
     /** The source VM is managed in this repository: kvmigrate emits it too. */
     readonly manage: boolean;
+    /** Accept a running strategy other than Always as it is (KubeVirt then does not halt the source). */
+    readonly allowRunStrategy: boolean;
   };
   readonly destination: {
     readonly namespace: string;
@@ -199,7 +201,7 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
     entries.push({
       name,
       vm: migration.vm,
-      source: { namespace: migration.source.namespace, cluster: sourceCluster, virtualMachine, manifest, manage: migration.source.manage ?? false },
+      source: { namespace: migration.source.namespace, cluster: sourceCluster, virtualMachine, manifest, manage: migration.source.manage ?? false, allowRunStrategy: migration.source.allowRunStrategy ?? false },
       destination: {
         namespace: migration.destination.namespace,
         cluster: destinationCluster,

@@ -122,6 +122,10 @@ export interface Source {
    * the source VM is managed in this GitOps repository: kvmigrate emits it, with runStrategy ignored while migrating and Halted at cutover (default false)
    */
   manage?: boolean;
+  /**
+   * accept a source whose runStrategy is RerunOnFailure, Manual or Once as it is: KubeVirt halts only an Always source when the move completes, so such a source can boot again from its stale disks; synth warns what will happen (default false: refused, or converted to Always when managed)
+   */
+  allowRunStrategy?: boolean;
 }
 export interface Destination {
   namespace: DnsLabel;

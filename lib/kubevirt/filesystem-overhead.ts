@@ -29,8 +29,10 @@ function requiredSpace(filesystemOverhead: number, requestedSpace: number): numb
  */
 export function filesystemRequestFor(sourceBytes: bigint, filesystemOverhead: string): string {
   const overhead = Number(filesystemOverhead);
+  const holds = (request: number) => BigInt(usableSpace(overhead, request)) >= sourceBytes;
+  // CDI's inverse as the first guess, then whole MiB steps: the smallest request CDI's own arithmetic accepts.
   let request = Math.ceil(requiredSpace(overhead, Number(sourceBytes)) / ALIGN) * ALIGN;
-  // Go's float64 rounding, mirrored: step up until CDI's own arithmetic gives the source's size.
-  while (BigInt(usableSpace(overhead, request)) < sourceBytes) request += ALIGN;
+  while (request > ALIGN && holds(request - ALIGN)) request -= ALIGN;
+  while (!holds(request)) request += ALIGN;
   return `${request / ALIGN}Mi`;
 }

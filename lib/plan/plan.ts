@@ -64,14 +64,24 @@ export interface PlanResult {
  * boots from the stale source disks while the migrated one runs. So a managed source VM may only migrate when the
  * Application that syncs it ignores its runStrategy, which kvmigrate guarantees only for Applications it emits.
  */
-function checkSplitBrain(entry: MigrationEntry, receiver: ReceiverPlan, argocdApplications: boolean, bag: DiagnosticBag): void {
-  if (entry.phase !== 'migrate' || !entry.source.manage || receiver.restoreRunStrategy !== 'Always' || argocdApplications) return;
+function checkSplitBrain(entry: MigrationEntry, sourceVm: SourceVmPlan | undefined, argocdApplications: boolean, bag: DiagnosticBag): void {
+  if (entry.phase !== 'migrate' || sourceVm?.spec.runStrategy !== 'Always' || argocdApplications) return;
   bag.error(
     `migration "${entry.name}": the source VM is managed here with runStrategy Always, and nothing makes Argo CD ignore its runStrategy: ` +
       'after KubeVirt halts it, a sync would start it again from its stale disks while the migrated VM runs',
     entry.locate(['source', 'manage']),
     'add an `argocd:` section, so kvmigrate emits the Application with ignoreDifferences on /spec/runStrategy, or set `source.manage: false` and keep the source VM out of this repository',
   );
+}
+
+/**
+ * A managed source runs Always while it moves, the only strategy KubeVirt halts when the move completes (vm.go
+ * `syncRunStrategy`): `running: true`, RerunOnFailure, Manual and Once are emitted as Always, which converts the live
+ * VM on sync, unless `source.allowRunStrategy` keeps its own.
+ */
+function managedSourceSpec(entry: MigrationEntry, receiver: ReceiverPlan): SourceVmPlan['spec'] {
+  const { running: _running, ...spec } = entry.source.virtualMachine.object.spec ?? {};
+  return { ...spec, runStrategy: entry.source.allowRunStrategy ? receiver.restoreRunStrategy : 'Always' };
 }
 
 function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: DiagnosticBag): MigrationPlan | undefined {
@@ -90,15 +100,16 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     );
   }
   if (!receiver) return undefined;
-  checkSplitBrain(entry, receiver, config.argocd !== undefined, bag);
   const vm = entry.source.virtualMachine.object;
+  const sourceVm = entry.source.manage ? { spec: managedSourceSpec(entry, receiver), ...ownMetadata(vm.metadata) } : undefined;
+  checkSplitBrain(entry, sourceVm, config.argocd !== undefined, bag);
   const migrationID = entry.migrationID ?? deriveMigrationId({ vm: entry.vm, source, destination, attempt: entry.attempt });
   const names = migrationObjectNames(entry.vm, migrationID);
   return {
     name: entry.name,
     phase: entry.phase,
     removeReceiverOnAbort: entry.removeReceiverOnAbort,
-    sourceVm: entry.source.manage ? { spec: vm.spec ?? {}, ...ownMetadata(vm.metadata) } : undefined,
+    sourceVm,
     vm: entry.vm,
     migrationID,
     attempt: entry.attempt,

@@ -27,7 +27,7 @@ function withoutRevision(matcher: InstancetypeMatcher | undefined): Instancetype
 function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RunStrategy | undefined {
   const { object, locate } = entry.source.virtualMachine;
   const spec = object.spec ?? {};
-  const hint = 'only a running VM can be live-migrated; start it and set `runStrategy: Always` (or RerunOnFailure/Manual/Once)';
+  const hint = 'only a running VM can be live-migrated; start it with `runStrategy: Always`';
   if (spec.runStrategy !== undefined && spec.running !== undefined) {
     bag.error('the source VM sets both spec.running and spec.runStrategy, which KubeVirt rejects', locate(['spec', 'running'], { key: true }));
     return undefined;
@@ -71,6 +71,39 @@ function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RunStrat
 }
 
 /**
+ * What KubeVirt does, once the move completes, to a source whose run strategy is not Always (virt-controller
+ * `vm/vm.go`, `syncRunStrategy`): only an Always source is set Halted ("decentralized migration completed, setting
+ * runStrategy to halted").
+ */
+const AFTER_THE_MOVE: Readonly<Record<string, string>> = {
+  RerunOnFailure: 'KubeVirt does not halt it, and if its VMI ends Failed instead of Succeeded the controller starts it again (`vmiFailed`)',
+  Manual: 'KubeVirt leaves it stopped but not Halted, and a start request (`virtctl start`) boots it again',
+  Once: 'KubeVirt leaves it stopped but not Halted, and once its finished VMI is deleted the controller starts a new one',
+};
+
+/**
+ * A source that is not `Always` is never halted by KubeVirt, so it can boot again from its stale disks beside the
+ * migrated VM. Refused with the patch that makes it Always; a managed source is emitted converted (see plan.ts);
+ * `source.allowRunStrategy` accepts upstream's behaviour, with a warning that says it.
+ */
+function checkSourceRunStrategy(entry: MigrationEntry, strategy: RunStrategy, bag: DiagnosticBag): void {
+  const after = AFTER_THE_MOVE[strategy];
+  if (entry.phase !== 'migrate' || after === undefined || (entry.source.manage && !entry.source.allowRunStrategy)) return;
+  const { locate } = entry.source.virtualMachine;
+  const what = `the source VM's runStrategy is ${strategy}: when the move completes ${after}, from its stale disks, a second copy of the migrated VM`;
+  const patch = `kubectl patch vm ${entry.vm} -n ${entry.source.namespace} --type=merge -p '{"spec":{"runStrategy":"Always"}}'`;
+  if (entry.source.allowRunStrategy) {
+    bag.warning(`migration "${entry.name}": ${what} (source.allowRunStrategy accepts it)`, locate(['spec', 'runStrategy']), `to have KubeVirt halt it instead: ${patch}, and runStrategy: Always in ${entry.source.manifest.file}`);
+    return;
+  }
+  bag.error(
+    `${what}; KubeVirt halts only an Always source`,
+    locate(['spec', 'runStrategy']),
+    `make it Always on the cluster (${patch}) and in ${entry.source.manifest.file}, or set \`source.allowRunStrategy: true\` on this migration to accept it`,
+  );
+}
+
+/**
  * An interface without `macAddress` gets whatever MAC the destination's kubemacpool allocates to the receiver's pod:
  * the guest would see its NIC change under it mid-migration. `kvmigrate pull` writes the live MACs into the manifest.
  */
@@ -96,6 +129,7 @@ export function planReceiver(entry: MigrationEntry, bag: DiagnosticBag): Receive
     return undefined;
   }
   if (restore === undefined) return undefined;
+  checkSourceRunStrategy(entry, restore, bag);
   warnUnpinnedMacs(entry, bag);
   // kubectl dumps write `creationTimestamp: null` into the template; it carries nothing.
   const { creationTimestamp: _dropped, ...templateMetadata } = source.metadata ?? {};
