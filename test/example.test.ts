@@ -99,7 +99,7 @@ describe('the bundled example (namespace-to-namespace lab)', () => {
     const { result } = synthExample();
     // And, run from sources (not a release), that the lab's default hook image belongs to a release.
     expect(result.warnings.map((w) => w.message)).toEqual([expect.stringContaining('plaintext password'), expect.stringMatching(/^hook\.image is not set/)]);
-    expect(result.warnings[0]!.location).toMatchObject({ file: 'vms/vm-migration-ns-ns-live.yaml', line: 77, column: 11 });
+    expect(result.warnings[0]!.location).toMatchObject({ file: 'vms/vm-migration-ns-ns-live.yaml', line: 79, column: 11 });
   });
 
   describe.skipIf(!crdValidators)('against the CRD schemas', () => {

@@ -318,6 +318,20 @@ describe('identity and references the receiver must keep', () => {
     expect(warning!.hint).toContain('kvmigrate pull src/a');
   });
 
+  it('a template without firmware.uuid warns in synth, pointing at pull (vm-mutator.go setFirmwareDefaultsIfEmpty gives the receiver a new one)', () => {
+    const uuidWarnings = (machine: Json) => compile(machine).warnings.filter((w) => w.message.includes('firmware.uuid'));
+    expect(uuidWarnings(vm('a', ...rootDisk))).toEqual([]);
+    const machine = vm('a', ...rootDisk);
+    machine.spec.template.spec.domain.firmware = { serial: 's-1' };
+    const [warning, ...rest] = uuidWarnings(machine);
+    expect(rest).toEqual([]);
+    expect(warning!.message).toBe('migration "a": the VM template has no firmware.uuid, so KubeVirt gives the receiver a new random one and the guest sees a different SMBIOS UUID');
+    expect(warning!.hint).toContain('kvmigrate pull src/a');
+    expect(warning!.location).toMatchObject({ file: expect.stringMatching(/vms\/a\.yaml$/) });
+    delete machine.spec.template.spec.domain.firmware;
+    expect(uuidWarnings(machine).map((w) => w.message)).toEqual([warning!.message]);
+  });
+
   it("a sysprep volume's ConfigMap or Secret is a prerequisite, like cloud-init's", () => {
     const machine = vm('a', ...rootDisk, withVolume({ name: 'sysprep', sysprep: { configMap: { name: 'unattend' } } }, { cdrom: { bus: 'sata' } }), withVolume({ name: 'sysprep2', sysprep: { secret: { name: 'unattend-secret' } } }, { cdrom: { bus: 'sata' } }));
     const messages = compile(machine).warnings.map((w) => w.message);

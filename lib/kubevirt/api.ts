@@ -108,6 +108,8 @@ export interface VirtualMachineInstanceTemplate {
         readonly interfaces?: readonly { readonly name: string; readonly macAddress?: string; readonly [binding: string]: unknown }[];
         readonly [device: string]: unknown;
       };
+      /** `uuid` is the guest's SMBIOS UUID; KubeVirt's VM mutator makes up one when it is missing. */
+      readonly firmware?: { readonly uuid?: string; readonly [field: string]: unknown };
       readonly [field: string]: unknown;
     };
     readonly volumes?: readonly Volume[];

@@ -119,6 +119,22 @@ function warnUnpinnedMacs(entry: MigrationEntry, bag: DiagnosticBag): void {
   });
 }
 
+/**
+ * A template without `firmware.uuid` gets a new random one when the receiver is created (KubeVirt's VM mutator,
+ * `setFirmwareDefaultsIfEmpty` in vm-mutator.go): the guest would see its SMBIOS UUID change (licences, cloud-init's
+ * instance identity, persistent EFI/TPM). The live VM has one, which `kvmigrate pull` writes into the manifest.
+ */
+function warnMissingFirmwareUuid(entry: MigrationEntry, bag: DiagnosticBag): void {
+  const { object, locate } = entry.source.virtualMachine;
+  const domain = object.spec?.template?.spec?.domain;
+  if (domain?.firmware?.uuid) return;
+  bag.warning(
+    `migration "${entry.name}": the VM template has no firmware.uuid, so KubeVirt gives the receiver a new random one and the guest sees a different SMBIOS UUID`,
+    locate(['spec', 'template', 'spec', 'domain', ...(domain?.firmware ? ['firmware'] : [])]),
+    `pin the live UUID (\`kvmigrate pull ${entry.source.namespace}/${entry.vm}\` writes it; or \`kubectl get vm ${entry.vm} -n ${entry.source.namespace} -o jsonpath='{.spec.template.spec.domain.firmware.uuid}'\`)`,
+  );
+}
+
 /** The receiver of `entry`'s VM; undefined (with the reasons in `bag`) when the VM cannot be moved live. */
 export function planReceiver(entry: MigrationEntry, bag: DiagnosticBag): ReceiverPlan | undefined {
   const { object, locate } = entry.source.virtualMachine;
@@ -131,6 +147,7 @@ export function planReceiver(entry: MigrationEntry, bag: DiagnosticBag): Receive
   if (restore === undefined) return undefined;
   checkSourceRunStrategy(entry, restore, bag);
   warnUnpinnedMacs(entry, bag);
+  warnMissingFirmwareUuid(entry, bag);
   // kubectl dumps write `creationTimestamp: null` into the template; it carries nothing.
   const { creationTimestamp: _dropped, ...templateMetadata } = source.metadata ?? {};
   const template = source.metadata ? { ...source, metadata: templateMetadata } : source;

@@ -23,6 +23,8 @@ export function vm(name: string, ...options: VmOption[]): Json {
         spec: {
           domain: {
             devices: { disks: [], interfaces: [{ name: 'default', masquerade: {}, macAddress: '02:00:00:00:00:01' }] },
+            // As the live VM has it (KubeVirt's VM mutator gives every VM one): without it synth warns.
+            firmware: { uuid: '6a1c3f0e-5b7d-4e2a-9c41-0d2e8f7b3a15' },
             memory: { guest: '1Gi' },
           },
           networks: [{ name: 'default', pod: {} }],
