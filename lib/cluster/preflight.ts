@@ -4,6 +4,7 @@ import type { DiskPlan } from '../plan/disks.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
+import { conflictingMigrations, notMigratable } from './migration-admission.ts';
 import { findKubeVirt } from './sync-address.ts';
 
 export type CheckResult = 'pass' | 'warn' | 'fail';
@@ -22,7 +23,6 @@ export interface PreflightClusters {
 }
 
 const FEATURE_GATE = 'DecentralizedLiveMigration';
-const FINISHED = new Set(['Succeeded', 'Failed']);
 
 /** `v1.9.2` -> [1, 9]; undefined when not a version. */
 function minorVersion(version: unknown): [number, number] | undefined {
@@ -109,18 +109,16 @@ async function checkSourceVm(api: ClusterApi, context: CallContext, plan: Migrat
   if (vmi?.status?.phase !== 'Running') return [fail('source VM', `its VMI is ${vmi ? (vmi.status?.phase ?? 'without a phase') : 'absent'}, not Running`, 'start the VM: only a running VM migrates live')];
   const checks: Check[] = [];
   const conditions = (vmi.status?.conditions ?? []) as { type: string; status: string; reason?: string; message?: string }[];
-  // The VMIM create admitter's `isMigratable`: LiveMigratable=False refuses a sendTo for every reason but
-  // DisksNotLiveMigratable (decentralized migrations copy the disks themselves).
+  // The VMIM create admitter's `isMigratable` (migration-admission.ts).
+  const refusal = notMigratable(vmi);
   const migratable = conditions.find((c) => c.type === 'LiveMigratable');
-  if (migratable?.status === 'False' && migratable.reason !== 'DisksNotLiveMigratable') {
-    checks.push(fail('source live-migratable', `LiveMigratable=False (${migratable.reason ?? 'no reason'}): ${migratable.message ?? ''}`.trim(), 'KubeVirt refuses the sendTo migration until the VMI is live-migratable; remove what the condition names'));
+  if (refusal) {
+    checks.push(fail('source live-migratable', `LiveMigratable=False (${refusal.reason ?? 'no reason'}): ${refusal.message ?? ''}`.trim(), 'KubeVirt refuses the sendTo migration until the VMI is live-migratable; remove what the condition names'));
   } else checks.push(pass('source live-migratable', migratable ? `LiveMigratable=${migratable.status}${migratable.reason ? ` (${migratable.reason})` : ''}` : 'no LiveMigratable condition against it'));
   const storage = conditions.find((c) => c.type === 'StorageLiveMigratable');
   if (storage?.status === 'False') checks.push(fail('source VM', `StorageLiveMigratable=False: ${storage.message ?? storage.reason ?? ''}`.trim(), 'remove what blocks storage live migration (e.g. shared or hotplugged disks)'));
   else checks.push(pass('source VM', `VMI Running on ${vmi.status?.nodeName ?? 'a node'}`));
-  const unfinished = ((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? []).filter(
-    (m) => m.spec?.vmiName === plan.vm && !FINISHED.has(m.status?.phase),
-  );
+  const unfinished = conflictingMigrations((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? [], plan.vm);
   checks.push(
     unfinished.length > 0
       ? fail('source migrations', `unfinished migration ${unfinished.map((m) => m.metadata?.name).join(', ')} for this VMI`, 'wait for it to end, or delete it to cancel it')
@@ -145,8 +143,8 @@ async function checkDestination(api: ClusterApi, context: CallContext, plan: Mig
   else checks.push(pass('destination VM name', existing ? 'the VM there is this migration\'s receiver' : `no VirtualMachine ${plan.vm} there`));
 
   // The create admitter's `ensureNoMigrationConflict`: one unfinished migration per VMI, so a leftover blocks a retry.
-  const receives = ((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? []).filter(
-    (m) => m.spec?.vmiName === plan.vm && m.spec?.receive && !FINISHED.has(m.status?.phase) && m.spec.receive.migrationID !== plan.migrationID,
+  const receives = conflictingMigrations((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? [], plan.vm).filter(
+    (m) => m.spec?.receive && m.spec.receive.migrationID !== plan.migrationID,
   );
   checks.push(
     receives.length > 0
