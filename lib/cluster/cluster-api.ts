@@ -64,6 +64,10 @@ export class ClusterApi {
     return (await this.clients.core.listNode({}, this.clients.options)).items;
   }
 
+  public async listStorageClasses() {
+    return (await this.clients.storage.listStorageClass({}, this.clients.options)).items;
+  }
+
   public getStorageClass(name: string) {
     return this.clients.storage.readStorageClass({ name }, this.clients.options);
   }
