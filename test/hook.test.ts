@@ -462,7 +462,7 @@ describe('the source side, checked as KubeVirt will admit the sendTo (migration-
   }
   const allMigrations = () => api.list('VirtualMachineInstanceMigration');
 
-  it('a missing source VMI: fails saying so and creates nothing (no receive migration left waiting)', async () => {
+  it('Admit: a missing source VMI fails saying so and creates nothing (no receive migration left waiting)', async () => {
     parkedOnly();
     const run = await runHook();
     expect(run.code).toBe(1);
@@ -470,7 +470,7 @@ describe('the source side, checked as KubeVirt will admit the sendTo (migration-
     expect(api.creates('VirtualMachineInstanceMigration')).toEqual([]);
   });
 
-  it('a source VMI that does not run: fails with its phase, nothing created', async () => {
+  it('Admit (vmi.IsFinal) and the Pending phase (vmi.IsRunning): a source VMI that does not run fails with its phase, nothing created', async () => {
     parkedOnly();
     api.put(vmi('src', 'Scheduling'));
     const run = await runHook();
@@ -504,7 +504,7 @@ describe('the source side, checked as KubeVirt will admit the sendTo (migration-
   });
 });
 
-describe('an attempt that cannot go on: the hook deletes its own receive migration', () => {
+describe('an attempt that cannot go on: the hook deletes its own receive migration (either side cancels both since v1.7: synchronization-controller needsOrphanSourceAbortSync)', () => {
   const RECEIVE = 'web-receive-1234abcd';
   const deletes = () => api.requests.filter((r) => r.method === 'DELETE');
   function parkedWithSource(): void {
@@ -556,7 +556,7 @@ describe('an attempt that cannot go on: the hook deletes its own receive migrati
     expect(run.stderr).toContain(`cleanup: deleted receive migration dst/${RECEIVE}`);
   });
 
-  it('--wait: a sendTo stuck in Synchronizing past --synchronizing-timeout fails saying what happened and how to retry', async () => {
+  it('--wait: a sendTo stuck in Synchronizing (migration.go MigrationSynchronizing has no timeout) past --synchronizing-timeout fails saying what happened and how to retry', async () => {
     parkedWithSource();
     // virt-controller moves the new sendTo to Synchronizing; nothing answers at the address, so it stays there.
     api.afterRequest('POST', /namespaces\/src\/virtualmachineinstancemigrations$/, () =>

@@ -162,7 +162,8 @@ const WITHDRAW_SECONDS = 30;
  * Deletes this attempt's receive migration, and only it: by name, and only when it carries kvmigrate's label and this
  * migrationID (the delete's uid precondition keeps a namesake created meanwhile). Since v1.7 deleting either side of a
  * decentralized migration cancels both (the synchronization controller carries the cancel to the other side:
- * synchronization-controller.go, target-initiated cancel, `needsOrphanSourceAbortSync`), so the sendTo side goes too. A failure here is logged: the failure that led here is the one reported.
+ * synchronization-controller.go, target-initiated cancel, `needsOrphanSourceAbortSync`), so the sendTo side goes
+ * too. A failure here is logged: the failure that led here is the one reported.
  */
 async function withdrawReceive(destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(WITHDRAW_SECONDS), pollMs: options.pollMs };
