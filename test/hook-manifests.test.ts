@@ -253,6 +253,15 @@ describe('hook settings from migrations.yaml', () => {
     expect(job.spec.activeDeadlineSeconds).toBe(300 + 1800 + 300);
   });
 
+  it('issue 18: synchronizingTimeoutSeconds (with wait), addressFamily and probeAddresses reach the Job; their defaults add nothing', () => {
+    const args = (hook: Json) => only(compile({ migrations: [migration('a', { hook })] }).objects, 'Job').spec.template.spec.containers[0].args as string[];
+    expect(args({ wait: true, synchronizingTimeoutSeconds: 120, addressFamily: 'IPv6', probeAddresses: false }).slice(-6)).toEqual([
+      '--wait', '--synchronizing-timeout', '120', '--address-family', 'IPv6', '--no-address-probe',
+    ]);
+    expect(args({ wait: false, synchronizingTimeoutSeconds: 120 })).not.toContain('--synchronizing-timeout');
+    expect(args({ probeAddresses: true }).filter((a) => /address|synchronizing/.test(a))).toEqual(['--published-address-only']);
+  });
+
   it('with wait and no migrationTimeoutSeconds the Job outlives the default hour of transfer; without wait only readiness counts', () => {
     const deadline = (hook: Json) => only(compile({ migrations: [migration('a', { hook })] }).objects, 'Job').spec.activeDeadlineSeconds;
     expect(deadline({ wait: true })).toBe(600 + 3600 + 300);
