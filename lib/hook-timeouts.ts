@@ -4,6 +4,11 @@
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 /** With `wait`: how long the hook follows the transfer once the sendTo migration exists (`hook.migrationTimeoutSeconds`). */
 export const DEFAULT_MIGRATION_TIMEOUT_SECONDS = 3600;
+/**
+ * With `wait`: how long the sendTo migration may stay Synchronizing (`hook.synchronizingTimeoutSeconds`). A source
+ * reaches a live receiver in seconds; upstream waits forever when the first contact failed.
+ */
+export const DEFAULT_SYNCHRONIZING_TIMEOUT_SECONDS = 300;
 /** Room for the image pull, the hook's retries of transient API faults and its start-up. */
 const JOB_MARGIN_SECONDS = 300;
 

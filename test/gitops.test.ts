@@ -428,7 +428,7 @@ migrations:
     const workspace = labWorkspace();
     const aborted = await step(workspace, ['abort', 'vm-migration-ns-ns-live', '--remove-receiver']);
     expect(aborted.config).toBe(CONFIG.replace('# from the lab\n', '# from the lab\n    phase: abort\n    abort: { removeReceiver: true }\n'));
-    expect(aborted.stdout).toContain('to cancel a running migration delete them: kubectl delete vmim -n vm-live-migration-destination');
+    expect(aborted.stdout).toContain('to cancel a running migration delete its receive migration (since KubeVirt v1.7 deleting either side cancels both): kubectl delete vmim -n vm-live-migration-destination');
     const retried = await step(workspace, ['retry', 'vm-migration-ns-ns-live']);
     expect(retried.config).toBe(CONFIG.replace('    migrationID: "52e4398d-lab"   # from the lab\n', '    attempt: 2\n'));
     expect(retried.stdout).toContain('the explicit migrationID 52e4398d-lab was removed: KubeVirt needs a fresh one');

@@ -87,11 +87,14 @@ describe('the hook access of the bundled example', () => {
       'vm-live-migration-source': [
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['get'], resourceNames: [send] },
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['create'] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['list'] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: ['get'], resourceNames: ['vm-migration-ns-ns-live'] },
       ],
       'vm-live-migration-destination': [
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['list'] },
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['get'], resourceNames: [receive] },
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['create'] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['delete'], resourceNames: [receive] },
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachines'], verbs: ['get'], resourceNames: ['vm-migration-ns-ns-live'] },
         { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: ['get'], resourceNames: ['vm-migration-ns-ns-live'] },
       ],
@@ -200,6 +203,25 @@ describe('the synthesized access against a live (local) API server', () => {
     expect(await deleteOther([migrateBinding])).toBe(200);
   });
 
+  it('issue 18: a refused sendTo makes the hook delete its own receive migration, which its Role allows for that name only', async () => {
+    const objects = example();
+    const api = await labCluster(objects);
+    // KubeVirt refuses the sendTo (the source VMI is gone between the hook's check and its create).
+    api.afterRequest('POST', /namespaces\/vm-live-migration-destination\/virtualmachineinstancemigrations$/, () => api.remove('VirtualMachineInstance', 'vm-live-migration-source', 'vm-migration-ns-ns-live'));
+    const args = only(objects, 'Job').spec.template.spec.containers[0].args as string[];
+    const receive = args[args.indexOf('--receive-name') + 1];
+    const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(new Workspace().dir));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('denied the request');
+    expect(run.stderr).toContain(`cleanup: deleted receive migration vm-live-migration-destination/${receive}`);
+    expect(api.requests.filter((r) => r.method === 'DELETE').map((r) => [r.path.split('/').pop(), r.status])).toEqual([[receive, 200]]);
+    expect(api.list('VirtualMachineInstanceMigration')).toEqual([]);
+    // Any other migration of the namespace stays out of reach.
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'someone-elses', namespace: 'vm-live-migration-destination' }, spec: { vmiName: 'other' } });
+    const url = `${api.url}/apis/kubevirt.io/v1/namespaces/vm-live-migration-destination/virtualmachineinstancemigrations/someone-elses`;
+    expect((await fetch(url, { method: 'DELETE', headers: { Authorization: `Bearer ${api.token}` } })).status).toBe(403);
+  });
+
   it('without the Lease rule the hook is refused, so each rule is needed', async () => {
     const objects = example();
     const kubevirtRole = ofKind(objects, 'Role').find((r) => r.metadata.namespace === 'openshift-cnv')!;
@@ -229,6 +251,15 @@ describe('hook settings from migrations.yaml', () => {
     expect(container.args.slice(-7)).toEqual(['--kubevirt-namespace', 'openshift-cnv', '--timeout', '300', '--wait', '--migration-timeout', '1800']);
     // One deadline for the Job: readiness + transfer + margin, so Kubernetes never kills a hook still within its clocks.
     expect(job.spec.activeDeadlineSeconds).toBe(300 + 1800 + 300);
+  });
+
+  it('issue 18: synchronizingTimeoutSeconds (with wait), addressFamily and probeAddresses reach the Job; their defaults add nothing', () => {
+    const args = (hook: Json) => only(compile({ migrations: [migration('a', { hook })] }).objects, 'Job').spec.template.spec.containers[0].args as string[];
+    expect(args({ wait: true, synchronizingTimeoutSeconds: 120, addressFamily: 'IPv6', probeAddresses: false }).slice(-6)).toEqual([
+      '--wait', '--synchronizing-timeout', '120', '--address-family', 'IPv6', '--no-address-probe',
+    ]);
+    expect(args({ wait: false, synchronizingTimeoutSeconds: 120 })).not.toContain('--synchronizing-timeout');
+    expect(args({ probeAddresses: true }).filter((a) => /address|synchronizing/.test(a))).toEqual(['--published-address-only']);
   });
 
   it('with wait and no migrationTimeoutSeconds the Job outlives the default hour of transfer; without wait only readiness counts', () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -359,8 +360,9 @@ describe('transient and permanent API failures', () => {
   });
 
   it('a rejected create (admission) fails with the webhook message', async () => {
-    api.put(vmi('dst', 'WaitingForSync'));
-    api.put(receiveMigration());
+    parkedReceiver();
+    // The source VMI goes between the hook's source check and its create of the sendTo migration.
+    api.afterRequest('GET', /namespaces\/src\/virtualmachineinstancemigrations$/, () => api.remove('VirtualMachineInstance', 'src', VMI));
     const run = await runHook(['--connect-url', '10.0.0.9:9185']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`create migration src/${SEND_NAME}: HTTP 422: admission webhook "migration-create-validator.kubevirt.io" denied the request: the VMI "web" does not exist`);
@@ -448,5 +450,223 @@ describe('cross-cluster and logging', () => {
     const lines = run.stderr.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual(['start', 'exists', 'address', 'created']);
     expect(lines[3]).toMatchObject({ level: 'info', msg: `created sendTo migration src/${SEND_NAME} -> 10.0.0.9:9185` });
+  });
+});
+
+// Issue 18: a hook that never strands a migration.
+describe('the source side, checked as KubeVirt will admit the sendTo (migration-create-admitter.go)', () => {
+  /** The receiver parked and an address published; no receive migration yet, so the hook would create one. */
+  function parkedOnly(): void {
+    api.put(vmi('dst', 'WaitingForSync'));
+    api.put(kubevirt('kubevirt', { addresses: ['10.0.0.9:9185'] }));
+  }
+  const allMigrations = () => api.list('VirtualMachineInstanceMigration');
+
+  it('Admit: a missing source VMI fails saying so and creates nothing (no receive migration left waiting)', async () => {
+    parkedOnly();
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: failed: source VMI src/${VMI} does not exist`);
+    expect(api.creates('VirtualMachineInstanceMigration')).toEqual([]);
+  });
+
+  it('Admit (vmi.IsFinal) and the Pending phase (vmi.IsRunning): a source VMI that does not run fails with its phase, nothing created', async () => {
+    parkedOnly();
+    api.put(vmi('src', 'Scheduling'));
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`source VMI src/${VMI} is Scheduling, not Running`);
+    expect(allMigrations()).toEqual([]);
+  });
+
+  it('isMigratable: LiveMigratable=False fails, nothing created; DisksNotLiveMigratable is no obstacle to a decentralized move', async () => {
+    parkedOnly();
+    api.put({ ...vmi('src', 'Running'), status: { phase: 'Running', conditions: [{ type: 'LiveMigratable', status: 'False', reason: 'InterfaceNotLiveMigratable', message: 'bridge interface' }] } });
+    const refused = await runHook();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is not live-migratable (LiveMigratable=False, InterfaceNotLiveMigratable: bridge interface)');
+    expect(allMigrations()).toEqual([]);
+
+    api.put({ ...vmi('src', 'Running'), status: { phase: 'Running', conditions: [{ type: 'LiveMigratable', status: 'False', reason: 'DisksNotLiveMigratable' }] } });
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expectCreated('10.0.0.9:9185');
+  });
+
+  it('ensureNoMigrationConflict: another unfinished migration of the source VMI fails, naming it, nothing created', async () => {
+    parkedOnly();
+    api.put(vmi('src', 'Running'));
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'evacuation-x1', namespace: 'src' }, spec: { vmiName: VMI }, status: { phase: 'Running' } });
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`source VMI src/${VMI} is already in migration evacuation-x1 (phase Running)`);
+    expect(api.creates('VirtualMachineInstanceMigration')).toEqual([]);
+  });
+});
+
+describe('an attempt that cannot go on: the hook deletes its own receive migration (either side cancels both since v1.7: synchronization-controller needsOrphanSourceAbortSync)', () => {
+  const RECEIVE = 'web-receive-1234abcd';
+  const deletes = () => api.requests.filter((r) => r.method === 'DELETE');
+  function parkedWithSource(): void {
+    api.put(vmi('src', 'Running'));
+    api.put(vmi('dst', 'WaitingForSync'));
+  }
+
+  it('a refused sendTo: the receive migration it created is deleted by name with a uid precondition', async () => {
+    parkedWithSource();
+    api.put(kubevirt('kubevirt', { addresses: ['10.0.0.9:9185'] }));
+    api.afterRequest('GET', /namespaces\/src\/virtualmachineinstancemigrations$/, () => api.remove('VirtualMachineInstance', 'src', VMI));
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('denied the request');
+    expect(run.stderr).toContain(`cleanup: deleted receive migration dst/${RECEIVE}`);
+    expect(deletes()).toEqual([expect.objectContaining({ path: `/apis/kubevirt.io/v1/namespaces/dst/virtualmachineinstancemigrations/${RECEIVE}`, status: 200 })]);
+    expect(deletes()[0]!.body.preconditions.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(api.list('VirtualMachineInstanceMigration', 'dst')).toEqual([]);
+  });
+
+  it('no address before the timeout: the receive migration is deleted, and a retry is admitted', async () => {
+    parkedWithSource();
+    api.put(kubevirt());
+    const run = await runHook(['--timeout', '1', '--published-address-only']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('timed out after 1s waiting for KubeVirt to publish the synchronization address');
+    expect(run.stderr).toContain(`cleanup: deleted receive migration dst/${RECEIVE}`);
+    expect(api.list('VirtualMachineInstanceMigration', 'dst')).toEqual([]);
+  });
+
+  it("a namesake that is not the hook's (no label, or another migrationID) is left alone", async () => {
+    parkedWithSource();
+    api.put(kubevirt());
+    api.put(receiveMigration());
+    const run = await runHook(['--timeout', '1', '--published-address-only']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`receive migration dst/${RECEIVE} is not this hook's`);
+    expect(deletes()).toEqual([]);
+    expect(api.list('VirtualMachineInstanceMigration', 'dst')).toHaveLength(1);
+  });
+
+  it('a Failed sendTo side: the waiting receive migration is deleted', async () => {
+    parkedWithSource();
+    api.put({ ...receiveMigration(), metadata: { ...receiveMigration().metadata, labels: { 'app.kubernetes.io/managed-by': 'kvmigrate' }, annotations: { 'kvmigrate.io/migration-id': ID } } });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: SEND_NAME, namespace: 'src' }, spec: { vmiName: VMI, sendTo: { migrationID: ID, connectURL: '10.0.0.9:9185' } }, status: { phase: 'Failed' } });
+    const run = await runHook();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`sendTo migration src/${SEND_NAME} Failed`);
+    expect(run.stderr).toContain(`cleanup: deleted receive migration dst/${RECEIVE}`);
+  });
+
+  it('--wait: a sendTo stuck in Synchronizing (migration.go MigrationSynchronizing has no timeout) past --synchronizing-timeout fails saying what happened and how to retry', async () => {
+    parkedWithSource();
+    // virt-controller moves the new sendTo to Synchronizing; nothing answers at the address, so it stays there.
+    api.afterRequest('POST', /namespaces\/src\/virtualmachineinstancemigrations$/, () =>
+      api.update('VirtualMachineInstanceMigration', 'src', SEND_NAME, (m) => (m.status = { phase: 'Synchronizing' })),
+    );
+    const run = await runHook(['--connect-url', '10.0.0.9:9185', '--wait', '--synchronizing-timeout', '0.5']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`sendTo migration src/${SEND_NAME} stayed Synchronizing for 0.5s (hook.synchronizingTimeoutSeconds)`);
+    expect(run.stderr).toContain('at 10.0.0.9:9185');
+    expect(run.stderr).toContain(`kvmigrate retry ${VMI}`);
+    expect(run.stderr).toContain(`cleanup: deleted receive migration dst/${RECEIVE}`);
+  });
+});
+
+describe('choosing among the published addresses (virt-operator updateSynchronizationAddress, getIpsFromAnnotations)', () => {
+  const listeners: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(listeners.splice(0).map((l) => new Promise((resolve) => l.close(resolve))));
+  });
+  /** A TCP listener on `host`, and its port. */
+  async function listening(host: string): Promise<number> {
+    const server = createServer((socket) => socket.destroy());
+    listeners.push(server);
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    return (server.address() as { port: number }).port;
+  }
+  /** A port nothing listens on: bound, then closed. */
+  async function closedPort(host: string): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it('takes the first published address that answers a TCP connect from where the hook runs', async () => {
+    parkedReceiver();
+    const [closed, open] = [await closedPort('127.0.0.2'), await listening('127.0.0.1')];
+    api.put(kubevirt('kubevirt', { addresses: [`127.0.0.2:${closed}`, `127.0.0.1:${open}`] }));
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expectCreated(`127.0.0.1:${open}`);
+    expect(run.stderr).toContain(`probe: 127.0.0.2:${closed} does not answer a TCP connect from here`);
+  });
+
+  it('--address-family IPv6 takes the IPv6 address of a dual-stack leader; --no-address-probe takes the first listed', async () => {
+    parkedReceiver();
+    const [v4, v6] = [await listening('127.0.0.1'), await listening('::1')];
+    api.put(kubevirt('kubevirt', { addresses: [`127.0.0.1:${v4}`, `[::1]:${v6}`] }));
+    const run = await runHook(['--address-family', 'IPv6']);
+    expect(run.code, run.stderr).toBe(0);
+    expectCreated(`[::1]:${v6}`);
+
+    api.remove('VirtualMachineInstanceMigration', 'src', SEND_NAME);
+    const closed = await closedPort('127.0.0.2');
+    api.put(kubevirt('kubevirt', { addresses: [`127.0.0.2:${closed}`, `127.0.0.1:${v4}`] }));
+    const unprobed = await runHook(['--no-address-probe']);
+    expect(unprobed.code, unprobed.stderr).toBe(0);
+    expectCreated(`127.0.0.2:${closed}`);
+    expect(unprobed.stderr).not.toContain('probe:');
+  });
+
+  it("the Lease fallback takes the leader's migration network address (Multus network-status, interface migration0)", async () => {
+    parkedReceiver();
+    api.put(kubevirt());
+    api.put(lease('sync-a'));
+    const leader = pod('sync-a', { ip: '10.131.0.12' });
+    leader.metadata.annotations = {
+      'k8s.v1.cni.cncf.io/network-status': JSON.stringify([
+        { name: 'ovn-kubernetes', interface: 'eth0', ips: ['10.131.0.12'], default: true },
+        { name: 'kubevirt/migration-net', interface: 'migration0', ips: ['192.168.77.5'] },
+      ]),
+    };
+    api.put(leader);
+    const run = await runHook();
+    expect(run.code, run.stderr).toBe(0);
+    expectCreated('192.168.77.5:9185');
+  });
+});
+
+describe('what the hook reports while it follows (--wait)', () => {
+  it("does not report synchronization-controller's 'waiting for incoming synchronization' as a failure, but reports a real one", async () => {
+    parkedReceiver();
+    const condition = (message: string) => ({ type: 'DecentralizedLiveMigrationFailure', status: 'True', reason: 'DecentralizedNotLiveMigratable', message });
+    api.put({ ...vmi('dst', 'WaitingForSync'), status: { phase: 'WaitingForSync', conditions: [condition('waiting for incoming synchronization, unable to proceed')] } });
+    const afterPoll = (action: () => void) => api.afterRequest('GET', /namespaces\/dst\/virtualmachineinstances\/web$/, action);
+    api.afterRequest('POST', /virtualmachineinstancemigrations$/, () =>
+      afterPoll(() => {
+        api.put({ ...vmi('dst', 'WaitingForSync'), status: { phase: 'WaitingForSync', conditions: [condition('x509 hostname error')] } });
+        afterPoll(() => api.put(receiveMigration({ phase: 'Succeeded' })));
+      }),
+    );
+    const run = await runHook(['--connect-url', '10.0.0.9:9185', '--wait']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('waiting for incoming synchronization');
+    expect(run.stderr).toContain('(receiver VMI: DecentralizedLiveMigrationFailure: DecentralizedNotLiveMigratable (x509 hostname error))');
+  });
+
+  it('handleTargetPodCreation: a Pending receive side behind parallelOutboundMigrationsPerNode is reported as Queued', async () => {
+    parkedReceiver();
+    api.put(receiveMigration({ phase: 'Pending' }));
+    // Two other decentralized targets run; their VMIs, like ours, have no node yet: they count against the same one.
+    for (const name of ['db1', 'db2']) {
+      api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name, namespace: 'other' }, status: { phase: 'WaitingForSync' } });
+      api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: `${name}-receive`, namespace: 'other' }, spec: { vmiName: name, receive: { migrationID: name } }, status: { phase: 'Running' } });
+    }
+    api.put({ ...vmi('dst', 'WaitingForSync'), status: { phase: 'WaitingForSync' } });
+    api.afterRequest('POST', /virtualmachineinstancemigrations$/, () => later(300, () => api.put(receiveMigration({ phase: 'Succeeded' }))));
+    const run = await runHook(['--connect-url', '10.0.0.9:9185', '--wait']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('progress: send (none), receive Queued (parallelOutboundMigrationsPerNode: 2 of 2 running)');
   });
 });

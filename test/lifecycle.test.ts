@@ -117,16 +117,19 @@ describe('the lifecycle on a replay of Argo CD and KubeVirt', () => {
     ['keeping the receiver', [], 'Healthy'],
     ['removing the receiver', ['--remove-receiver'], 'Healthy'],
   ])('abort %s mid-migration: the source runs on, nothing is left in flight', async (_, flags, health) => {
-    const l = await lab([{ vm: 'web' }]);
+    const l = await lab([{ vm: 'web' }], { clusters: { default: { kubeContext: 'test' } } });
     l.kubevirt.paused = true;
     await l.sync();
     expect(l.unfinished()).toHaveLength(2);
     const aborted = await l.command('abort', 'web', ...flags);
     expect(aborted.code, aborted.stderr).toBe(0);
-    // The command says what to delete to cancel: the hook's migrations are not Argo CD's to prune.
-    for (const [, namespace, name] of aborted.stdout.matchAll(/kubectl delete vmim -n (\S+) ([a-z0-9-]+)/g)) {
-      l.api.remove('VirtualMachineInstanceMigration', namespace!, name!);
-    }
+    // The command says what to delete to cancel: the hook's migrations are not Argo CD's to prune. One side is
+    // enough since KubeVirt v1.7: the receive side, in the destination's context (issue 18).
+    const deletes = [...aborted.stdout.matchAll(/kubectl (?:--context (\S+) )?delete vmim -n (\S+) ([a-z0-9-]+)/g)];
+    expect(deletes.map(([, context, namespace]) => [context, namespace])).toEqual([['test', 'dst']]);
+    expect(aborted.stdout).toContain('since KubeVirt v1.7 deleting either side cancels both');
+    for (const [, , namespace, name] of deletes) l.api.remove('VirtualMachineInstanceMigration', namespace!, name!);
+    l.kubevirt.settle();
     expect(l.unfinished()).toEqual([]);
     expect(await l.sync()).toMatchObject({ ...done, health });
     expect(l.vmi('src', 'web')).toBe('Running');

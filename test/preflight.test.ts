@@ -3,6 +3,12 @@ import { main } from '../lib/cli/main.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, withSpecField, withVolume, Workspace } from './support/builders.ts';
 import { caBundle, csiDriver, instancetype, kubevirt, lease, namespace, node, pod, secret, storageClass, storageProfile, vmi } from './support/cluster-objects.ts';
 import { KubeApiServer, twoClusterKubeconfig, type KubeObject } from './support/kube-api-server.ts';
+import { synth } from './support/synth.ts';
+import { ClusterApi } from '../lib/cluster/cluster-api.ts';
+import { Deadline } from '../lib/cluster/cluster-calls.ts';
+import { connect } from '../lib/cluster/kube-clients.ts';
+import { preflightMigration } from '../lib/cluster/preflight.ts';
+import { createStepLog } from '../lib/cluster/step-log.ts';
 
 const servers: KubeApiServer[] = [];
 afterEach(async () => {
@@ -69,7 +75,7 @@ describe('kvmigrate preflight, same cluster', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).not.toContain('\x1b[');
     expect(run.stdout).toContain('web: default/src -> default/dst\n  CHECK                    RESULT  DETAIL\n  source: feature gate     PASS    DecentralizedLiveMigration listed in the KubeVirt CR\n');
-    expect(run.stdout).toMatch(/\n16 checks: 15 pass, 1 warn, 0 fail\n$/);
+    expect(run.stdout).toMatch(/\n17 checks: 16 pass, 1 warn, 0 fail\n$/);
     // The source VM itself carries the MAC in this cluster: only a warning, naming the kubemacpool fix.
     expect(run.stdout).toContain('02:00:00:00:00:01 on the source VM itself');
     expect(run.stdout).toContain('fix: kubemacpool older than v0.51 rejects duplicate MACs');
@@ -163,6 +169,74 @@ describe('preflight rules mirrored from KubeVirt and CDI', () => {
     expect(off.result).toBe('fail');
     expect(off.fix).toContain('disabledFeatureGates');
     expect((await checked(disabled(['DecentralizedLiveMigration'])))['source: feature gate']!.result).toBe('pass');
+  });
+
+  // Issue 18.
+  it("vm.go: only an Always source is halted once the move completes, so the live VM's RerunOnFailure fails with the patch that makes it Always", async () => {
+    const rerun = (await checked((api) => api.update('VirtualMachine', 'src', 'web', (v) => (v.spec.runStrategy = 'RerunOnFailure'))))['source run strategy']!;
+    expect(rerun).toMatchObject({ result: 'fail', detail: expect.stringContaining('restarts it from its stale disks if its VMI ends Failed') });
+    expect(rerun.fix).toBe(`kubectl patch vm -n src web --type merge -p '{"spec":{"runStrategy":"Always"}}', or set source.allowRunStrategy: true on this migration to accept it`);
+    expect((await checked((api) => api.update('VirtualMachine', 'src', 'web', (v) => (v.spec.runStrategy = 'Manual'))))['source run strategy']!.detail).toContain('stopped but not Halted');
+    expect((await checked(() => {}))['source run strategy']!.result).toBe('pass');
+  });
+
+  it('source.allowRunStrategy turns the run-strategy failure into a warning saying what KubeVirt will do', async () => {
+    const api = await cluster();
+    healthy(api);
+    api.update('VirtualMachine', 'src', 'web', (v) => (v.spec.runStrategy = 'RerunOnFailure'));
+    const plan = { ...synth(sameClusterWorkspace()).plans[0]!, allowRunStrategy: true };
+    const clusterApi = new ClusterApi(connect({ kubeconfig: api.writeKubeconfig(new Workspace().dir) }, 5000));
+    const context = { log: createStepLog('text', () => {}), deadline: new Deadline(5), pollMs: 50 };
+    const checks = await preflightMigration(plan, { source: clusterApi, destination: clusterApi }, context);
+    expect(checks.find((c) => c.check === 'source run strategy')).toMatchObject({ result: 'warn', detail: expect.stringContaining('RerunOnFailure (accepted by source.allowRunStrategy)') });
+  });
+
+  it("vm-mutator setFirmwareDefaultsIfEmpty: a manifest firmware UUID other than the live VM's fails, naming both", async () => {
+    const pinned = variant([(v) => (v.spec.template.spec.domain.firmware = { uuid: '11111111-1111-4111-8111-111111111111' })]);
+    const live = (uuid: string) => (api: KubeApiServer) => api.update('VirtualMachineInstance', 'src', 'web', (v) => (v.spec = { domain: { firmware: { uuid } } }));
+    const differs = (await checked(live('22222222-2222-4222-8222-222222222222'), pinned))['firmware UUID']!;
+    expect(differs).toMatchObject({ result: 'fail', detail: 'the manifest sets 11111111-1111-4111-8111-111111111111, the live VM runs with 22222222-2222-4222-8222-222222222222: the receiver would get another SMBIOS UUID' });
+    expect((await checked(live('11111111-1111-4111-8111-111111111111'), pinned))['firmware UUID']!.result).toBe('pass');
+  });
+
+  it("by the destination's KubeVirt version: a vTPM and hotplugged volumes need v1.7+, persistent EFI v1.9+ and a Filesystem class for the VM state (backend-storage getStorageClass)", async () => {
+    const version = (v: string, configuration: object = {}) => (api: KubeApiServer) =>
+      api.update('KubeVirt', 'kubevirt', 'kubevirt', (kv) => {
+        kv.status.observedKubeVirtVersion = v;
+        Object.assign(kv.spec.configuration, configuration);
+      });
+    const tpm = variant([(v) => (v.spec.template.spec.domain.devices.tpm = {})]);
+    expect((await checked(version('v1.6.3'), tpm))['KubeVirt for a vTPM']).toMatchObject({ result: 'fail', detail: expect.stringContaining('from KubeVirt v1.7; the destination runs v1.6.3') });
+    expect((await checked(version('v1.7.0'), tpm))['KubeVirt for a vTPM']!.result).toBe('pass');
+    const hotplug = variant([(v) => (v.spec.template.spec.volumes.find((volume: { name: string }) => volume.name === 'root').dataVolume.hotpluggable = true)]);
+    expect((await checked(version('v1.6.3'), hotplug))['KubeVirt for hotplugged volumes (root)']!.result).toBe('fail');
+
+    const efi = variant([(v) => (v.spec.template.spec.domain.firmware = { bootloader: { efi: { persistent: true } } })]);
+    const old = await checked(version('v1.8.2'), efi);
+    expect(old['KubeVirt for a persistent EFI']!.result).toBe('fail');
+    expect(old['VM state storage class']).toMatchObject({ result: 'fail', detail: expect.stringContaining('no vmStateStorageClass and no default class') });
+    const blockOnly = (api: KubeApiServer) => {
+      version('v1.9.0', { vmStateStorageClass: 'fast' })(api);
+      api.put(storageProfile('fast', [{ accessModes: ['ReadWriteOnce'], volumeMode: 'Block' }]));
+    };
+    expect((await checked(blockOnly, efi))['VM state storage class']!.result).toBe('fail');
+    const ready = await checked((api) => {
+      blockOnly(api);
+      api.put(storageProfile('fast', [{ accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem' }]));
+    }, efi);
+    expect([ready['KubeVirt for a persistent EFI']!.result, ready['VM state storage class']!.result]).toEqual(['pass', 'pass']);
+  });
+
+  it("CDI's filesystem overhead (CDIConfig status, per class over global) above what a Filesystem disk was sized for is reported", async () => {
+    const filesystem = variant([], { disks: { root: { volumeMode: 'Filesystem' } } });
+    const cdi = (filesystemOverhead: object) => (api: KubeApiServer) =>
+      api.put({ apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDIConfig', metadata: { name: 'config' }, spec: {}, status: { filesystemOverhead } });
+    const above = (await checked(cdi({ global: '0.055', storageClass: { fast: '0.1' } }), filesystem))['filesystem overhead']!;
+    expect(above).toMatchObject({ result: 'warn', detail: 'web-root: CDI takes 0.1 of class fast, the disk was sized for 0.055' });
+    expect(above.fix).toContain('storageClasses.<class>.filesystemOverhead');
+    expect((await checked(cdi({ global: '0.055' }), filesystem))['filesystem overhead']!.result).toBe('pass');
+    // A Block disk has no filesystem: nothing to check.
+    expect((await checked(cdi({ global: '0.2' })))['filesystem overhead']).toBeUndefined();
   });
 
   it('migration-create-admitter isMigratable: LiveMigratable=False fails, except for DisksNotLiveMigratable', async () => {
@@ -303,6 +377,7 @@ describe('kvmigrate preflight, across clusters', () => {
       'source live-migratable': 'pass',
       'source VM': 'pass',
       'source migrations': 'pass',
+      'source run strategy': 'pass',
       'destination namespace': 'pass',
       'destination VM name': 'pass',
       'destination migrations': 'pass',

@@ -157,6 +157,16 @@ describe('kvmigrate pull', () => {
     ]);
   });
 
+  it("writes the running guest's firmware UUID (vm-mutator setFirmwareDefaultsIfEmpty, vm.go setupStableFirmwareUUID): the VMI's over a spec without one", async () => {
+    seedCluster();
+    api.update('VirtualMachine', 'shop', 'web', (vm) => delete vm.spec.template.spec.domain.firmware);
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'web', namespace: 'shop' }, spec: { domain: { firmware: { uuid: '5d307ca9-b3ef-428c-8861-06e72d69f223' } } }, status: { phase: 'Running' } });
+    const workspace = new Workspace();
+    expect((await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')])).code).toBe(0);
+    const [machine] = parseAllDocuments(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(machine.spec.template.spec.domain.firmware).toEqual({ uuid: '5d307ca9-b3ef-428c-8861-06e72d69f223' });
+  });
+
   it('--add appends an entry (comments kept), and the result synthesizes: pull -> synth round trip', async () => {
     seedCluster();
     const workspace = new Workspace();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../lib/cli/main.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { hookMigration, vmi } from './support/cluster-objects.ts';
+import { hookMigration, kubevirt, vmi } from './support/cluster-objects.ts';
 import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
 import { synth } from './support/synth.ts';
 
@@ -102,6 +102,36 @@ describe('kvmigrate status', () => {
     const run = await status(l, []);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('web: Failed: target pod unschedulable (decentralizedMigrationBlocked: SyncFailed)');
+  });
+
+  it("synchronization-controller's 'waiting for incoming synchronization' condition is no failure; a real one is reported", async () => {
+    const l = await lab();
+    const condition = (message: string) => ({ type: 'DecentralizedLiveMigrationFailure', status: 'True', reason: 'DecentralizedNotLiveMigratable', message });
+    l.api.update('VirtualMachineInstance', 'dst', 'web', (v) => (v.status.conditions = [condition('waiting for incoming synchronization, unable to proceed')]));
+    const [waiting] = JSON.parse((await status(l, ['-o', 'json'])).stdout);
+    expect(waiting).toMatchObject({ outcome: 'InProgress', conditions: [] });
+    l.api.update('VirtualMachineInstanceMigration', 'dst', l.receiveName, (m) => (m.status = { phase: 'Failed', migrationState: { failureReason: 'connection refused' } }));
+    const failed = await status(l, []);
+    expect(failed.stdout).toContain('web: Failed: connection refused\n');
+    l.api.update('VirtualMachineInstance', 'dst', 'web', (v) => (v.status.conditions = [condition('x509 hostname error')]));
+    expect((await status(l, [])).stdout).toContain('web: Failed: connection refused (DecentralizedLiveMigrationFailure: DecentralizedNotLiveMigratable (x509 hostname error))');
+  });
+
+  it('handleTargetPodCreation: a Pending receive side behind parallelMigrationsPerCluster shows as Queued, in the table and in JSON', async () => {
+    const l = await lab();
+    l.api.put({ ...kubevirt('kubevirt'), spec: { configuration: { migrations: { parallelMigrationsPerCluster: 1 } } } });
+    l.api.put(vmi('db', 'other', 'Running'));
+    l.api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'db-evacuation', namespace: 'other' }, spec: { vmiName: 'db' }, status: { phase: 'Running' } });
+    l.api.update('VirtualMachineInstanceMigration', 'dst', l.receiveName, (m) => (m.status = { phase: 'Pending' }));
+    const table = await status(l, []);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/\nweb\s+migrate\s.*\sQueued\n/);
+    expect(table.stdout).toContain('web: Queued (parallelMigrationsPerCluster: 1 of 1 running)');
+    const [web] = JSON.parse((await status(l, ['-o', 'json'])).stdout);
+    expect(web).toMatchObject({ outcome: 'InProgress', queued: { limit: 'parallelMigrationsPerCluster', running: 1, max: 1 } });
+    // Once the other migration ends, it is simply Pending.
+    l.api.update('VirtualMachineInstanceMigration', 'other', 'db-evacuation', (m) => (m.status = { phase: 'Succeeded' }));
+    expect(JSON.parse((await status(l, ['-o', 'json'])).stdout)[0].queued).toBeUndefined();
   });
 
   it('--watch without a terminal prints a plain line per change until Succeeded, across a watch reconnect', async () => {

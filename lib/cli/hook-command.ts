@@ -5,13 +5,19 @@ import { connect } from '../cluster/kube-clients.ts';
 import { sendMigration } from '../cluster/send-migration.ts';
 import { flag, stringOption, type CommandRun } from './command.ts';
 import { ExitCode, UsageError } from './output.ts';
-import { DEFAULT_MIGRATION_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../hook-timeouts.ts';
+import { DEFAULT_MIGRATION_TIMEOUT_SECONDS, DEFAULT_SYNCHRONIZING_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../hook-timeouts.ts';
+import type { AddressFamily } from '../cluster/address-probe.ts';
 
 function seconds(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0) throw new UsageError(`--${name} must be a positive number of seconds (got "${value}")`);
   return parsed;
+}
+
+function addressFamily(value: string | undefined): AddressFamily | undefined {
+  if (value === undefined || value === 'IPv4' || value === 'IPv6') return value;
+  throw new UsageError(`--address-family must be IPv4 or IPv6 (got "${value}")`);
 }
 
 /** `kvmigrate hook send ...`: the arguments start after `hook`. */
@@ -37,6 +43,8 @@ export const hookCommand: CommandRun = async (args, streams) => {
     timeoutSeconds: seconds('timeout', stringOption(args, 'timeout'), DEFAULT_TIMEOUT_SECONDS),
     wait: flag(args, 'wait'),
     migrationTimeoutSeconds: seconds('migration-timeout', stringOption(args, 'migration-timeout'), DEFAULT_MIGRATION_TIMEOUT_SECONDS),
+    synchronizingTimeoutSeconds: seconds('synchronizing-timeout', stringOption(args, 'synchronizing-timeout'), DEFAULT_SYNCHRONIZING_TIMEOUT_SECONDS),
+    addressChoice: { family: addressFamily(stringOption(args, 'address-family')), probe: !flag(args, 'no-address-probe') },
     pollMs: seconds('poll-interval', stringOption(args, 'poll-interval'), 2) * 1000,
   };
   const requestTimeoutMs = seconds('request-timeout', stringOption(args, 'request-timeout'), 30) * 1000;

@@ -36,11 +36,14 @@ async function observe(plan: MigrationPlan, connections: ClusterConnections): Pr
   return { seen, arrivedAndRunning: arrived && objects.receiverVmi?.status?.phase === 'Running' };
 }
 
-/** What the next sync does after `change`, in the words of the objects involved. */
-function nextSync(change: PhaseChange, plan: MigrationPlan): string[] {
+/**
+ * What the next sync does after `change`, in the words of the objects involved. `destinationContext` is the kubeconfig
+ * context that reaches the destination (a cross-cluster move's receive side is there).
+ */
+function nextSync(change: PhaseChange, plan: MigrationPlan, destinationContext: string | undefined): string[] {
   const destination = `${plan.destination.namespace}/${plan.vm}`;
   const disks = plan.disks.map((d) => d.dataVolumeName).join(' ');
-  const migrations = `kubectl delete vmim -n ${plan.destination.namespace} ${plan.receiveMigrationName}; kubectl delete vmim -n ${plan.source.namespace} ${plan.sendMigrationName}`;
+  const kubectl = `kubectl${destinationContext ? ` --context ${destinationContext}` : ''}`;
   switch (change.to) {
     case 'cutover':
       return [
@@ -53,7 +56,8 @@ function nextSync(change: PhaseChange, plan: MigrationPlan): string[] {
       ];
     case 'abort':
       return [
-        `stop running the hook; the migrations it created are not Argo CD's, so to cancel a running migration delete them: ${migrations}`,
+        // Since v1.7 a cancel of either side reaches the other (the synchronization controller carries it over).
+        `stop running the hook; the migrations it created are not Argo CD's, so to cancel a running migration delete its receive migration (since KubeVirt v1.7 deleting either side cancels both): ${kubectl} delete vmim -n ${plan.destination.namespace} ${plan.receiveMigrationName}`,
         plan.removeReceiverOnAbort
           ? `stop applying the receiver VM ${destination} and its disks; they carry Prune=false,Delete=false, so delete them yourself: kubectl delete vm -n ${plan.destination.namespace} ${plan.vm}; kubectl delete dv -n ${plan.destination.namespace} ${disks}`
           : `keep the receiver VM ${destination} (WaitAsReceiver) and its disks for a retry`,
@@ -83,7 +87,7 @@ async function runLifecycle(
   // A first, dry edit refuses an unknown migration or step before the clusters are asked.
   const seen = await checkCluster(configPath, editMigrationPhase(configPath, target, edit).change, edit, cluster);
   // The edit that is written, from the file as it is now, under a lock: an edit made meanwhile is not lost.
-  const { change, plan } = withFileLock(configPath, () => {
+  const { change, plan, destinationContext } = withFileLock(configPath, () => {
     const edited = editMigrationPhase(configPath, target, edit);
     const bag = new DiagnosticBag();
     const config = loadConfig(configPath, bag, edited.text);
@@ -91,9 +95,9 @@ async function runLifecycle(
     // Planned before writing: a step whose result synthesis would refuse (the split-brain guard) writes nothing.
     const planned = planMigrations(config!).plans.find((p) => p.name === edited.change.name)!;
     writeFileAtomically(configPath, edited.text);
-    return { change: edited.change, plan: planned };
+    return { change: edited.change, plan: planned, destinationContext: config!.clusters.get(planned.destination.cluster)?.kubeContext ?? cluster.flags.context };
   });
-  const steps = nextSync(change, plan);
+  const steps = nextSync(change, plan, destinationContext);
   if (output === 'json') {
     streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, seen, nextSync: steps }, null, 2)}\n`);
   } else {

@@ -1,6 +1,6 @@
 import { Deadline } from '../cluster/cluster-calls.ts';
 import { mapLimit } from '../cluster/concurrency.ts';
-import { readMigrationObjects, summarize, type MigrationStatus } from '../cluster/migration-status.ts';
+import { describeQueue, readMigrationObjects, stateOf, summarize, type MigrationStatus } from '../cluster/migration-status.ts';
 import { transferBytes, type TransferBytes } from '../cluster/prometheus.ts';
 import { ResourceWatch } from '../cluster/resource-watch.ts';
 import { createStepLog } from '../cluster/step-log.ts';
@@ -58,6 +58,7 @@ function bytesText(row: Row): string {
 
 function outcomeText(status: MigrationStatus): string {
   if (status.outcome === 'Failed') return `Failed: ${status.failureReason ?? 'no reason reported'}${status.conditions.length > 0 ? ` (${status.conditions.join('; ')})` : ''}`;
+  if (status.queued) return describeQueue(status.queued);
   return status.outcome === 'Succeeded' ? 'Succeeded' : (status.receiveMigration ?? 'not started');
 }
 
@@ -72,7 +73,7 @@ function plainLine(row: Row): string {
     ...(s.mode ? [`mode ${s.mode}`] : []),
     ...(bytesText(row) ? [bytesText(row)] : []),
   ];
-  return `${s.name}: ${parts.join(', ')} [${Math.round(fraction(row) * 100)}%]${s.outcome === 'InProgress' ? '' : ` ${outcomeText(s)}`}`;
+  return `${s.name}: ${parts.join(', ')} [${Math.round(fraction(row) * 100)}%]${s.outcome === 'InProgress' && !s.queued ? '' : ` ${outcomeText(s)}`}`;
 }
 
 function barLine(row: Row, width: number, colour: boolean): string {
@@ -85,7 +86,7 @@ function barLine(row: Row, width: number, colour: boolean): string {
 }
 
 function table(rows: readonly Row[], colour: boolean): string {
-  const shade = { Succeeded: 'green', Failed: 'red', InProgress: 'yellow' } as const;
+  const shade = { Succeeded: 'green', Failed: 'red', InProgress: 'yellow', Queued: 'yellow' } as const;
   const body = rows.map(({ status: s }) => [
     s.name,
     s.phase,
@@ -96,10 +97,10 @@ function table(rows: readonly Row[], colour: boolean): string {
     s.mode ?? '-',
     s.startTimestamp ?? '-',
     duration(s.elapsedSeconds),
-    paint(colour, shade[s.outcome], s.outcome),
+    paint(colour, shade[stateOf(s)], stateOf(s)),
   ]);
   const details = rows
-    .filter((r) => r.status.outcome === 'Failed')
+    .filter((r) => r.status.outcome === 'Failed' || r.status.queued)
     .map((r) => `${r.status.name}: ${outcomeText(r.status)}\n`)
     .join('');
   return renderTable(['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'STARTED', 'ELAPSED', 'RESULT'], body) + details;

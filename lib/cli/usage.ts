@@ -52,10 +52,16 @@ controller address at run time and creates the sendTo migration. Runs as an Argo
 it creates nothing a second time: a receiver that has arrived, a Succeeded receive migration, or migrations already
 there of that name and ID are success; a Failed one is a failure.
 
-Address, first found: --connect-url; with --published-address-only, the receive migration's
-status.synchronizationAddresses[0] alone; otherwise the destination KubeVirt CR's status.synchronizationAddresses[0],
-the receive migration's copy, and the Lease ${'virt-synchronization-controller'} holder's pod IP with
-KubeVirt.spec.synchronizationPort (default 9185).
+Before it creates the receive migration it checks the source VMI as KubeVirt's admission will: it exists, runs, is
+live-migratable and is in no other unfinished migration. When the attempt cannot go on (the sendTo refused, no
+address in time, a side Failed, a sendTo stuck Synchronizing) it deletes the receive migration it created (its name,
+label and migrationID), which cancels both sides, so a retry starts clean.
+
+Addresses, first found: --connect-url; with --published-address-only, the receive migration's
+status.synchronizationAddresses alone; otherwise the destination KubeVirt CR's status.synchronizationAddresses, the
+receive migration's copy, and the Lease ${'virt-synchronization-controller'} holder's pod IPs (its migration network's
+when it has one) with KubeVirt.spec.synchronizationPort (default 9185). Of several, the first that accepts a TCP
+connect from the hook (else the first listed).
 
 Options:
       --source-namespace NS         namespace of the source VM (where the sendTo migration is created)
@@ -73,6 +79,11 @@ Options:
       --wait                        follow both migrations and exit 0 only when the migration succeeded
       --migration-timeout SECONDS   with --wait: how long to follow the transfer once the sendTo migration exists
                                     (default 3600)
+      --synchronizing-timeout SECONDS
+                                    with --wait: fail (and delete the receive migration) when the sendTo migration
+                                    stays Synchronizing this long: it never reached the receiver (default 300)
+      --address-family IPv4|IPv6    only published addresses of this family (default: any)
+      --no-address-probe            take the first published address without trying a TCP connect to each
       --poll-interval SECONDS       between polls; transient API errors back off from it (default 2)
       --request-timeout SECONDS     per API request (default 30)
       --log-format text|json        log lines on stderr (default text)
@@ -217,6 +228,9 @@ export const USAGE = {
       timeout: { type: 'string' },
       wait: { type: 'boolean' },
       'migration-timeout': { type: 'string' },
+      'synchronizing-timeout': { type: 'string' },
+      'address-family': { type: 'string' },
+      'no-address-probe': { type: 'boolean' },
       'poll-interval': { type: 'string' },
       'request-timeout': { type: 'string' },
       'log-format': { type: 'string' },

@@ -64,6 +64,10 @@ export class ClusterApi {
     return (await this.clients.core.listNode({}, this.clients.options)).items;
   }
 
+  public async listStorageClasses() {
+    return (await this.clients.storage.listStorageClass({}, this.clients.options)).items;
+  }
+
   public getStorageClass(name: string) {
     return this.clients.storage.readStorageClass({ name }, this.clients.options);
   }
@@ -131,9 +135,32 @@ export class ClusterApi {
     return this.clients.custom.getNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations', name }, this.clients.options);
   }
 
-  public async listMigrations(namespace: string): Promise<KubeObject[]> {
-    const list = await this.clients.custom.listNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations' }, this.clients.options);
+  /** The migrations of `namespace`, or of every namespace when none is given. */
+  public async listMigrations(namespace?: string): Promise<KubeObject[]> {
+    const plural = 'virtualmachineinstancemigrations';
+    const list = namespace
+      ? await this.clients.custom.listNamespacedCustomObject({ ...KUBEVIRT, namespace, plural }, this.clients.options)
+      : await this.clients.custom.listClusterCustomObject({ ...KUBEVIRT, plural }, this.clients.options);
     return (list as { items?: KubeObject[] }).items ?? [];
+  }
+
+  /** Deletes a migration only if it is still the object of that uid (a precondition: never a namesake created since). */
+  public deleteMigration(namespace: string, name: string, uid: string): Promise<KubeObject> {
+    return this.clients.custom.deleteNamespacedCustomObject(
+      { ...KUBEVIRT, namespace, plural: 'virtualmachineinstancemigrations', name, body: { preconditions: { uid } } },
+      this.clients.options,
+    );
+  }
+
+  /** The VM instances of every namespace. */
+  public async listInstances(): Promise<KubeObject[]> {
+    const list = await this.clients.custom.listClusterCustomObject({ ...KUBEVIRT, plural: 'virtualmachineinstances' }, this.clients.options);
+    return (list as { items?: KubeObject[] }).items ?? [];
+  }
+
+  /** CDI's cluster-wide configuration (`CDIConfig` `config`): its status holds the filesystem overhead CDI applies. */
+  public getCdiConfig(): Promise<KubeObject> {
+    return this.clients.custom.getClusterCustomObject({ ...CDI, plural: 'cdiconfigs', name: 'config' }, this.clients.options);
   }
 
   public createMigration(namespace: string, body: KubeObject): Promise<KubeObject> {

@@ -1,6 +1,8 @@
 import type { MigrationPlan } from '../plan/plan.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
+import { ClusterFailure } from './cluster-failure.ts';
+import { findKubeVirt } from './sync-address.ts';
 import { printable } from './printable.ts';
 
 /** The receive side's phases in order (KubeVirt's VirtualMachineInstanceMigration phases); progress is the index. */
@@ -26,6 +28,8 @@ export interface MigrationStatus {
   readonly outcome: Outcome;
   /** 0..1 over the receive phases. */
   readonly progress: number;
+  /** The receive migration is Pending behind KubeVirt's parallel-migration limits (see {@link queuedBehind}). */
+  readonly queued?: QueuedBehind;
 }
 
 /** The objects of one migration as they are now; absent ones are undefined. */
@@ -36,6 +40,8 @@ export interface MigrationObjects {
   readonly receiverVmi?: KubeObject;
   readonly receive?: KubeObject;
   readonly send?: KubeObject;
+  /** The destination's migrations, VMIs and KubeVirt CR, when readable: whether the receive side is queued. */
+  readonly destinationCluster?: ClusterMigrations;
 }
 
 type Condition = { type?: string; status?: string; reason?: string; message?: string };
@@ -45,6 +51,93 @@ function conditionsOf(object: KubeObject | undefined, ...types: string[]): strin
     .filter((c) => types.length === 0 || types.includes(c.type ?? ''))
     .filter((c) => c.status === 'True')
     .map((c) => `${c.type}${c.reason ? `: ${c.reason}` : ''}${c.message ? ` (${c.message})` : ''}`);
+}
+
+/**
+ * The message virt-synchronization-controller sets in a VMI's DecentralizedLiveMigrationFailure condition while its
+ * receive migration waits for the source (synchronization-controller.go `waitingForSyncErrorMessage`,
+ * `updateDecentralizedFailureOnTarget`): a state every receive side goes through, not a failure.
+ */
+const WAITING_FOR_SYNC_MESSAGE = 'waiting for incoming synchronization, unable to proceed';
+
+/** A VMI's DecentralizedLiveMigrationFailure conditions that report a failure (not the wait for the source). */
+export function decentralizedFailures(vmi: KubeObject | undefined): string[] {
+  const waiting = ((vmi?.status?.conditions ?? []) as Condition[]).some((c) => c.type === 'DecentralizedLiveMigrationFailure' && c.message === WAITING_FOR_SYNC_MESSAGE);
+  return waiting ? [] : conditionsOf(vmi, 'DecentralizedLiveMigrationFailure');
+}
+
+/** The limit of KubeVirt's a migration waits behind, and how full it is. */
+export interface QueuedBehind {
+  readonly limit: 'parallelMigrationsPerCluster' | 'parallelOutboundMigrationsPerNode';
+  readonly running: number;
+  readonly max: number;
+}
+
+/** What a cluster runs, for {@link queuedBehind}: every migration and VMI, and its KubeVirt CR (for the limits). */
+export interface ClusterMigrations {
+  readonly migrations: readonly KubeObject[];
+  readonly instances: readonly KubeObject[];
+  readonly kubevirt?: KubeObject;
+}
+
+/** KubeVirt's defaults of the two limits (virt-config.go). */
+const PARALLEL_MIGRATIONS_PER_CLUSTER = 5;
+const PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE = 2;
+
+/** `VirtualMachineInstanceMigration.IsRunning`: past the phases before a target pod, a decentralized source's Scheduling excepted. */
+function isRunning(migration: KubeObject): boolean {
+  const phase = migration.status?.phase ?? '';
+  if (['', 'Failed', 'Pending', 'Succeeded', 'WaitingForSync', 'Synchronizing'].includes(phase)) return false;
+  return !(phase === 'Scheduling' && migration.spec?.sendTo);
+}
+
+/**
+ * Why a Pending migration has no target pod yet, when KubeVirt's limits hold it back (virt-controller migration.go
+ * `handleTargetPodCreation`): the running migrations (`findRunningMigrations`, here: those `IsRunning` says run) reach
+ * `parallelMigrationsPerCluster`, or those whose VMI is on the same node reach `parallelOutboundMigrationsPerNode`
+ * (`outboundMigrationsOnNode`). Decentralized targets go through it too (since v1.8): a receiver's VMI has no node
+ * before it arrives, so receive sides count against each other's "node". Undefined when it is not queued (or the
+ * migration is not Pending).
+ */
+export function queuedBehind(migration: KubeObject | undefined, vmi: KubeObject | undefined, cluster: ClusterMigrations): QueuedBehind | undefined {
+  if (migration?.status?.phase !== 'Pending') return undefined;
+  const limits = cluster.kubevirt?.spec?.configuration?.migrations ?? {};
+  const uid = migration.metadata?.uid;
+  const running = cluster.migrations.filter((m) => isRunning(m) && !(uid && m.metadata?.uid === uid));
+  const perCluster = Number(limits.parallelMigrationsPerCluster ?? PARALLEL_MIGRATIONS_PER_CLUSTER);
+  if (running.length >= perCluster) return { limit: 'parallelMigrationsPerCluster', running: running.length, max: perCluster };
+  const node = vmi?.status?.nodeName ?? '';
+  const onNode = running.filter((m) => {
+    const instance = cluster.instances.find((i) => i.metadata?.namespace === m.metadata?.namespace && i.metadata?.name === m.spec?.vmiName);
+    return instance !== undefined && ((instance.status?.nodeName ?? '') === node || instance.status?.migrationState?.sourceNode === node);
+  });
+  const perNode = Number(limits.parallelOutboundMigrationsPerNode ?? PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE);
+  return onNode.length >= perNode ? { limit: 'parallelOutboundMigrationsPerNode', running: onNode.length, max: perNode } : undefined;
+}
+
+/** `Queued (parallelMigrationsPerCluster: 5 of 5 running)`. */
+export function describeQueue(queue: QueuedBehind): string {
+  return `Queued (${queue.limit}: ${queue.running} of ${queue.max} running)`;
+}
+
+/** Reads what {@link queuedBehind} needs; undefined when the credentials may not list migrations and VMIs cluster-wide. */
+export async function readClusterMigrations(api: ClusterApi, context: CallContext, kubevirtNamespace?: string): Promise<ClusterMigrations | undefined> {
+  try {
+    const migrations = (await call(context, 'list migrations in every namespace', () => api.listMigrations())) ?? [];
+    const instances = (await call(context, 'list VMIs in every namespace', () => api.listInstances())) ?? [];
+    return { migrations, instances, kubevirt: await findKubeVirt(api, context, kubevirtNamespace) };
+  } catch (error) {
+    // A namespaced user (or the hook's namespaced Roles) cannot see the whole queue: nothing is said about it.
+    if (error instanceof ClusterFailure && !error.reach) return undefined;
+    throw error;
+  }
+}
+
+/** The state a migration shows: its outcome, or Queued while in progress behind KubeVirt's limits. */
+export type MigrationState = Outcome | 'Queued';
+
+export function stateOf(status: MigrationStatus): MigrationState {
+  return status.outcome === 'InProgress' && status.queued ? 'Queued' : status.outcome;
 }
 
 /** Every string of `status` made printable: all of it comes from the cluster (see `printable`). */
@@ -84,9 +177,10 @@ function summarizeRaw(plan: MigrationPlan, objects: MigrationObjects, now: Date)
     endTimestamp: state.endTimestamp,
     elapsedSeconds: start !== undefined ? Math.max(0, Math.round(((end ?? now.getTime()) - start) / 1000)) : undefined,
     failureReason: failed?.status?.migrationState?.failureReason ?? state.failureReason,
-    conditions: [...conditionsOf(failed), ...conditionsOf(objects.sourceVmi, 'DecentralizedLiveMigrationFailure'), ...conditionsOf(objects.receiverVmi, 'DecentralizedLiveMigrationFailure')],
+    conditions: [...conditionsOf(failed), ...decentralizedFailures(objects.sourceVmi), ...decentralizedFailures(objects.receiverVmi)],
     outcome,
     progress: outcome === 'Succeeded' ? 1 : Math.max(index, 0) / (RECEIVE_PHASES.length - 1),
+    queued: outcome === 'InProgress' && objects.destinationCluster ? queuedBehind(receive, objects.receiverVmi, objects.destinationCluster) : undefined,
   };
 }
 
@@ -100,12 +194,15 @@ export interface StatusClusters {
 export async function readMigrationObjects(plan: MigrationPlan, clusters: StatusClusters, context: CallContext): Promise<MigrationObjects> {
   const { source, destination } = clusters;
   const [src, dst] = [plan.source.namespace, plan.destination.namespace];
+  const receive = await call(context, `read migration ${dst}/${plan.receiveMigrationName}`, () => destination.getMigration(dst, plan.receiveMigrationName));
   return {
     sourceVm: await call(context, `read VM ${src}/${plan.vm}`, () => source.getVirtualMachine(src, plan.vm)),
     sourceVmi: await call(context, `read VMI ${src}/${plan.vm}`, () => source.getInstance(src, plan.vm)),
     receiverVm: await call(context, `read VM ${dst}/${plan.vm}`, () => destination.getVirtualMachine(dst, plan.vm)),
     receiverVmi: await call(context, `read VMI ${dst}/${plan.vm}`, () => destination.getInstance(dst, plan.vm)),
-    receive: await call(context, `read migration ${dst}/${plan.receiveMigrationName}`, () => destination.getMigration(dst, plan.receiveMigrationName)),
+    receive,
     send: await call(context, `read migration ${src}/${plan.sendMigrationName}`, () => source.getMigration(src, plan.sendMigrationName)),
+    // Only a Pending receive side can be queued: the whole cluster is read for it alone.
+    destinationCluster: receive?.status?.phase === 'Pending' ? await readClusterMigrations(destination, context, plan.hook?.kubevirtNamespace) : undefined,
   };
 }

@@ -4,6 +4,7 @@ import type { DiskPlan } from '../plan/disks.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
+import { conflictingMigrations, notMigratable } from './migration-admission.ts';
 import { findKubeVirt } from './sync-address.ts';
 
 export type CheckResult = 'pass' | 'warn' | 'fail';
@@ -22,7 +23,6 @@ export interface PreflightClusters {
 }
 
 const FEATURE_GATE = 'DecentralizedLiveMigration';
-const FINISHED = new Set(['Succeeded', 'Failed']);
 
 /** `v1.9.2` -> [1, 9]; undefined when not a version. */
 function minorVersion(version: unknown): [number, number] | undefined {
@@ -106,27 +106,64 @@ async function checkSourceVm(api: ClusterApi, context: CallContext, plan: Migrat
   const vm = await call(context, `read VirtualMachine ${namespace}/${plan.vm}`, () => api.getVirtualMachine(namespace, plan.vm));
   if (!vm) return [fail('source VM', `VirtualMachine ${namespace}/${plan.vm} not found`)];
   const vmi = await call(context, `read VMI ${namespace}/${plan.vm}`, () => api.getInstance(namespace, plan.vm));
-  if (vmi?.status?.phase !== 'Running') return [fail('source VM', `its VMI is ${vmi ? (vmi.status?.phase ?? 'without a phase') : 'absent'}, not Running`, 'start the VM: only a running VM migrates live')];
-  const checks: Check[] = [];
+  const checks: Check[] = [checkRunStrategy(vm, plan)];
+  const uuid = checkFirmwareUuid(vm, vmi, plan);
+  if (uuid) checks.push(uuid);
+  if (vmi?.status?.phase !== 'Running') return [...checks, fail('source VM', `its VMI is ${vmi ? (vmi.status?.phase ?? 'without a phase') : 'absent'}, not Running`, 'start the VM: only a running VM migrates live')];
   const conditions = (vmi.status?.conditions ?? []) as { type: string; status: string; reason?: string; message?: string }[];
-  // The VMIM create admitter's `isMigratable`: LiveMigratable=False refuses a sendTo for every reason but
-  // DisksNotLiveMigratable (decentralized migrations copy the disks themselves).
+  // The VMIM create admitter's `isMigratable` (migration-admission.ts).
+  const refusal = notMigratable(vmi);
   const migratable = conditions.find((c) => c.type === 'LiveMigratable');
-  if (migratable?.status === 'False' && migratable.reason !== 'DisksNotLiveMigratable') {
-    checks.push(fail('source live-migratable', `LiveMigratable=False (${migratable.reason ?? 'no reason'}): ${migratable.message ?? ''}`.trim(), 'KubeVirt refuses the sendTo migration until the VMI is live-migratable; remove what the condition names'));
+  if (refusal) {
+    checks.push(fail('source live-migratable', `LiveMigratable=False (${refusal.reason ?? 'no reason'}): ${refusal.message ?? ''}`.trim(), 'KubeVirt refuses the sendTo migration until the VMI is live-migratable; remove what the condition names'));
   } else checks.push(pass('source live-migratable', migratable ? `LiveMigratable=${migratable.status}${migratable.reason ? ` (${migratable.reason})` : ''}` : 'no LiveMigratable condition against it'));
   const storage = conditions.find((c) => c.type === 'StorageLiveMigratable');
   if (storage?.status === 'False') checks.push(fail('source VM', `StorageLiveMigratable=False: ${storage.message ?? storage.reason ?? ''}`.trim(), 'remove what blocks storage live migration (e.g. shared or hotplugged disks)'));
   else checks.push(pass('source VM', `VMI Running on ${vmi.status?.nodeName ?? 'a node'}`));
-  const unfinished = ((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? []).filter(
-    (m) => m.spec?.vmiName === plan.vm && !FINISHED.has(m.status?.phase),
-  );
+  const unfinished = conflictingMigrations((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? [], plan.vm);
   checks.push(
     unfinished.length > 0
       ? fail('source migrations', `unfinished migration ${unfinished.map((m) => m.metadata?.name).join(', ')} for this VMI`, 'wait for it to end, or delete it to cancel it')
       : pass('source migrations', 'no unfinished migration for this VMI'),
   );
   return checks;
+}
+
+/** What KubeVirt does with a decentralized source of each run strategy but Always once the move completes (vm.go). */
+const RUN_STRATEGY_OUTCOME: Readonly<Record<string, string>> = {
+  RerunOnFailure: 'KubeVirt does not halt it, and restarts it from its stale disks if its VMI ends Failed (`vmiFailed`): two copies of the VM',
+  Manual: 'KubeVirt leaves it stopped but not Halted: anyone may start it again from its stale disks',
+  Once: 'KubeVirt leaves it stopped but not Halted: anyone may start it again from its stale disks',
+};
+
+/**
+ * The live source VM's run strategy: since v1.7 only an `Always` source is halted when the move completes (virt-
+ * controller vm.go, "decentralized migration completed, setting runStrategy to halted"); `running: true` is Always.
+ * Any other fails unless `source.allowRunStrategy` accepts what KubeVirt does with it.
+ */
+function checkRunStrategy(vm: KubeObject, plan: MigrationPlan): Check {
+  const spec = vm.spec ?? {};
+  const strategy: string = spec.runStrategy ?? (spec.running === true ? 'Always' : spec.running === false ? 'Halted' : 'Halted');
+  if (strategy === 'Always') return pass('source run strategy', 'Always: KubeVirt halts the source once the move completes');
+  const outcome = RUN_STRATEGY_OUTCOME[strategy] ?? 'a source that is not running does not migrate live';
+  const patch = `kubectl patch vm -n ${plan.source.namespace} ${plan.vm} --type merge -p '{"spec":{"runStrategy":"Always"}}'`;
+  return plan.allowRunStrategy
+    ? warn('source run strategy', `${strategy} (accepted by source.allowRunStrategy): ${outcome}`, `to have KubeVirt halt it instead: ${patch}`)
+    : fail('source run strategy', `${strategy}: ${outcome}`, `${patch}, or set source.allowRunStrategy: true on this migration to accept it`);
+}
+
+/**
+ * The firmware UUID the manifest gives the receiver against the running guest's (the VMI's, else the VM's): the VM
+ * mutator gives a VM created without one a random UUID (vm-mutator.go `setFirmwareDefaultsIfEmpty`), and a receiver
+ * with another SMBIOS UUID than the guest breaks licences, cloud-init identity and persistent EFI/TPM state. Nothing
+ * to compare when the manifest has none (synth warns about that).
+ */
+function checkFirmwareUuid(vm: KubeObject, vmi: KubeObject | undefined, plan: MigrationPlan): Check | undefined {
+  const wanted = (plan.receiver.template.spec?.domain?.firmware as { uuid?: string } | undefined)?.uuid;
+  if (!wanted) return undefined;
+  const live: string | undefined = vmi?.spec?.domain?.firmware?.uuid ?? vm.spec?.template?.spec?.domain?.firmware?.uuid;
+  if (!live || live === wanted) return pass('firmware UUID', live ? `${wanted}, as the live VM` : `${wanted} (the live VM shows none)`);
+  return fail('firmware UUID', `the manifest sets ${wanted}, the live VM runs with ${live}: the receiver would get another SMBIOS UUID`, `run \`kvmigrate pull ${plan.source.namespace}/${plan.vm}\` (it writes the live UUID), or set firmware.uuid: ${live}`);
 }
 
 /** Whether `object` is this migration's own receiver (a re-run of preflight during the migration). */
@@ -145,8 +182,8 @@ async function checkDestination(api: ClusterApi, context: CallContext, plan: Mig
   else checks.push(pass('destination VM name', existing ? 'the VM there is this migration\'s receiver' : `no VirtualMachine ${plan.vm} there`));
 
   // The create admitter's `ensureNoMigrationConflict`: one unfinished migration per VMI, so a leftover blocks a retry.
-  const receives = ((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? []).filter(
-    (m) => m.spec?.vmiName === plan.vm && m.spec?.receive && !FINISHED.has(m.status?.phase) && m.spec.receive.migrationID !== plan.migrationID,
+  const receives = conflictingMigrations((await call(context, `list migrations in ${namespace}`, () => api.listMigrations(namespace))) ?? [], plan.vm).filter(
+    (m) => m.spec?.receive && m.spec.receive.migrationID !== plan.migrationID,
   );
   checks.push(
     receives.length > 0
@@ -246,6 +283,94 @@ async function checkStorage(api: ClusterApi, context: CallContext, plan: Migrati
     );
   }
   return checks;
+}
+
+/** Since which KubeVirt version a decentralized migration carries each of these (the destination's version decides). */
+const VTPM_SINCE = [1, 7] as const;
+const HOTPLUG_SINCE = [1, 7] as const;
+const PERSISTENT_STATE_SINCE = [1, 9] as const;
+
+/**
+ * What the VM uses against the destination's KubeVirt version: a vTPM and hotplugged volumes need v1.7+; a persistent
+ * TPM or EFI (`tpm.HasPersistentDevice`, `backendstorage.HasPersistentEFI`) needs v1.9+ and a class for the VM state
+ * PVC, which KubeVirt makes Filesystem and ReadWriteOnce or ReadWriteMany (backend-storage.go `getStorageClass`:
+ * `vmStateStorageClass`, else the default virt class, else the default class; `getAccessMode`). Nothing when the VM
+ * uses none of them.
+ */
+async function checkKubeVirtFeatures(api: ClusterApi, context: CallContext, plan: MigrationPlan, kubevirt: KubeObject | undefined): Promise<Check[]> {
+  const spec = plan.receiver.template.spec ?? {};
+  const tpm = spec.domain?.devices?.tpm as { enabled?: boolean; persistent?: boolean } | undefined;
+  const hasTpm = tpm !== undefined && tpm.enabled !== false;
+  const persistent = [
+    hasTpm && tpm?.persistent === true && 'a persistent TPM',
+    (spec.domain?.firmware as { bootloader?: { efi?: { persistent?: boolean } } } | undefined)?.bootloader?.efi?.persistent === true && 'a persistent EFI',
+  ].filter((x): x is string => Boolean(x));
+  const hotplugged = ((spec.volumes ?? []) as { name: string; dataVolume?: { hotpluggable?: boolean }; persistentVolumeClaim?: { hotpluggable?: boolean } }[])
+    .filter((v) => v.dataVolume?.hotpluggable || v.persistentVolumeClaim?.hotpluggable)
+    .map((v) => v.name);
+  const version = kubevirt?.status?.observedKubeVirtVersion as string | undefined;
+  const shown = version ?? '(version unknown)';
+  const checks: Check[] = [];
+  const needs = (what: string, since: readonly [number, number]) =>
+    atLeast(version, since)
+      ? pass(`KubeVirt for ${what}`, `KubeVirt ${version} at the destination carries ${what}`)
+      : fail(`KubeVirt for ${what}`, `the VM uses ${what}, which a decentralized migration carries from KubeVirt v${since.join('.')}; the destination runs ${shown}`, `upgrade the destination's KubeVirt to v${since.join('.')} or later, or remove ${what} from the VM`);
+  if (hasTpm) checks.push(needs('a vTPM', VTPM_SINCE));
+  if (hotplugged.length > 0) checks.push(needs(`hotplugged volumes (${hotplugged.join(', ')})`, HOTPLUG_SINCE));
+  if (persistent.length === 0) return checks;
+  const what = persistent.join(' and ');
+  checks.push(needs(what, PERSISTENT_STATE_SINCE));
+  const configured: string | undefined = kubevirt?.spec?.configuration?.vmStateStorageClass;
+  const classes = configured ? [] : ((await call(context, 'list StorageClasses', () => api.listStorageClasses())) ?? []);
+  const byAnnotation = (key: string) => classes.find((c) => c.metadata?.annotations?.[key] === 'true')?.metadata?.name;
+  const name = configured ?? byAnnotation('storageclass.kubevirt.io/is-default-virt-class') ?? byAnnotation('storageclass.kubernetes.io/is-default-class');
+  const check = 'VM state storage class';
+  if (!name) return [...checks, fail(check, `${what} needs a PVC for the VM state, and the destination has no vmStateStorageClass and no default class`, 'set spec.configuration.vmStateStorageClass in the destination KubeVirt CR to a Filesystem class')];
+  if (configured && !(await call(context, `read StorageClass ${name}`, () => api.getStorageClass(name)))) {
+    return [...checks, fail(check, `vmStateStorageClass ${name} does not exist at the destination`, 'create it, or point vmStateStorageClass at a Filesystem class')];
+  }
+  const profile = await call(context, `read StorageProfile ${name}`, () => api.getStorageProfile(name));
+  const sets = (profile?.status?.claimPropertySets ?? []) as ClaimPropertySet[];
+  const filesystem = sets.some((set) => set.volumeMode === 'Filesystem' && set.accessModes?.some((m) => m === 'ReadWriteOnce' || m === 'ReadWriteMany'));
+  checks.push(
+    sets.length === 0 || filesystem
+      ? pass(check, `${name}${configured ? ' (vmStateStorageClass)' : ' (the default class)'} holds the VM state`)
+      : fail(check, `${name} offers no Filesystem ReadWriteOnce or ReadWriteMany claim (its StorageProfile: ${sets.map((p) => [p.volumeMode, ...(p.accessModes ?? [])].join(' ')).join('; ')})`, 'set vmStateStorageClass to a Filesystem class'),
+  );
+  return checks;
+}
+
+/** What kvmigrate assumes CDI takes of a Filesystem claim when the config says nothing (CDI's own default, 5.5 %). */
+const ASSUMED_FILESYSTEM_OVERHEAD = 0.055;
+
+/**
+ * The filesystem overhead CDI applies at the destination (CDIConfig `status.filesystemOverhead`: per class, else
+ * global; CDI's `GetFilesystemOverheadForStorageClass`) against what the Filesystem disks were sized for: a larger one
+ * leaves the target image smaller than the source disk. Nothing when no disk is Filesystem or CDI is not readable.
+ */
+async function checkFilesystemOverhead(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check | undefined> {
+  const disks = plan.disks.filter((d) => d.volumeMode === 'Filesystem');
+  if (disks.length === 0) return undefined;
+  let cdi: KubeObject | undefined;
+  try {
+    cdi = await call(context, 'read CDIConfig config', () => api.getCdiConfig());
+  } catch {
+    return warn('filesystem overhead', 'could not read CDIConfig config at the destination', 'check that CDI is installed there');
+  }
+  if (!cdi) return warn('filesystem overhead', 'no CDIConfig config at the destination', 'install CDI there: it creates the blank disks');
+  const overhead = cdi.status?.filesystemOverhead ?? {};
+  const over = disks.flatMap((disk) => {
+    const applied = Number(overhead.storageClass?.[disk.storageClassName ?? ''] ?? overhead.global ?? ASSUMED_FILESYSTEM_OVERHEAD);
+    // The synth side's `storageClasses.<class>.filesystemOverhead` when the plan carries it.
+    const assumed = (disk as { filesystemOverhead?: number }).filesystemOverhead ?? ASSUMED_FILESYSTEM_OVERHEAD;
+    return applied > assumed ? [{ disk, applied, assumed }] : [];
+  });
+  if (over.length === 0) return pass('filesystem overhead', `CDI's overhead at the destination is within what the Filesystem disks were sized for`);
+  return warn(
+    'filesystem overhead',
+    over.map(({ disk, applied, assumed }) => `${disk.dataVolumeName}: CDI takes ${applied} of class ${disk.storageClassName ?? '(default)'}, the disk was sized for ${assumed}`).join('; '),
+    `set storageClasses.<class>.filesystemOverhead to CDI's value (${[...new Set(over.map((o) => `${o.disk.storageClassName}: ${o.applied}`))].join(', ')}) and synthesize again`,
+  );
 }
 
 /**
@@ -389,6 +514,9 @@ export async function preflightMigration(plan: MigrationPlan, clusters: Prefligh
   }
   checks.push(...(await checkSourceVm(clusters.source, context, plan)));
   checks.push(...(await checkDestination(clusters.destination, context, plan, atDestination.kubevirt)));
+  checks.push(...(await checkKubeVirtFeatures(clusters.destination, context, plan, atDestination.kubevirt)));
+  const overhead = await checkFilesystemOverhead(clusters.destination, context, plan);
+  if (overhead) checks.push(overhead);
   const instancetypes = await checkInstancetypes(clusters, context, plan);
   if (instancetypes) checks.push(instancetypes);
   checks.push(await checkMacsPinned(clusters.source, context, plan));

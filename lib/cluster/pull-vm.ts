@@ -79,15 +79,25 @@ function dataVolumeFacts(dataVolume: KubeObject): Record<string, unknown> {
  * Writes the running instance's MAC into every interface that does not pin one: the receiver must keep the MAC the
  * guest has, and an unpinned interface would get a new one from the destination's kubemacpool.
  */
-async function pinLiveMacs(api: ClusterApi, context: CallContext, namespace: string, name: string, spec: KubeObject['spec']): Promise<void> {
+function pinLiveMacs(vmi: KubeObject | undefined, spec: KubeObject['spec']): void {
   const interfaces = (spec.template?.spec?.domain?.devices?.interfaces ?? []) as { name: string; macAddress?: string }[];
-  if (interfaces.every((i) => i.macAddress)) return;
-  const vmi = await call(context, `read VMI ${namespace}/${name}`, () => api.getInstance(namespace, name));
   const live = (vmi?.status?.interfaces ?? []) as { name?: string; mac?: string }[];
   for (const nic of interfaces) {
     const mac = live.find((l) => l.name === nic.name)?.mac;
     if (!nic.macAddress && mac) nic.macAddress = mac;
   }
+}
+
+/**
+ * Writes the running guest's firmware UUID (the VMI's) into the template: KubeVirt's VM mutator gives a VM created
+ * without one a random UUID (vm-mutator.go `setFirmwareDefaultsIfEmpty`), and an older VM runs with one derived from
+ * its name (vm.go `setupStableFirmwareUUID`) that its spec may not hold; the receiver must keep the guest's.
+ */
+function pinLiveFirmwareUuid(vmi: KubeObject | undefined, spec: KubeObject['spec']): void {
+  const live = vmi?.spec?.domain?.firmware?.uuid;
+  const domain = spec.template?.spec?.domain;
+  if (!live || !domain) return;
+  domain.firmware = { ...domain.firmware, uuid: live };
 }
 
 /** The namespaced instancetype and preference the VM names, cleaned, so synth can copy them to the destination. */
@@ -115,7 +125,10 @@ export async function pullVirtualMachine(api: ClusterApi, context: CallContext, 
   if (spec.template) spec.template = withoutCreationTimestamp(spec.template);
   if (spec.dataVolumeTemplates) spec.dataVolumeTemplates = spec.dataVolumeTemplates.map(withoutCreationTimestamp);
 
-  await pinLiveMacs(api, context, namespace, name, spec);
+  // The running instance holds what the guest has now: MACs and firmware UUID.
+  const vmi = await call(context, `read VMI ${namespace}/${name}`, () => api.getInstance(namespace, name));
+  pinLiveMacs(vmi, spec);
+  pinLiveFirmwareUuid(vmi, spec);
 
   const documents: Record<string, unknown>[] = [{ apiVersion: vm.apiVersion ?? 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: cleanMetadata(vm), spec }];
   const missing: string[] = [];

@@ -4,6 +4,9 @@ import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, Deadline, sleep, type CallContext } from './cluster-calls.ts';
 import { ClusterFailure } from './cluster-failure.ts';
 import type { StepLog } from './step-log.ts';
+import { chooseAddress, type AddressChoice } from './address-probe.ts';
+import { conflictingMigrations, FINISHED_MIGRATION_PHASES, notMigratable } from './migration-admission.ts';
+import { decentralizedFailures, describeQueue, queuedBehind, readClusterMigrations } from './migration-status.ts';
 import { lookUpSyncAddress } from './sync-address.ts';
 
 export interface SendMigrationOptions {
@@ -30,9 +33,19 @@ export interface SendMigrationOptions {
   readonly wait: boolean;
   /** With `wait`: how long to follow the transfer, on a clock of its own that starts once the sendTo migration exists. */
   readonly migrationTimeoutSeconds: number;
+  /** With `wait`: how long the sendTo migration may stay Synchronizing (it never reached the receiver) before the hook gives up. */
+  readonly synchronizingTimeoutSeconds: number;
+  /** Which of the published addresses to take: a family, and whether to probe them. */
+  readonly addressChoice: AddressChoice;
   /** Base interval between polls and retries. */
   readonly pollMs: number;
 }
+
+/**
+ * A failure after which this attempt cannot go on: the hook deletes the receive migration it created, so the receiver's
+ * VMI is free for a retry (KubeVirt admits one unfinished migration per VMI).
+ */
+class Unrecoverable extends ClusterFailure {}
 
 /** Receiver instance phases from which the receive side is ready for the migrations. */
 const RECEIVER_READY_PHASES = new Set(['WaitingForSync', 'Scheduling', 'Scheduled', 'Running']);
@@ -53,7 +66,7 @@ async function findReceive(destination: ClusterApi, context: CallContext, option
 }
 
 function failedMigration(side: string, migration: KubeObject): ClusterFailure {
-  return new ClusterFailure(`${side} migration ${migration.metadata?.namespace}/${migration.metadata?.name} Failed: ${failureOf(migration)}`);
+  return new Unrecoverable(`${side} migration ${migration.metadata?.namespace}/${migration.metadata?.name} Failed: ${failureOf(migration)}`);
 }
 
 /** What is wrong with an existing object of our name, or undefined when it is the migration we would create. */
@@ -92,10 +105,18 @@ async function ensureMigration(api: ClusterApi, context: CallContext, body: Kube
   };
   const existing = readFirst ? await call(context, `read ${what} ${target}`, () => api.getMigration(namespace, name)) : undefined;
   if (existing) return check(existing);
+  let refusal: unknown;
   try {
-    await call(context, `create ${what} ${target}`, () => api.createMigration(namespace, body));
+    await call(context, `create ${what} ${target}`, () =>
+      api.createMigration(namespace, body).catch((error: unknown) => {
+        if (classify(error) === 'fatal') refusal = error;
+        throw error;
+      }),
+    );
     return 'created';
   } catch (error) {
+    // KubeVirt's admission refused it: no retry will change that.
+    if (refusal && error instanceof ClusterFailure) throw new Unrecoverable(error.message);
     if (classify(error) !== 'conflict') throw error;
     // Another run created it between our read and our create.
     return check(await call(context, `read ${what} ${target}`, () => api.getMigration(namespace, name)), error);
@@ -126,6 +147,73 @@ async function arrived(destination: ClusterApi, context: CallContext, options: S
  * nothing. Throws ClusterFailure when the migration cannot go on or failed.
  */
 export async function sendMigration(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
+  try {
+    await drive(source, destination, options, log);
+  } catch (error) {
+    if (error instanceof Unrecoverable) await withdrawReceive(destination, options, log);
+    throw error;
+  }
+}
+
+/** How long the clean-up after a failure may take: the run's own deadline may be over by then. */
+const WITHDRAW_SECONDS = 30;
+
+/**
+ * Deletes this attempt's receive migration, and only it: by name, and only when it carries kvmigrate's label and this
+ * migrationID (the delete's uid precondition keeps a namesake created meanwhile). Since v1.7 deleting either side of a
+ * decentralized migration cancels both (the synchronization controller carries the cancel to the other side:
+ * synchronization-controller.go, target-initiated cancel, `needsOrphanSourceAbortSync`), so the sendTo side goes
+ * too. A failure here is logged: the failure that led here is the one reported.
+ */
+async function withdrawReceive(destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
+  const context: CallContext = { log, deadline: new Deadline(WITHDRAW_SECONDS), pollMs: options.pollMs };
+  const target = `${options.destinationNamespace}/${options.receiveName}`;
+  try {
+    const receive = await call(context, `read receive migration ${target}`, () => destination.getMigration(options.destinationNamespace, options.receiveName));
+    if (!receive || FINISHED_MIGRATION_PHASES.has(receive.status?.phase)) return;
+    const ours =
+      receive.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY &&
+      receive.metadata?.annotations?.[MIGRATION_ID_ANNOTATION] === options.migrationID &&
+      receive.spec?.receive?.migrationID === options.migrationID;
+    if (!ours) {
+      log.info('cleanup', `receive migration ${target} is not this hook's (label ${MANAGED_BY_LABEL}=${MANAGED_BY} and migrationID ${options.migrationID}): left alone`);
+      return;
+    }
+    await call(context, `delete receive migration ${target}`, () => destination.deleteMigration(options.destinationNamespace, options.receiveName, receive.metadata!.uid as string));
+    log.info('cleanup', `deleted receive migration ${target} (KubeVirt cancels the sendTo side with it), so a retry starts clean`);
+  } catch (error) {
+    log.error('cleanup', `could not delete receive migration ${target}: ${error instanceof Error ? error.message : String(error)}; delete it before a retry (kubectl delete vmim -n ${options.destinationNamespace} ${options.receiveName})`);
+  }
+}
+
+/**
+ * The source side as KubeVirt's create admitter will judge the sendTo migration (migration-create-admitter.go): the
+ * VMI exists and runs (a sendTo only leaves Pending for a running VMI), is live-migratable (`isMigratable`), and is
+ * in no other unfinished migration (`ensureNoMigrationConflict`). Checked before the receive migration exists, so a
+ * sendTo that would be refused never leaves a receive side waiting for it.
+ */
+async function checkSource(source: ClusterApi, context: CallContext, options: SendMigrationOptions): Promise<void> {
+  const name = `${options.sourceNamespace}/${options.vmi}`;
+  const vmi = await call(context, `read source VMI ${name}`, () => source.getInstance(options.sourceNamespace, options.vmi));
+  if (!vmi) throw new Unrecoverable(`source VMI ${name} does not exist (on ${source.server}): start the source VM; nothing was created`);
+  if (vmi.status?.phase !== 'Running') throw new Unrecoverable(`source VMI ${name} is ${phaseOf(vmi)}, not Running: only a running VM migrates live; nothing was created`);
+  const refusal = notMigratable(vmi);
+  if (refusal) {
+    throw new Unrecoverable(`source VMI ${name} is not live-migratable (LiveMigratable=False, ${refusal.reason ?? 'no reason'}${refusal.message ? `: ${refusal.message}` : ''}): KubeVirt would refuse the sendTo migration; nothing was created`);
+  }
+  const migrations = (await call(context, `list migrations in ${options.sourceNamespace}`, () => source.listMigrations(options.sourceNamespace))) ?? [];
+  // Our own sendTo, created meanwhile by a concurrent run, is no conflict: ensureMigration takes it over.
+  const ownSend = hookMigrationObject(options.name, options.sourceNamespace, options, { sendTo: { migrationID: options.migrationID, connectURL: '' } });
+  const conflict = conflictingMigrations(migrations, options.vmi).find((m) => m.metadata?.name !== options.name || differenceFrom(m, ownSend) !== undefined);
+  if (conflict) {
+    throw new Unrecoverable(
+      `source VMI ${name} is already in migration ${conflict.metadata?.name} (phase ${phaseOf(conflict)}): KubeVirt admits one unfinished migration per VMI; ` +
+        `wait for it to end or delete it (kubectl delete vmim -n ${options.sourceNamespace} ${conflict.metadata?.name}), then sync again; nothing was created`,
+    );
+  }
+}
+
+async function drive(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(options.timeoutSeconds), pollMs: options.pollMs };
   const target = `${options.sourceNamespace}/${options.name}`;
 
@@ -161,12 +249,13 @@ export async function sendMigration(source: ClusterApi, destination: ClusterApi,
     waiting(`receiver VMI ${options.destinationNamespace}/${options.vmi} to be WaitingForSync (now: ${receiver ? phaseOf(receiver) : 'absent'}, on ${destination.server})`);
     await pause();
   }
+  await checkSource(source, context, options);
   const receiveBody = hookMigrationObject(options.receiveName, options.destinationNamespace, options, { receive: { migrationID: options.migrationID } });
   const receiveState = await ensureMigration(destination, context, receiveBody, 'receive migration');
   log.info(receiveState, `receive migration ${options.destinationNamespace}/${options.receiveName} ${receiveState === 'created' ? 'created' : 'already exists'} for migrationID ${options.migrationID}`);
 
   // 3. The address, as late as possible.
-  let address: { address: string; source: string } | undefined;
+  let address: { address: string; source: string };
   for (;;) {
     const receive = await findReceive(destination, context, options);
     if (receive?.status?.phase === 'Failed') throw failedMigration('receive', receive);
@@ -176,12 +265,19 @@ export async function sendMigration(source: ClusterApi, destination: ClusterApi,
       receiveMigration: receive ?? receiveBody,
       publishedOnly: options.publishedOnly,
     });
-    if (lookup.address !== undefined) {
-      address = lookup;
+    // A static --connect-url is taken as it is.
+    const chosen = lookup.addresses && (options.connectURL ? lookup.addresses[0] : await chooseAddress(lookup.addresses, options.addressChoice, log));
+    if (lookup.addresses && chosen !== undefined) {
+      address = { address: chosen, source: lookup.source };
       break;
     }
-    waiting(lookup.missing);
-    await pause();
+    waiting(lookup.addresses ? `an ${options.addressChoice.family} address (${lookup.source} has ${lookup.addresses.join(', ')})` : lookup.missing);
+    try {
+      await pause();
+    } catch (error) {
+      // The receive migration exists and waits for a sendTo that will not come.
+      throw error instanceof ClusterFailure ? new Unrecoverable(error.message) : error;
+    }
   }
   log.info('address', `synchronization address ${address.address} (from ${address.source})`);
 
@@ -197,16 +293,33 @@ export async function sendMigration(source: ClusterApi, destination: ClusterApi,
 async function follow(source: ClusterApi, destination: ClusterApi, options: SendMigrationOptions, log: StepLog): Promise<void> {
   const context: CallContext = { log, deadline: new Deadline(options.migrationTimeoutSeconds), pollMs: options.pollMs };
   let last = '';
+  let synchronizingSince: number | undefined;
+  let queueReadable = true;
   for (;;) {
     const send = await call(context, `read migration ${options.sourceNamespace}/${options.name}`, () => source.getMigration(options.sourceNamespace, options.name));
     const receive = await findReceive(destination, context, options);
+    const receiver = await call(context, `read VMI ${options.destinationNamespace}/${options.vmi}`, () => destination.getInstance(options.destinationNamespace, options.vmi));
+    // Only a Pending receive side can be queued; the whole cluster is read for it, when the credentials allow.
+    const cluster = queueReadable && receive?.status?.phase === 'Pending' ? await readClusterMigrations(destination, context, options.kubevirtNamespace) : undefined;
+    if (queueReadable && receive?.status?.phase === 'Pending' && !cluster) queueReadable = false;
+    const queue = cluster && queuedBehind(receive, receiver, cluster);
     // virt-controller usually deletes the sending side after success: the receive side decides.
-    const state = `send ${send ? phaseOf(send) : '(deleted)'}, receive ${phaseOf(receive)}`;
+    const failures = decentralizedFailures(receiver);
+    const state = `send ${send ? phaseOf(send) : '(deleted)'}, receive ${queue ? describeQueue(queue) : phaseOf(receive)}${failures.length > 0 ? ` (receiver VMI: ${failures.join('; ')})` : ''}`;
     if (state !== last) log.info('progress', state);
     last = state;
     if (receive?.status?.phase === 'Succeeded') return;
     for (const [side, migration] of [['receive', receive], ['sendTo', send]] as const) {
       if (migration?.status?.phase === 'Failed') throw failedMigration(side, migration);
+    }
+    // Upstream has no bound here: a sendTo whose first contact failed (the leader changed in between) waits forever.
+    synchronizingSince = send?.status?.phase === 'Synchronizing' ? (synchronizingSince ?? Date.now()) : undefined;
+    if (synchronizingSince !== undefined && Date.now() - synchronizingSince > options.synchronizingTimeoutSeconds * 1000) {
+      throw new Unrecoverable(
+        `sendTo migration ${options.sourceNamespace}/${options.name} stayed Synchronizing for ${options.synchronizingTimeoutSeconds}s (hook.synchronizingTimeoutSeconds): ` +
+          `the source never reached the destination's synchronization controller at ${send!.spec?.sendTo?.connectURL}, as when its leader changes before first contact, ` +
+          `and a sendTo's connectURL never changes. Start a new attempt: kvmigrate retry ${options.vmi}`,
+      );
     }
     if (context.deadline.remainingMs < options.pollMs) throw new ClusterFailure(`timed out after ${options.migrationTimeoutSeconds}s (hook.migrationTimeoutSeconds) waiting for the migration to finish (${state})`);
     await sleep(options.pollMs);

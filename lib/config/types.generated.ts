@@ -192,6 +192,18 @@ export interface HookSettings {
    */
   wait?: boolean;
   /**
+   * with wait: fail when the sendTo migration stays Synchronizing this long (it never reached the receiver; KubeVirt waits forever), deleting the receive migration so a retry starts clean (default 300)
+   */
+  synchronizingTimeoutSeconds?: number;
+  /**
+   * take only published synchronization addresses of this family (default: any; a dual-stack cluster publishes both)
+   */
+  addressFamily?: "IPv4" | "IPv6";
+  /**
+   * of several published synchronization addresses, take the first that accepts a TCP connect from the hook's pod (default true; false: the first listed)
+   */
+  probeAddresses?: boolean;
+  /**
    * for a cross-cluster migration: Secret in the source namespace whose key `kubeconfig` reaches the destination cluster
    */
   destinationKubeconfigSecret?: string;

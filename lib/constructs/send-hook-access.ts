@@ -60,8 +60,8 @@ export function destinationServiceAccountName(vmiName: string): string {
 
 /**
  * Least-privilege access for the post-sync hook, all namespaced (no ClusterRoleBinding, no wildcards): read back and
- * create the sendTo migration in the source namespace, read the receiver VM and VMI and create the receive migration
- * in the destination namespace, and read the KubeVirt CR, the synchronization controller's Lease and Pods in
+ * create the sendTo migration and read the source VMI and its migrations in the source namespace, read the receiver VM
+ * and VMI, create the receive migration and delete it (that name only) in the destination namespace, and read the KubeVirt CR, the synchronization controller's Lease and Pods in
  * KubeVirt's namespace. Applied before everything else (sync wave 0). No binding to KubeVirt's `kubevirt.io:migrate`
  * ClusterRole: it is plain RBAC (virt-operator `newMigrateClusterRole`) granting every verb on every migration of the
  * namespace, where the hook needs `create` and a `get` of its own two.
@@ -94,9 +94,12 @@ export class SendHookAccess extends Construct {
 
     const hook = { name: props.name, namespace: props.sourceNamespace };
     new ApiObject(this, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(props.sourceNamespace), automountServiceAccountToken: true });
+    // The source checks read the VMI and the namespace's migrations, as KubeVirt's create admitter does.
     grant(this, 'Source', props.sourceNamespace, [
       kubevirtRule(['virtualmachineinstancemigrations'], ['get'], [props.sendMigrationName]),
       kubevirtRule(['virtualmachineinstancemigrations'], ['create']),
+      kubevirtRule(['virtualmachineinstancemigrations'], ['list']),
+      kubevirtRule(['virtualmachineinstances'], ['get'], [props.vmiName]),
     ], hook);
 
     const destination = props.destinationScope ? remoteScope(this, props.destinationScope) : this;
@@ -116,6 +119,8 @@ export class SendHookAccess extends Construct {
       kubevirtRule(['virtualmachineinstancemigrations'], ['list']),
       kubevirtRule(['virtualmachineinstancemigrations'], ['get'], [props.receiveMigrationName]),
       kubevirtRule(['virtualmachineinstancemigrations'], ['create']),
+      // Its own receive migration only, deleted when the attempt cannot go on.
+      kubevirtRule(['virtualmachineinstancemigrations'], ['delete'], [props.receiveMigrationName]),
       kubevirtRule(['virtualmachines'], ['get'], [props.vmiName]),
       kubevirtRule(['virtualmachineinstances'], ['get'], [props.vmiName]),
     ], reader);

@@ -17,6 +17,7 @@ const DESTINATION_KUBECONFIG_DIR = '/etc/kvmigrate/destination';
 export type SendMigrationHookSettings = Pick<
   SendMigrationHookProps,
   'kubevirtNamespace' | 'leaseFallback' | 'image' | 'imagePullPolicy' | 'timeoutSeconds' | 'migrationTimeoutSeconds' | 'wait' | 'destinationKubeconfigSecret' | 'name'
+  | 'synchronizingTimeoutSeconds' | 'addressFamily' | 'probeAddresses'
 >;
 
 /** Properties of a {@link SendMigrationHook}. */
@@ -75,6 +76,22 @@ export interface SendMigrationHookProps {
    * @default false - the Job ends once the sendTo migration exists
    */
   readonly wait?: boolean;
+  /**
+   * With `wait`: fail when the sendTo migration stays Synchronizing this long (it never reached the receiver, and
+   * KubeVirt waits forever), deleting the receive migration so a retry starts clean. Within `migrationTimeoutSeconds`.
+   * @default 300
+   */
+  readonly synchronizingTimeoutSeconds?: number;
+  /**
+   * Take only published synchronization addresses of this family.
+   * @default - any (a dual-stack cluster publishes both)
+   */
+  readonly addressFamily?: 'IPv4' | 'IPv6';
+  /**
+   * Of several published synchronization addresses, take the first that accepts a TCP connect from the hook's pod.
+   * @default true - false takes the first listed
+   */
+  readonly probeAddresses?: boolean;
   /**
    * Secret in the source namespace holding a kubeconfig for the destination cluster (key `kubeconfig`).
    * @default - none: the destination is the hook's own cluster
@@ -150,6 +167,9 @@ export class SendMigrationHook extends Construct {
       ...(secret ? ['--destination-kubeconfig', `${DESTINATION_KUBECONFIG_DIR}/kubeconfig`] : []),
       ...(props.wait ? ['--wait'] : []),
       ...(props.wait && props.migrationTimeoutSeconds !== undefined ? ['--migration-timeout', String(props.migrationTimeoutSeconds)] : []),
+      ...(props.wait && props.synchronizingTimeoutSeconds !== undefined ? ['--synchronizing-timeout', String(props.synchronizingTimeoutSeconds)] : []),
+      ...(props.addressFamily ? ['--address-family', props.addressFamily] : []),
+      ...(props.probeAddresses === false ? ['--no-address-probe'] : []),
     ];
 
     const spec: V1JobSpec = {

@@ -52,6 +52,8 @@ export interface MigrationPlan {
   readonly hook?: HookSettings;
   /** What the destination must hold before the migration starts (Secrets, ConfigMaps, networks ...). */
   readonly prerequisites: readonly Prerequisite[];
+  /** `source.allowRunStrategy`: the user accepts what KubeVirt does with a source that is not `Always`. */
+  readonly allowRunStrategy: boolean;
 }
 
 export interface PlanResult {
@@ -122,6 +124,8 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     sendMigrationName: names.send,
     connectURL: entry.connectURL,
     hook: entry.phase === 'migrate' ? entry.hook : undefined,
+    // The field comes with the synth side's run-strategy rule (issue 18); read by name until its type does.
+    allowRunStrategy: (entry.source as { allowRunStrategy?: boolean }).allowRunStrategy === true,
     prerequisites,
   };
 }

@@ -125,9 +125,17 @@ export class KubeVirtModel {
       this.setPhase(migration, migration.spec.receive ? 'WaitingForSync' : 'Synchronizing');
       return true;
     }
-    if (!migration.spec.sendTo || this.paused) return false;
+    if (!migration.spec.sendTo) return false;
     const id = migration.spec.sendTo.migrationID;
-    const receive = this.api.list('VirtualMachineInstanceMigration').find((m) => m.spec?.receive?.migrationID === id && !FINAL.has(m.status?.phase));
+    const partner = this.api.list('VirtualMachineInstanceMigration').find((m) => m.spec?.receive?.migrationID === id);
+    if (!partner) {
+      // Since v1.7 deleting either side cancels both: the synchronization controller carries the receive side's
+      // cancel to the source (synchronization-controller.go, target-initiated cancel), which ends Failed.
+      this.setPhase(migration, 'Failed', { migrationState: { failed: true, abortStatus: 'Succeeded', failureReason: 'migration canceled' } });
+      return true;
+    }
+    if (this.paused) return false;
+    const receive = FINAL.has(partner.status?.phase) ? undefined : partner;
     if (!receive) return false;
     const receiverVmi = this.api.get('VirtualMachineInstance', receive.metadata.namespace!, receive.spec.vmiName);
     const sourceVmi = this.api.get('VirtualMachineInstance', namespace, migration.spec.vmiName);

@@ -42,6 +42,7 @@ const RESOURCE_TYPES: readonly ResourceType[] = [
   { apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', plural: 'kubevirts' },
   { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', plural: 'datavolumes' },
   { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'StorageProfile', plural: 'storageprofiles' },
+  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDIConfig', plural: 'cdiconfigs' },
   { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers' },
   { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineInstancetype', plural: 'virtualmachineinstancetypes' },
   { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineClusterInstancetype', plural: 'virtualmachineclusterinstancetypes' },
@@ -93,6 +94,12 @@ const admitMigration: Admission = (vmim, server) => {
   const vmi = server.get('VirtualMachineInstance', vmim.metadata.namespace!, spec.vmiName);
   if (!vmi) return `the VMI "${spec.vmiName}" does not exist`;
   if (FINAL_VMI_PHASES.has(vmi.status?.phase)) return `the VMI "${spec.vmiName}" is in a final phase`;
+  // `isMigratable`: LiveMigratable=False refuses it, but for DisksNotLiveMigratable on a decentralized migration.
+  const migratable = (vmi.status?.conditions ?? []).find((c: any) => c.type === 'LiveMigratable');
+  const decentralized = sides.length > 0;
+  if (migratable?.status === 'False' && !(decentralized && migratable.reason === 'DisksNotLiveMigratable')) {
+    return `Cannot migrate VMI, Reason: ${migratable.reason}, Message: ${migratable.message}`;
+  }
   const unfinished = server
     .list('VirtualMachineInstanceMigration', vmim.metadata.namespace)
     .filter((m) => m.spec?.vmiName === spec.vmiName && !['Succeeded', 'Failed'].includes(m.status?.phase));
@@ -429,6 +436,11 @@ export class KubeApiServer {
     if (method === 'DELETE' && name) {
       const object = this.get(type.kind, namespace!, name);
       if (!object) return notFound();
+      // DeleteOptions.preconditions: the delete applies only to the object of that uid.
+      const uid = body?.preconditions?.uid;
+      if (uid !== undefined && uid !== object.metadata.uid) {
+        return answer(409, status(409, 'Conflict', `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${object.metadata.uid}`, { name, group: group(type), kind: type.plural }));
+      }
       this.remove(type.kind, namespace!, name);
       return answer(200, object);
     }
