@@ -113,9 +113,11 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
   const log = createStepLog('text', streams.stderr);
   const clustersOf = (plan: MigrationPlan) => ({ source: connections.cluster(plan.source.cluster), destination: connections.cluster(plan.destination.cluster) });
 
+  let watchDeadline: Deadline | undefined;
   const read = async (): Promise<Row[]> =>
     mapLimit(selected, 8, async (plan) => {
-        const context = { log, deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
+        // Each read gets --request-timeout, within what is left of --timeout.
+        const context = { log, deadline: new Deadline(Math.min(connections.requestTimeoutMs, watchDeadline?.remainingMs ?? Infinity) / 1000), pollMs: 500 };
         const status = summarize(plan, await readMigrationObjects(plan, clustersOf(plan), context), new Date());
         const bytes = args.prometheus && status.outcome === 'InProgress' ? await transferBytes(args.prometheus, plan.source.namespace, plan.vm).catch(() => undefined) : undefined;
         return { status, bytes };
@@ -141,9 +143,12 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
       watches.set(cluster, entry);
     }
   }
-  const streamsOpen = [...watches.values()].map(({ api, paths }) => new ResourceWatch(api.clients.config, [...paths], changed, log));
-  await Promise.all(streamsOpen.map((w) => w.start()));
+  // The deadline starts first, and streams open in the background (each within --request-timeout): a server that
+  // never answers cannot hold the command past --timeout.
   const deadline = timeout === undefined ? undefined : new Deadline(timeout);
+  watchDeadline = deadline;
+  const streamsOpen = [...watches.values()].map(({ api, paths }) => new ResourceWatch(api.clients.config, [...paths], changed, log, { openTimeoutMs: connections.requestTimeoutMs }));
+  for (const watch of streamsOpen) void watch.start();
   const width = Math.max(...selected.map((p) => p.name.length), 9);
   const lastLines = new Map<string, string>();
   let drawn = 0;

@@ -1,5 +1,6 @@
 import { classify, describeFailure } from './api-errors.ts';
 import { ClusterFailure } from './cluster-failure.ts';
+import { UnexpectedAnswer } from './http-transport.ts';
 import type { StepLog } from './step-log.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -29,19 +30,36 @@ export interface CallContext {
 }
 
 /**
+ * `answer`, unless the deadline passes first: a server that accepts the connection and never answers holds nothing
+ * past the deadline (the request itself still ends at its own timeout). Nothing is asked once the deadline is gone.
+ */
+async function withinDeadline<T>(request: () => Promise<T>, deadline: Deadline, what: string): Promise<T> {
+  const expired = () => new ClusterFailure(`${what}: no answer from the API server; gave up after ${deadline.seconds}s`);
+  if (deadline.expired) throw expired();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([request(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(expired()), deadline.remainingMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Runs one API call. Transient failures (5xx, 429, timeouts, refused connections) are retried with backoff until the
  * deadline; 404 gives undefined; 409 is thrown for the caller to handle; any other failure ends the run.
  */
 export async function call<T>(context: CallContext, what: string, request: () => Promise<T>): Promise<T | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await request();
+      return await withinDeadline(request, context.deadline, what);
     } catch (error) {
+      if (error instanceof ClusterFailure) throw error;
       const kind = classify(error);
       if (kind === 'not-found') return undefined;
       if (kind === 'conflict') throw error;
       if (kind === 'fatal') throw new ClusterFailure(`${what}: ${describeFailure(error)}`);
       if (kind === 'not-kubernetes') {
+        if (error instanceof UnexpectedAnswer) throw new ClusterFailure(`${what}: ${error.message}`, 'not-kubernetes');
         throw new ClusterFailure(`${what}: ${describeFailure(error)} without a Kubernetes Status: the server is not a Kubernetes API (a proxy, or a wrong URL in the kubeconfig?)`, 'not-kubernetes');
       }
       // Nobody listens there: two quick, quiet tries for a restarting server, then one line, not minutes of retries.
