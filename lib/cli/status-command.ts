@@ -105,6 +105,19 @@ function table(rows: readonly Row[], colour: boolean): string {
   return renderTable(['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'STARTED', 'ELAPSED', 'RESULT'], body) + details;
 }
 
+/** `reading`, or undefined once the deadline passes first: a server that never answers cannot hold --timeout. */
+async function beforeDeadline<T>(reading: Promise<T>, deadline: Deadline | undefined): Promise<T | undefined> {
+  if (!deadline) return reading;
+  // A read left behind may still fail; nobody waits for it any more.
+  reading.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([reading, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), deadline.remainingMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
   const { config, plans: selected } = loadPlans(args.config, args.migration);
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
@@ -113,11 +126,9 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
   const log = createStepLog('text', streams.stderr);
   const clustersOf = (plan: MigrationPlan) => ({ source: connections.cluster(plan.source.cluster), destination: connections.cluster(plan.destination.cluster) });
 
-  let watchDeadline: Deadline | undefined;
   const read = async (): Promise<Row[]> =>
     mapLimit(selected, 8, async (plan) => {
-        // Each read gets --request-timeout, within what is left of --timeout.
-        const context = { log, deadline: new Deadline(Math.min(connections.requestTimeoutMs, watchDeadline?.remainingMs ?? Infinity) / 1000), pollMs: 500 };
+        const context = { log, deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
         const status = summarize(plan, await readMigrationObjects(plan, clustersOf(plan), context), new Date());
         const bytes = args.prometheus && status.outcome === 'InProgress' ? await transferBytes(args.prometheus, plan.source.namespace, plan.vm).catch(() => undefined) : undefined;
         return { status, bytes };
@@ -132,8 +143,13 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
   }
 
   // --watch: wake on every watch event (and every few seconds, so elapsed time moves on a terminal).
+  // A change seen while a read is under way is kept for the next wait, which then does not sleep.
   let wake: () => void = () => {};
-  const changed = () => wake();
+  let changedSinceRead = false;
+  const changed = () => {
+    changedSinceRead = true;
+    wake();
+  };
   const watches = new Map<string, { paths: Set<string>; api: ReturnType<ClusterConnections['cluster']> }>();
   for (const plan of selected) {
     for (const [cluster, namespace] of [[plan.source.cluster, plan.source.namespace], [plan.destination.cluster, plan.destination.namespace]] as const) {
@@ -146,15 +162,22 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
   // The deadline starts first, and streams open in the background (each within --request-timeout): a server that
   // never answers cannot hold the command past --timeout.
   const deadline = timeout === undefined ? undefined : new Deadline(timeout);
-  watchDeadline = deadline;
   const streamsOpen = [...watches.values()].map(({ api, paths }) => new ResourceWatch(api.clients.config, [...paths], changed, log, { openTimeoutMs: connections.requestTimeoutMs }));
   for (const watch of streamsOpen) void watch.start();
   const width = Math.max(...selected.map((p) => p.name.length), 9);
   const lastLines = new Map<string, string>();
   let drawn = 0;
   try {
+    let last: readonly Row[] = [];
     for (;;) {
-      const rows = await read();
+      changedSinceRead = false;
+      const rows = await beforeDeadline(read(), deadline);
+      if (!rows) {
+        const running = last.filter((r) => r.status.outcome === 'InProgress').map((r) => r.status.name);
+        streams.stderr(`error: timed out after ${timeout}s; still running: ${(last.length > 0 ? running : selected.map((p) => p.name)).join(', ')}\n`);
+        return ExitCode.INPUT;
+      }
+      last = rows;
       const done = rows.every((r) => r.status.outcome !== 'InProgress');
       if (args.output === 'json') {
         const line = JSON.stringify(rows.map((r) => ({ ...r.status, elapsedSeconds: undefined, bytes: r.bytes })));
@@ -177,6 +200,7 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
         return ExitCode.INPUT;
       }
       await new Promise<void>((resolve) => {
+        if (changedSinceRead) return resolve();
         const timer = setTimeout(resolve, Math.min(streams.tty ? 1000 : 5000, deadline?.remainingMs ?? Infinity));
         wake = () => {
           clearTimeout(timer);

@@ -30,30 +30,14 @@ export interface CallContext {
 }
 
 /**
- * `answer`, unless the deadline passes first: a server that accepts the connection and never answers holds nothing
- * past the deadline (the request itself still ends at its own timeout). Nothing is asked once the deadline is gone.
- */
-async function withinDeadline<T>(request: () => Promise<T>, deadline: Deadline, what: string): Promise<T> {
-  const expired = () => new ClusterFailure(`${what}: no answer from the API server; gave up after ${deadline.seconds}s`);
-  if (deadline.expired) throw expired();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([request(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(expired()), deadline.remainingMs)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
  * Runs one API call. Transient failures (5xx, 429, timeouts, refused connections) are retried with backoff until the
  * deadline; 404 gives undefined; 409 is thrown for the caller to handle; any other failure ends the run.
  */
 export async function call<T>(context: CallContext, what: string, request: () => Promise<T>): Promise<T | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await withinDeadline(request, context.deadline, what);
+      return await request();
     } catch (error) {
-      if (error instanceof ClusterFailure) throw error;
       const kind = classify(error);
       if (kind === 'not-found') return undefined;
       if (kind === 'conflict') throw error;
