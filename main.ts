@@ -6,9 +6,12 @@ import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { relative, dirname, resolve } from 'node:path';
 import { defaultConfigPath } from './lib/cli/common-options.ts';
 import { runSynth } from './lib/cli/synth-command.ts';
+import { safeStreams } from './lib/cli/command.ts';
 import { processStreams, reportFailure, UsageError } from './lib/cli/output.ts';
 
 const out = process.env.KVMIGRATE_OUT ?? 'dist';
+// Printed as the command line prints: control characters escaped, credentials redacted.
+const streams = safeStreams(processStreams);
 const cdk8sOut = process.env.CDK8S_OUTDIR;
 /** cdk8s-cli's output folder as cdk8s.yaml names it: the only one kvmigrate lets cdk8s-cli empty. */
 const OWN_CDK8S_OUT = '.tmp/cdk8s';
@@ -22,14 +25,14 @@ try {
         `kvmigrate writes nothing there; run \`npm run cdk8s synth\` without -o (or \`kvmigrate synth --out DIR\`) and keep \`output: ${OWN_CDK8S_OUT}\` in cdk8s.yaml`,
     );
   }
-  code = runSynth({ config: defaultConfigPath(), out, output: 'text' }, processStreams);
+  code = runSynth({ config: defaultConfigPath(), out, output: 'text' }, streams);
   if (code === 0 && cdk8sOut && resolve(cdk8sOut) !== resolve(out)) {
     rmSync(cdk8sOut, { recursive: true, force: true });
     mkdirSync(dirname(resolve(cdk8sOut)), { recursive: true });
     symlinkSync(relative(dirname(resolve(cdk8sOut)), resolve(out)), cdk8sOut);
   }
 } catch (error) {
-  code = reportFailure(processStreams, error);
+  code = reportFailure(streams, error);
 }
 // Under cdk8s-cli a failed synthesis has printed its diagnostics already: it ends without creating cdk8s's folder,
 // which cdk8s reports in one line and exit 1, instead of the stack trace it prints for an app's non-zero exit.

@@ -248,6 +248,15 @@ describe('never print credentials or terminal escapes', () => {
     expect(hook.stderr).not.toMatch(/[\x1b\x07]/);
   });
 
+  it('the "Seen in the clusters" line of abort shows a phase holding escapes escaped', async () => {
+    const { api, w, kubeconfig } = await hostile();
+    api.put(vmi('web', 'src', 'Running\x1b]0;pwned\x07\x1b[2J'));
+    const run = await kvmigrate(['abort', 'web', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('source VMI: Running\\x1b]0;pwned\\x07\\x1b[2J');
+    expect(run.stdout).not.toMatch(/[\x1b\x07]/);
+  });
+
   it("synth's errors show a manifest path holding ESC escaped", async () => {
     const w = workspace();
     w.write('migrations.yaml', 'migrations:\n  - vm: web\n    source: { namespace: default, manifest: "vms/\\e]0;pwned\\a.yaml" }\n    destination: { namespace: dst }\n');
