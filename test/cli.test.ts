@@ -11,12 +11,12 @@ function exampleWorkspace(): Workspace {
 }
 
 /** `cdk8s synth` in `workspace` with the project's cdk8s.yaml (the app named by full path), offline. */
-function cdk8sSynth(workspace: Workspace) {
+function cdk8sSynth(workspace: Workspace, ...extra: string[]) {
   const config = run('cat', [join(root, 'cdk8s.yaml')]).stdout.replace('node build/cli/cdk8s-app.js', `${process.execPath} ${join(root, 'build/cli/cdk8s-app.js')}`);
   workspace.write('cdk8s.yaml', config);
   // As `npm run cdk8s synth` runs it: the script's flag, not an environment variable, keeps it quiet offline.
   const script = JSON.parse(run('cat', [join(root, 'package.json')]).stdout).scripts.cdk8s.split(' ').slice(1);
-  return run(join(root, 'node_modules/.bin/cdk8s'), [...script, 'synth'], { cwd: workspace.dir });
+  return run(join(root, 'node_modules/.bin/cdk8s'), [...script, 'synth', ...extra], { cwd: workspace.dir });
 }
 
 describe('kvmigrate synth as a process', () => {
@@ -49,6 +49,17 @@ describe('kvmigrate synth as a process', () => {
     expect(cdk8s.stderr).toContain(diagnostics);
     expect(cdk8s.stderr + cdk8s.stdout).not.toMatch(/\n\s+at /);
     expect(cdk8s.stderr + cdk8s.stdout).not.toContain('new version');
+  });
+
+  it('`cdk8s synth -o dist/sub` (an output folder not kvmigrate\'s) is refused in one message, no stack trace, dist/ as it was', () => {
+    const workspace = exampleWorkspace();
+    expect(cdk8sSynth(workspace).code).toBe(0);
+    const before = workspace.files('dist');
+    const cdk8s = cdk8sSynth(workspace, '-o', 'dist/sub');
+    expect(cdk8s.code).not.toBe(0);
+    expect(cdk8s.stderr).toContain("cdk8s-cli's output folder is dist/sub, not .tmp/cdk8s (cdk8s.yaml): cdk8s-cli has emptied it before running kvmigrate");
+    expect(cdk8s.stderr + cdk8s.stdout).not.toMatch(/\n\s+at /);
+    expect(workspace.files('dist')).toEqual(before);
   });
 
   it('prints the summary on stdout and warnings on stderr', () => {

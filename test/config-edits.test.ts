@@ -1,9 +1,11 @@
 // Lifecycle and pull --add edits of migrations.yaml keep the file as the user wrote it, or refuse and change nothing.
 import { spawn } from 'node:child_process';
-import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../lib/cli/main.ts';
+import { withFileLock } from '../lib/cli/write-file.ts';
+import { InputError } from '../lib/diagnostics.ts';
 import { vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
 import { root } from './support/processes.ts';
 
@@ -85,5 +87,154 @@ describe('pull --add validates what it writes into the config', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(`${flag} must be a DNS label`);
     expect(workspace.files('.')).toEqual(before);
+  });
+});
+
+describe('concurrent edits: every one lands', () => {
+  it('10 writer processes retrying one migration 50 times each, all at once: every retry reported done is in the file', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`, ['a']);
+    const config = workspace.path('migrations.yaml');
+    // Each writer is one process running \`kvmigrate retry a\` 50 times in a row through the bundled CLI (a process
+    // per edit would take minutes); the clusters are not reachable, which retry reports and goes on. It prints how
+    // many retries exited 0. On a machine this busy, a writer may wait past the lock's timeout: that is a clean error
+    // (exit 1, nothing changed), never a lost edit.
+    const script = `const { main } = await import(${JSON.stringify(resolve(root, 'build/cli/kvmigrate.js'))});
+      const [config, kubeconfig] = process.argv.slice(-2);
+      let done = 0;
+      for (let round = 0; round < 50; round++) {
+        let stderr = '';
+        const code = await main(['retry', 'a', '--config', config, '--kubeconfig', kubeconfig], { stdout: () => {}, stderr: (t) => (stderr += t) });
+        if (code === 0) done++;
+        else if (code !== 1 || !stderr.includes('has been editing this file for over')) process.stderr.write(stderr);
+      }
+      process.stdout.write(String(done));`;
+    const writer = () =>
+      new Promise<{ done: number; stderr: string }>((finish) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, config, workspace.path('none')], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let [stdout, stderr] = ['', ''];
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', () => finish({ done: Number(stdout), stderr }));
+      });
+    const results = await Promise.all(Array.from({ length: 10 }, writer));
+    expect(results.map((r) => r.stderr).join('')).toBe('');
+    const done = results.reduce((sum, r) => sum + r.done, 0);
+    expect(done).toBeGreaterThan(0);
+    expect(readFileSync(config, 'utf8')).toBe(`migrations:\n${entry('a', `    attempt: ${1 + done}\n`)}`);
+    expect(Object.keys(workspace.files('.')).filter((f) => f.includes('kvmigrate-lock'))).toEqual([]);
+  }, 300_000);
+
+  it('a lock held by a live process past the timeout is a clean error naming the file, and nothing runs', () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    const config = workspace.path('migrations.yaml');
+    writeFileSync(`${config}.kvmigrate-lock`, String(process.pid));
+    let ran = false;
+    const attempt = () => withFileLock(config, () => (ran = true), 100);
+    expect(attempt).toThrow(InputError);
+    expect(attempt).toThrow(/another kvmigrate \(process \d+\) has been editing this file/);
+    expect(ran).toBe(false);
+  });
+
+  it('a lock left by a process that is gone is taken over', () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    const config = workspace.path('migrations.yaml');
+    writeFileSync(`${config}.kvmigrate-lock`, '999999999');
+    expect(withFileLock(config, () => 'ran', 100)).toBe('ran');
+  });
+});
+
+describe('an edit changes exactly the entry it names, read as synth reads it', () => {
+  it('a value shared through an anchor is refused (abort a would abort b too); the alias side gets a literal', async () => {
+    const config = `migrations:\n${entry('a', '    phase: &p migrate\n')}${entry('b', '    phase: *p\n')}`;
+    const workspace = workspaceWith(config);
+    const refused = await step(workspace, 'abort', 'a');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('migration "a" shares an anchor (&name) with other entries');
+    expect(refused.text).toBe(config);
+    const aliasSide = await step(workspace, 'abort', 'b');
+    expect(aliasSide.code, aliasSide.stderr).toBe(0);
+    expect(aliasSide.text).toBe(config.replace('phase: *p', 'phase: abort'));
+  });
+
+  it('a shared attempt is refused: retry a would change b\'s migrationID', async () => {
+    const config = `migrations:\n${entry('a', '    attempt: &n 1\n')}${entry('b', '    attempt: *n\n')}`;
+    const workspace = workspaceWith(config);
+    const refused = await step(workspace, 'retry', 'a');
+    expect(refused.code).toBe(1);
+    expect(refused.text).toBe(config);
+  });
+
+  it('merge keys count: retry after a merged attempt 3 writes 4; a merged cutover is final', async () => {
+    const config = `x-defaults: &d\n  attempt: 3\nx-done: &done\n  phase: cutover\nmigrations:\n${entry('a', '    <<: *d\n')}${entry('b', '    <<: *done\n')}`;
+    const workspace = workspaceWith(config);
+    const retried = await step(workspace, 'retry', 'a');
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.text).toBe(config.replace('    <<: *d\n', '    <<: *d\n    attempt: 4\n'));
+    const aborted = await step(workspace, 'abort', 'b');
+    expect(aborted.code).toBe(1);
+    expect(aborted.stderr).toContain('migration "b" is in phase cutover: the VM has moved and cutover is final');
+  });
+
+  it('retry of an entry whose merged phase is abort writes phase: migrate (removing nothing would keep abort)', async () => {
+    const config = `x-stop: &stop\n  phase: abort\nmigrations:\n${entry('a', '    <<: *stop\n')}`;
+    const workspace = workspaceWith(config, ['a']);
+    const retried = await step(workspace, 'retry', 'a');
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.text).toBe(config.replace('    <<: *stop\n', '    <<: *stop\n    phase: migrate\n    attempt: 2\n'));
+  });
+});
+
+describe('edits of layouts a user writes', () => {
+  it('abort --remove-receiver over a block-style abort map of an entry that is not the last', async () => {
+    const config = `migrations:\n${entry('a', '    phase: abort\n    abort:\n      removeReceiver: false\n')}${entry('b')}`;
+    const workspace = workspaceWith(config);
+    const result = await step(workspace, 'abort', 'a', '--remove-receiver');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.text).toBe(config.replace('    abort:\n      removeReceiver: false\n', '    abort: { removeReceiver: true }\n'));
+  });
+
+  it('retry when phase is the first key, on the "- " line', async () => {
+    const config = `migrations:\n  - phase: abort\n    vm: a\n    source: { namespace: src, manifest: vms/a.yaml }\n    destination:\n      namespace: dst\n${entry('b')}`;
+    const workspace = workspaceWith(config);
+    const result = await step(workspace, 'retry', 'a');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.text).toBe(`migrations:\n${entry('a', '    attempt: 2\n')}${entry('b')}`);
+  });
+});
+
+describe('the config file as the user keeps it', () => {
+  it('a read-only config is refused, unchanged', async () => {
+    const config = `migrations:\n${entry('a')}`;
+    const workspace = workspaceWith(config);
+    chmodSync(workspace.path('migrations.yaml'), 0o444);
+    const result = await step(workspace, 'abort', 'a');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the config is read-only; nothing was changed');
+    expect(result.text).toBe(config);
+    expect(statSync(workspace.path('migrations.yaml')).mode & 0o777).toBe(0o444);
+  });
+
+  it('a hard-linked config stays one file under both names', async () => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    linkSync(workspace.path('migrations.yaml'), workspace.path('other-name.yaml'));
+    const before = statSync(workspace.path('migrations.yaml')).ino;
+    const result = await step(workspace, 'abort', 'a');
+    expect(result.code, result.stderr).toBe(0);
+    expect(statSync(workspace.path('migrations.yaml')).ino).toBe(before);
+    expect(readFileSync(workspace.path('other-name.yaml'), 'utf8')).toContain('phase: abort');
+    expect(Object.keys(workspace.files('.')).filter((f) => f.includes('.kvmigrate-'))).toEqual([]);
+  });
+
+  it.each([
+    ['missing', (path: string) => rmSync(path), 'config file not found'],
+    ['a dangling symlink', (path: string) => (rmSync(path), symlinkSync(`${path}.gone`, path)), 'the config is a symlink to nothing'],
+  ])('a %s config is a clean error', async (_, breakIt, message) => {
+    const workspace = workspaceWith(`migrations:\n${entry('a')}`);
+    breakIt(workspace.path('migrations.yaml'));
+    let stderr = '';
+    const code = await main(['abort', 'a', '--config', workspace.path('migrations.yaml')], { stdout: () => {}, stderr: (t) => (stderr += t) });
+    expect(code).toBe(1);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toContain('internal error');
   });
 });

@@ -321,3 +321,43 @@ describe('hook settings from migrations.yaml', () => {
     }
   });
 });
+
+describe('the hook gets exactly the access and the secrets it uses', () => {
+  const two = (config: Json) => {
+    const workspace = new Workspace();
+    workspace.setup(config, { a: [machine], b: [vm('b', withDataVolume('root', 'b-root'), withDataVolumeTemplate('b-root', { size: '1Gi' }))] });
+    return synth(workspace).objects;
+  };
+  const jobOf = (objects: Json[], vmName: string) => ofKind(objects, 'Job').find((j) => j.spec.template.spec.containers[0].args.includes(vmName))!;
+
+  it('a top-level destinationKubeconfigSecret reaches only the migration that crosses clusters', () => {
+    const objects = two({
+      hook: { destinationKubeconfigSecret: 'west-kubeconfig' },
+      migrations: [migration('a', { source: { cluster: 'east' }, destination: { cluster: 'west' } }), migration('b', { source: { cluster: 'east' }, destination: { cluster: 'east' } })],
+    });
+    const crossing = jobOf(objects, 'a');
+    expect(crossing.spec.template.spec.volumes).toEqual([expect.objectContaining({ secret: expect.objectContaining({ secretName: 'west-kubeconfig' }) })]);
+    expect(crossing.spec.template.spec.containers[0].args).toContain('--destination-kubeconfig');
+    const staying = jobOf(objects, 'b');
+    expect(staying.spec.template.spec.volumes).toBeUndefined();
+    expect(staying.spec.template.spec.containers[0].args).not.toContain('--destination-kubeconfig');
+  });
+
+  it("with leaseFallback and a static connectURL no Role reaches into KubeVirt's namespace (sync-address.ts lookUpSyncAddress never reads it)", () => {
+    const { objects } = compile({ migrations: [migration('a', { connectURL: '10.0.0.9:9185', hook: { leaseFallback: true } })] });
+    expect(ofKind(objects, 'Role').map((r) => r.metadata.namespace).sort()).toEqual(['dst', 'src']);
+    expect(JSON.stringify(ofKind(objects, 'Role'))).not.toContain('leases');
+    const { objects: looking } = compile({ migrations: [migration('a', { hook: { leaseFallback: true } })] });
+    expect(ofKind(looking, 'Role').map((r) => r.metadata.namespace).sort()).toEqual(['dst', 'kubevirt', 'src']);
+  });
+
+  it.each(['src', 'dst'])("hook.kubevirtNamespace equal to the %s namespace: one Role and one RoleBinding there, holding both sets of rules", (namespace) => {
+    const { objects } = compile({ migrations: [migration('a', { hook: { leaseFallback: true, kubevirtNamespace: namespace } })] });
+    for (const kind of ['Role', 'RoleBinding']) {
+      const keys = ofKind(objects, kind).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+      expect(new Set(keys).size, kind).toBe(keys.length);
+    }
+    const role = ofKind(objects, 'Role').find((r) => r.metadata.namespace === namespace)!;
+    expect(role.rules).toEqual(expect.arrayContaining([expect.objectContaining({ resources: ['leases'] }), expect.objectContaining({ resources: ['virtualmachineinstancemigrations'], verbs: ['create'] })]));
+  });
+});

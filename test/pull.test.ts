@@ -205,6 +205,34 @@ describe('kvmigrate pull', () => {
     expect(again.stderr).toContain('already migrates VM shop/web');
   });
 
+  it('never writes over the config: a VM named like the config, pulled into its folder, is refused, config kept', async () => {
+    seedCluster();
+    const workspace = new Workspace();
+    const config = `migrations:\n  - vm: db\n    source: { namespace: shop, manifest: vms/db.yaml }\n    destination: { namespace: shop-new }\n`;
+    workspace.write('web.yaml', config);
+    for (const extra of [[], ['--add', '--to', 'shop-new'], ['--force']]) {
+      const run = await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.dir, '--config', workspace.path('web.yaml'), ...extra]);
+      expect(run.code, extra.join(' ')).toBe(2);
+      expect(run.stderr).toContain('is the config; kvmigrate never writes a manifest over it');
+      expect(readFileSync(workspace.path('web.yaml'), 'utf8')).toBe(config);
+    }
+  });
+
+  it('replaces a manifest it pulled, but a hand-written one only with --force', async () => {
+    seedCluster();
+    const workspace = new Workspace();
+    const args = ['pull', 'shop/web', '--out', workspace.path('vms')];
+    expect((await kvmigrate(workspace, args)).code).toBe(0);
+    expect((await kvmigrate(workspace, args)).code).toBe(0);
+    workspace.write('vms/web.yaml', '# mine, tuned by hand\napiVersion: kubevirt.io/v1\n');
+    const refused = await kvmigrate(workspace, args);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('exists and kvmigrate did not write it (its first line does not say "pulled by kvmigrate"); pass --force');
+    expect(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).toBe('# mine, tuned by hand\napiVersion: kubevirt.io/v1\n');
+    expect((await kvmigrate(workspace, [...args, '--force'])).code).toBe(0);
+    expect(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).toBe(readFileSync(GOLDEN, 'utf8'));
+  });
+
   it("--source-cluster reads through that cluster's kubeContext from the config", async () => {
     seedCluster();
     const workspace = new Workspace();

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { printable } from '../cluster/printable.ts';
 import { ExitCode, reportFailure, UsageError, type Streams } from './output.ts';
 
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -29,8 +30,31 @@ export function flag(args: ParsedArguments, name: string): boolean {
   return args.values[name] === true;
 }
 
+/** The only escape sequences kvmigrate writes itself, on a terminal: colours (table.ts `paint`) and status redraws. */
+const OWN_SEQUENCES = /\x1b\[(?:[0-9]{1,2}m|0m|[0-9]+F|2K)/g;
+
+/**
+ * The one place text reaches the screen or a log: whatever a command prints passes {@link printable} (control
+ * characters from a cluster, a file name or a VM name made visible; credentials redacted), keeping newlines, tabs
+ * and, on a terminal, kvmigrate's own colours and redraws.
+ */
+export function safeStreams(streams: Streams): Streams {
+  const own = (text: string) => {
+    if (!streams.tty) return printable(text, 'lines');
+    let out = '';
+    let last = 0;
+    for (const match of text.matchAll(OWN_SEQUENCES)) {
+      out += printable(text.slice(last, match.index), 'lines') + match[0];
+      last = match.index + match[0].length;
+    }
+    return out + printable(text.slice(last), 'lines');
+  };
+  return { ...streams, stdout: (text) => streams.stdout(own(text)), stderr: (text) => streams.stderr(printable(text, 'lines')) };
+}
+
 /** Parses `argv` for `command` and runs it: `--help` prints its help; every failure becomes a message and exit code. */
-export async function runCommand(command: CliCommand, argv: readonly string[], streams: Streams, name?: string): Promise<number> {
+export async function runCommand(command: CliCommand, argv: readonly string[], rawStreams: Streams, name?: string): Promise<number> {
+  const streams = safeStreams(rawStreams);
   // `-o json` asks for JSON errors too, even when the rest of the command line is wrong.
   const json = argv.some((arg, i) => arg === '-ojson' || arg === '--output=json' || ((arg === '-o' || arg === '--output') && argv[i + 1] === 'json'));
   try {

@@ -24,7 +24,8 @@ async function runPreflight(args: PreflightArguments, streams: Streams): Promise
       report.push({ migration: plan.name, phase: plan.phase, checks: [] });
       continue;
     }
-    const context = { log, deadline: new Deadline(60), pollMs: 500 };
+    // Retries of one migration's checks end after twice --request-timeout (60s by default), as --help says.
+    const context = { log, deadline: new Deadline((2 * connections.requestTimeoutMs) / 1000), pollMs: 500 };
     const clusters = { source: connections.cluster(plan.source.cluster), destination: connections.cluster(plan.destination.cluster) };
     report.push({ migration: plan.name, phase: plan.phase, checks: await preflightMigration(plan, clusters, context) });
   }

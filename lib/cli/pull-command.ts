@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Deadline } from '../cluster/cluster-calls.ts';
-import { pullVirtualMachine } from '../cluster/pull-vm.ts';
-import { appendMigration } from '../config/edit-config.ts';
+import { PULLED_MARK, pullVirtualMachine } from '../cluster/pull-vm.ts';
+import { appendMigration, readEditableConfigIfAny } from '../config/edit-config.ts';
 import { isDnsLabel } from '../kubernetes/validation.ts';
 import { displayPath } from '../config/load-config.ts';
 import { createStepLog } from '../cluster/step-log.ts';
@@ -21,6 +21,29 @@ interface PullArguments extends ClusterFlags {
   readonly destinationCluster?: string;
   readonly config: string;
   readonly output: 'text' | 'json';
+  readonly force: boolean;
+}
+
+/** Same file, whatever the path: both exist and share device and inode (a hard link, a symlink, `a/../b`). */
+function sameFile(a: string, b: string): boolean {
+  if (!existsSync(a) || !existsSync(b)) return resolve(a) === resolve(b);
+  const [x, y] = [statSync(a), statSync(b)];
+  return x.dev === y.dev && x.ino === y.ino;
+}
+
+/**
+ * Refuses to write the manifest over the config (never, even with --force) or over a file kvmigrate did not pull
+ * (without --force): `pull ns/migrations --out .` must not replace migrations.yaml, nor a hand-written vms/<vm>.yaml.
+ */
+function checkManifestTarget(manifestPath: string, configPath: string, force: boolean): void {
+  if (sameFile(manifestPath, configPath)) {
+    throw new UsageError(`${displayPath(manifestPath)} is the config; kvmigrate never writes a manifest over it: pass another --out`);
+  }
+  if (force || !existsSync(manifestPath)) return;
+  const firstLine = readFileSync(manifestPath, 'utf8').split('\n', 1)[0]!;
+  if (!firstLine.startsWith('#') || !firstLine.includes(PULLED_MARK)) {
+    throw new UsageError(`${displayPath(manifestPath)} exists and kvmigrate did not write it (its first line does not say "${PULLED_MARK}"); pass --force to replace it, or another --out`);
+  }
 }
 
 async function runPull(args: PullArguments, streams: Streams): Promise<number> {
@@ -35,14 +58,16 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
   if (/[\0-\x1f\x7f]/.test(args.out)) throw new UsageError(`--out must not hold control characters, got ${JSON.stringify(args.out)}`);
   if (!args.add && (args.to || args.destinationCluster)) throw new UsageError('--to and --destination-cluster go with --add');
 
+  const manifestPath = resolve(args.out, `${name}.yaml`);
+  const configPath = resolve(args.config);
+  checkManifestTarget(manifestPath, configPath, args.force);
+
   const connections = new ClusterConnections(args, clusterSettings(args.config));
   const api = connections.cluster(args.sourceCluster ?? 'default');
   const context = { log: createStepLog('text', streams.stderr), deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
   const pulled = await pullVirtualMachine(api, context, namespace, name);
 
-  const manifestPath = resolve(args.out, `${name}.yaml`);
   // Compute the config change before writing anything, so a refused --add leaves both files as they were.
-  const configPath = resolve(args.config);
   const entry = {
     vm: name,
     sourceNamespace: namespace,
@@ -51,7 +76,7 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
     sourceCluster: args.sourceCluster,
     destinationCluster: args.destinationCluster,
   };
-  const configText = () => appendMigration(configPath, existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined, entry);
+  const configText = () => appendMigration(configPath, readEditableConfigIfAny(configPath), entry);
   if (args.add) configText();
   writeFileAtomically(manifestPath, pulled.text);
   // Under a lock, from the file as it is now: an edit made meanwhile is kept.
@@ -84,6 +109,7 @@ export const pullCommand: CommandRun = (args, streams) => {
       destinationCluster: stringOption(args, 'destination-cluster'),
       config: configPath(args),
       output: outputFormat(args),
+      force: flag(args, 'force'),
     },
     streams,
   );

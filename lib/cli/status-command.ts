@@ -106,6 +106,19 @@ function table(rows: readonly Row[], colour: boolean): string {
   return renderTable(['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'STARTED', 'ELAPSED', 'RESULT'], body) + details;
 }
 
+/** `reading`, or undefined once the deadline passes first: a server that never answers cannot hold --timeout. */
+async function beforeDeadline<T>(reading: Promise<T>, deadline: Deadline | undefined): Promise<T | undefined> {
+  if (!deadline) return reading;
+  // A read left behind may still fail; nobody waits for it any more.
+  reading.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([reading, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), deadline.remainingMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
   const { config, plans: selected } = loadPlans(args.config, args.migration);
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
@@ -131,8 +144,13 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
   }
 
   // --watch: wake on every watch event (and every few seconds, so elapsed time moves on a terminal).
+  // A change seen while a read is under way is kept for the next wait, which then does not sleep.
   let wake: () => void = () => {};
-  const changed = () => wake();
+  let changedSinceRead = false;
+  const changed = () => {
+    changedSinceRead = true;
+    wake();
+  };
   const watches = new Map<string, { paths: Set<string>; api: ReturnType<ClusterConnections['cluster']> }>();
   for (const plan of selected) {
     for (const [cluster, namespace] of [[plan.source.cluster, plan.source.namespace], [plan.destination.cluster, plan.destination.namespace]] as const) {
@@ -142,15 +160,25 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
       watches.set(cluster, entry);
     }
   }
-  const streamsOpen = [...watches.values()].map(({ api, paths }) => new ResourceWatch(api.clients.config, [...paths], changed, log));
-  await Promise.all(streamsOpen.map((w) => w.start()));
+  // The deadline starts first, and streams open in the background (each within --request-timeout): a server that
+  // never answers cannot hold the command past --timeout.
   const deadline = timeout === undefined ? undefined : new Deadline(timeout);
+  const streamsOpen = [...watches.values()].map(({ api, paths }) => new ResourceWatch(api.clients.config, [...paths], changed, log, { openTimeoutMs: connections.requestTimeoutMs }));
+  for (const watch of streamsOpen) void watch.start();
   const width = Math.max(...selected.map((p) => p.name.length), 9);
   const lastLines = new Map<string, string>();
   let drawn = 0;
   try {
+    let last: readonly Row[] = [];
     for (;;) {
-      const rows = await read();
+      changedSinceRead = false;
+      const rows = await beforeDeadline(read(), deadline);
+      if (!rows) {
+        const running = last.filter((r) => r.status.outcome === 'InProgress').map((r) => r.status.name);
+        streams.stderr(`error: timed out after ${timeout}s; still running: ${(last.length > 0 ? running : selected.map((p) => p.name)).join(', ')}\n`);
+        return ExitCode.INPUT;
+      }
+      last = rows;
       const done = rows.every((r) => r.status.outcome !== 'InProgress');
       if (args.output === 'json') {
         const line = JSON.stringify(rows.map((r) => ({ ...r.status, elapsedSeconds: undefined, bytes: r.bytes })));
@@ -173,6 +201,7 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
         return ExitCode.INPUT;
       }
       await new Promise<void>((resolve) => {
+        if (changedSinceRead) return resolve();
         const timer = setTimeout(resolve, Math.min(streams.tty ? 1000 : 5000, deadline?.remainingMs ?? Infinity));
         wake = () => {
           clearTimeout(timer);

@@ -118,6 +118,7 @@ Checks both ends of every migration in phase migrate before you commit it: the D
 gate and KubeVirt versions, the synchronization controller, the source VM and its VMI, the destination namespace,
 VM name, storage classes and referenced Secrets/ConfigMaps/networks, MAC addresses, two schedulable nodes (same
 cluster) or exchanged CA bundles (cross-cluster), and your permissions. Each check passes, warns or fails with a fix.
+A migration's checks give up on an API server that does not answer after twice --request-timeout (60s by default).
 
 Options:
   -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
@@ -134,10 +135,12 @@ const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --t
 Reads a live VirtualMachine and the claims behind its disks, and writes a clean source manifest: the VM as the
 cluster has it (MACs, firmware UUID and serial, machine type kept), plus the facts of its disks (storage class,
 volume mode, size: the claim's request, or its capacity for Block volumes); no status, no server-managed fields,
-stable key order. With --add, also appends a migration entry to migrations.yaml (comments kept).
+stable key order. With --add, also appends a migration entry to migrations.yaml (comments kept). It never writes
+over the config, and replaces an existing <DIR>/<vm>.yaml only when kvmigrate pulled it (its first line says so).
 
 Options:
       --out DIR                  folder of the manifest, <DIR>/<vm>.yaml (default: vms)
+      --force                    replace <DIR>/<vm>.yaml even when kvmigrate did not write it
       --add                      append a migration entry to the config
       --to NAMESPACE             with --add: the destination namespace
       --source-cluster NAME      with --add: the source cluster (also selects its kubeContext)
@@ -160,7 +163,7 @@ Options:
       --migration NAME           show only this migration
   -w, --watch                    follow until every migration has ended
       --prometheus URL           Prometheus with KubeVirt's kubevirt_vmi_migration_data_*_bytes metrics
-      --timeout SECONDS          with --watch: give up after this long (default: no limit)
+      --timeout SECONDS          with --watch: give up after this long, API reads included (default: no limit)
 ${CLUSTER_FLAGS_HELP}
   -o, --output FMT               text (default) or json (with --watch: one JSON line per change)
   -h, --help                     show this help
@@ -205,7 +208,7 @@ export const USAGE = {
     help: ARGOCD_HEALTH_HELP,
   },
   pull: {
-    options: { ...CLUSTER_COMMAND, out: { type: 'string' }, add: { type: 'boolean' }, to: { type: 'string' }, 'source-cluster': { type: 'string' }, 'destination-cluster': { type: 'string' } },
+    options: { ...CLUSTER_COMMAND, out: { type: 'string' }, force: { type: 'boolean' }, add: { type: 'boolean' }, to: { type: 'string' }, 'source-cluster': { type: 'string' }, 'destination-cluster': { type: 'string' } },
     help: PULL_HELP,
   },
   preflight: { options: { ...CLUSTER_COMMAND, migration: { type: 'string' } }, help: PREFLIGHT_HELP },

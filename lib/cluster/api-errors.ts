@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { UnexpectedAnswer } from './http-transport.ts';
 
 /** What an API call's failure means for whoever retries it. */
 export type FailureKind = 'not-found' | 'conflict' | 'transient' | 'unreachable' | 'not-kubernetes' | 'fatal';
@@ -35,6 +36,7 @@ function isNetworkFailure(error: unknown): boolean {
  * 404 and 409 are answers callers handle; every other 4xx, and every client-side fault (a bad kubeconfig), is final.
  */
 export function classify(error: unknown): FailureKind {
+  if (error instanceof UnexpectedAnswer) return 'not-kubernetes';
   const code = statusCode(error);
   if (code === undefined) {
     if (UNREACHABLE.has(errorCode(error) ?? '')) return 'unreachable';
@@ -57,6 +59,7 @@ export function describeFailure(error: unknown): string {
     const message = (body as { message?: string } | undefined)?.message;
     return `HTTP ${error.code}${message ? `: ${message}` : ''}`;
   }
+  if (error instanceof UnexpectedAnswer) return error.message;
   if (error instanceof Error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
     return error.name === 'AbortError' || /aborted|timeout/i.test(error.message) ? 'request timed out' : `${cause ?? error.name}: ${error.message}`;

@@ -1,5 +1,6 @@
 import { classify, describeFailure } from './api-errors.ts';
 import { ClusterFailure } from './cluster-failure.ts';
+import { UnexpectedAnswer } from './http-transport.ts';
 import type { StepLog } from './step-log.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -42,6 +43,7 @@ export async function call<T>(context: CallContext, what: string, request: () =>
       if (kind === 'conflict') throw error;
       if (kind === 'fatal') throw new ClusterFailure(`${what}: ${describeFailure(error)}`);
       if (kind === 'not-kubernetes') {
+        if (error instanceof UnexpectedAnswer) throw new ClusterFailure(`${what}: ${error.message}`, 'not-kubernetes');
         throw new ClusterFailure(`${what}: ${describeFailure(error)} without a Kubernetes Status: the server is not a Kubernetes API (a proxy, or a wrong URL in the kubeconfig?)`, 'not-kubernetes');
       }
       // Nobody listens there: two quick, quiet tries for a restarting server, then one line, not minutes of retries.

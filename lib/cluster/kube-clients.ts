@@ -12,6 +12,8 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 import { ClusterFailure } from './cluster-failure.ts';
+import { CheckedHttpLibrary } from './http-transport.ts';
+import { registerCredential } from './printable.ts';
 
 /** The API clients of one cluster, with a per-request timeout so a hung API server cannot stall us forever. */
 export interface KubeClients {
@@ -35,14 +37,28 @@ export interface ClusterAccess {
 }
 
 /**
+ * Loads a kubeconfig, failing in one line that quotes none of it: the YAML parser's message carries an excerpt of
+ * the file, which may be a token or a key.
+ */
+function loadKubeconfig(file: string, load: () => void): void {
+  try {
+    load();
+  } catch (error) {
+    const { reason, mark, code } = error as { reason?: string; mark?: { line: number; column: number }; code?: string };
+    const why = reason ? `not valid YAML: ${reason}${mark ? ` (line ${mark.line + 1}, column ${mark.column + 1})` : ''}` : code ?? (error instanceof Error ? error.name : 'unreadable');
+    throw new ClusterFailure(`kubeconfig ${file}: ${why}`);
+  }
+}
+
+/**
  * Connects as a Kubernetes tool does: from the kubeconfig file when given, else `$KUBECONFIG`, `~/.kube/config`, or
  * the in-cluster service account; in the given context, else the current one.
  */
 export function connect(access: ClusterAccess, requestTimeoutMs: number): KubeClients {
   const config = new KubeConfig();
-  if (access.kubeconfig) config.loadFromFile(access.kubeconfig);
+  if (access.kubeconfig) loadKubeconfig(access.kubeconfig, () => config.loadFromFile(access.kubeconfig!));
   else {
-    config.loadFromDefault();
+    loadKubeconfig(process.env.KUBECONFIG ?? '~/.kube/config', () => config.loadFromDefault());
     // With nothing to load, the client falls back to an unauthenticated http://localhost:8080: say so instead.
     const fallback = config.getCurrentCluster();
     if (fallback?.name === 'cluster' && fallback.server === 'http://localhost:8080') {
@@ -62,7 +78,10 @@ export function connect(access: ClusterAccess, requestTimeoutMs: number): KubeCl
     },
     post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
   };
-  const options: ConfigurationOptions = { middleware: [timeout], middlewareMergeStrategy: 'append' };
+  // Every call through kvmigrate's HTTP layer: no redirects, bounded and checked answers (http-transport.ts).
+  const options: ConfigurationOptions = { middleware: [timeout], middlewareMergeStrategy: 'append', httpApi: new CheckedHttpLibrary() };
+  const user = config.getCurrentUser();
+  for (const secret of [user?.token, user?.password]) if (secret) registerCredential(secret);
   return {
     server: config.getCurrentCluster()?.server ?? '(no cluster)',
     custom: config.makeApiClient(CustomObjectsApi),

@@ -118,6 +118,9 @@ async function namespacedInstancetypes(api: ClusterApi, context: CallContext, na
  * DataVolume volumes, and returns a clean source manifest: the VM's spec as the cluster has it (with the values
  * KubeVirt defaulted, such as firmware UUID and serial, MACs and machine type), no status, no server-managed fields.
  */
+/** The first line of every manifest `pull` writes says this: a file without it is the user's, not to be replaced. */
+export const PULLED_MARK = 'pulled by kvmigrate';
+
 export async function pullVirtualMachine(api: ClusterApi, context: CallContext, namespace: string, name: string): Promise<PulledVm> {
   const vm = await call(context, `read VirtualMachine ${namespace}/${name}`, () => api.getVirtualMachine(namespace, name));
   if (!vm) throw new ClusterFailure(`VirtualMachine ${namespace}/${name} not found on ${api.server}`);
@@ -145,7 +148,7 @@ export async function pullVirtualMachine(api: ClusterApi, context: CallContext, 
     else missing.push(volume.name);
   }
   documents.push(...(await namespacedInstancetypes(api, context, namespace, spec)));
-  const header = `# Source VM ${namespace}/${name}, pulled by kvmigrate: the VM and the facts of its disks.\n`;
+  const header = `# Source VM ${namespace}/${name}, ${PULLED_MARK}: the VM and the facts of its disks.\n`;
   const text = header + manifestYaml(documents, { sortKeys: true });
   return { documents, text, missing };
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Pair, type YAMLMap } from 'yaml';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Pair, type YAMLMap } from 'yaml';
 import type { MigrationPhase } from '../lifecycle.ts';
 import { InputError, type Location } from '../diagnostics.ts';
 import { displayPath } from './load-config.ts';
@@ -31,52 +31,130 @@ function refuseTransition(from: MigrationPhase, edit: PhaseEdit): string | undef
 }
 
 /**
+ * The text of a config kvmigrate is about to edit: a clean error (nothing changed) when it is missing, a dangling
+ * symlink, or read-only (the user protected it; a rename would replace it anyway).
+ */
+export function readEditableConfig(configPath: string): string {
+  const file = displayPath(configPath);
+  let stats;
+  try {
+    stats = statSync(configPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') throw error;
+    const dangling = code !== 'ENOTDIR' && lstatExists(configPath);
+    throw new InputError([{ severity: 'error', message: dangling ? 'the config is a symlink to nothing' : 'config file not found', location: { file }, hint: 'pass --config FILE, set KVMIGRATE_CONFIG, or create migrations.yaml' }]);
+  }
+  if (!stats.isFile()) throw new InputError([{ severity: 'error', message: 'the config is not a regular file', location: { file } }]);
+  // By its mode bits, not access(2): as root every file is writable, and a read-only mode is still the user's word.
+  if ((stats.mode & 0o222) === 0) {
+    throw new InputError([{ severity: 'error', message: 'the config is read-only; nothing was changed', location: { file }, hint: `make it writable (chmod u+w ${file}) to let kvmigrate edit it` }]);
+  }
+  return readFileSync(configPath, 'utf8');
+}
+
+/** Like {@link readEditableConfig}, but undefined when there is no config at all (not even a dangling link): a new one. */
+export function readEditableConfigIfAny(configPath: string): string | undefined {
+  return lstatExists(configPath) ? readEditableConfig(configPath) : undefined;
+}
+
+function lstatExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Anchors that an alias somewhere in the document refers to: a node carrying one is shared. */
+function referencedAnchors(document: Document.Parsed): Set<string> {
+  const names = new Set<string>();
+  visit(document, { Alias: (_, alias) => void names.add(alias.source) });
+  return names;
+}
+
+/** Whether `node` or anything under it carries an anchor some alias refers to. */
+function holdsSharedAnchor(node: unknown, shared: ReadonlySet<string>): boolean {
+  if (!isNode(node)) return false;
+  let found = false;
+  const check = (n: { anchor?: string }) => {
+    if (n.anchor && shared.has(n.anchor)) found = true;
+  };
+  check(node);
+  if (isMap(node) || isSeq(node)) {
+    visit(node, { Node: (_, n) => (isAlias(n) ? undefined : check(n as { anchor?: string })) });
+  }
+  return found;
+}
+
+/** The values an entry takes from its merge keys (`<<: *defaults`), as synthesis reads them (an earlier source wins). */
+function inheritedValues(document: Document.Parsed, entry: YAMLMap): Record<string, unknown> {
+  // With `merge: true`, yaml reads a `<<` key as a symbol.
+  const merge = entry.items.find((p) => isScalar(p.key) && typeof p.key.value === 'symbol');
+  if (!merge || !isNode(merge.value)) return {};
+  const value = merge.value.toJS(document) as unknown;
+  const sources = (Array.isArray(value) ? value : [value]).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null);
+  return Object.assign({}, ...sources.reverse());
+}
+
+/**
  * Sets the phase of the migration named `target` (its `name`, or its `vm` when it has none) in the config text,
- * keeping its comments and layout (yaml's Document API). Returns the new text; writes nothing.
+ * keeping its comments and layout (yaml's Document API). The entry is read as synthesis reads it, merge keys
+ * included. Returns the new text; writes nothing.
  */
 export function editMigrationPhase(configPath: string, target: string, edit: PhaseEdit): { text: string; change: PhaseChange } {
   const file = displayPath(configPath);
+  const text = readEditableConfig(configPath);
   const lines = new LineCounter();
-  const document = parseDocument(readFileSync(configPath, 'utf8'), { lineCounter: lines, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true });
   const at = (offset: number | undefined): Location => ({ file, ...(offset === undefined ? {} : { line: lines.linePos(offset).line, column: lines.linePos(offset).col }) });
   if (document.errors.length > 0) throw new InputError([{ severity: 'error', message: `${document.errors[0]!.message.split('\n')[0]}; fix the file first`, location: { file } }]);
   const migrations = document.get('migrations', true);
   if (!isSeq(migrations)) throw new InputError([{ severity: 'error', message: 'the config has no `migrations:` list', location: at(0) }]);
   const entries = migrations.items.filter((item): item is YAMLMap => isMap(item));
-  const nameOf = (entry: YAMLMap) => String(entry.get('name') ?? entry.get('vm'));
+  const read = (entry: YAMLMap) => entry.toJS(document) as Record<string, unknown>;
+  const nameOf = (entry: YAMLMap) => String(read(entry).name ?? read(entry).vm);
   const matches = entries.filter((entry) => nameOf(entry) === target);
-  const byVm = matches.length > 0 ? matches : entries.filter((entry) => String(entry.get('vm')) === target);
+  const byVm = matches.length > 0 ? matches : entries.filter((entry) => String(read(entry).vm) === target);
   if (byVm.length !== 1) {
     const known = entries.map(nameOf).join(', ') || 'none';
     const message = byVm.length === 0 ? `no migration named "${target}" (migrations: ${known})` : `"${target}" matches ${byVm.length} migrations of that VM: name one by its \`name\``;
     throw new InputError([{ severity: 'error', message, location: at(migrations.range?.[0]) }]);
   }
   const entry = byVm[0]!;
-  if (entry.flow) {
-    throw new InputError([
-      {
-        severity: 'error',
-        message: `migration "${nameOf(entry)}" is written as a flow map ({ ... }), which kvmigrate does not edit in place`,
-        location: at(entry.range?.[0]),
-        hint: 'write the entry in block style (one key per line), then run the command again; nothing was changed',
-      },
-    ]);
-  }
-  const from = (entry.get('phase') as MigrationPhase | undefined) ?? 'migrate';
+  const refuse = (message: string, hint: string): never => {
+    throw new InputError([{ severity: 'error', message: `migration "${nameOf(entry)}" ${message}`, location: at(entry.range?.[0]), hint: `${hint}; nothing was changed` }]);
+  };
+  if (entry.flow) refuse('is written as a flow map ({ ... }), which kvmigrate does not edit in place', 'write the entry in block style (one key per line), then run the command again');
+  const effective = read(entry);
+  const from = (effective.phase as MigrationPhase | undefined) ?? 'migrate';
   const refusal = refuseTransition(from, edit);
   if (refusal) throw new InputError([{ severity: 'error', message: `migration "${nameOf(entry)}" is in phase ${from}: ${refusal}`, location: at(entry.range?.[0]) }]);
-  let attempt = Number(entry.get('attempt') ?? 1);
+  let attempt = Number(effective.attempt ?? 1);
   let droppedMigrationID: string | undefined;
 
-  const text = readFileSync(configPath, 'utf8');
+  // An edit changes exactly the entry it names: never a node an alias elsewhere shares.
+  const shared = referencedAnchors(document);
+  const touched = ['phase', 'abort', 'attempt', 'migrationID'].map((key) => entry.items.find((p) => isScalar(p.key) && p.key.value === key)?.value);
+  if ((entry.anchor && shared.has(entry.anchor)) || touched.some((value) => holdsSharedAnchor(value, shared))) {
+    refuse('shares an anchor (&name) with other entries, so editing it would change them too', 'write the shared value out under this entry (or move the anchor to a `x-` key), then run the command again');
+  }
+  const inherited = inheritedValues(document, entry);
   const edits = new EntryEdits(text, entry);
+  /** Removes an own key; where a merge key would then supply a value, writes `explicit` instead (or refuses). */
+  const unset = (key: string, explicit?: string) => {
+    if (!(key in inherited)) return edits.remove(key);
+    if (explicit === undefined) refuse(`takes \`${key}\` from a merge key (<<), and this step must remove it`, `write the entry's own \`${key}\` out of the merged map, then run the command again`);
+    edits.set(key, explicit!);
+  };
   // Removals first: new keys go after the last key that stays.
-  if (edit.phase === 'migrate') edits.remove('phase');
-  if (!(edit.phase === 'abort' && edit.removeReceiver)) edits.remove('abort');
-  if (edit.newAttempt && entry.get('migrationID') !== undefined) {
+  if (edit.phase === 'migrate') unset('phase', 'migrate');
+  if (!(edit.phase === 'abort' && edit.removeReceiver) && effective.abort !== undefined) unset('abort', '{ removeReceiver: false }');
+  if (edit.newAttempt && effective.migrationID !== undefined) {
     // KubeVirt needs a fresh migrationID for a retry; the derived one changes with the attempt.
-    droppedMigrationID = String(entry.get('migrationID'));
-    edits.remove('migrationID');
+    droppedMigrationID = String(effective.migrationID);
+    unset('migrationID');
   }
   if (edit.phase !== 'migrate') edits.set('phase', edit.phase);
   if (edit.phase === 'abort' && edit.removeReceiver) edits.set('abort', '{ removeReceiver: true }');
@@ -84,7 +162,7 @@ export function editMigrationPhase(configPath: string, target: string, edit: Pha
     attempt += 1;
     edits.set('attempt', String(attempt));
   }
-  return { text: edits.apply(), change: { name: nameOf(entry), vm: String(entry.get('vm')), from, to: edit.phase, attempt, droppedMigrationID } };
+  return { text: edits.apply(), change: { name: nameOf(entry), vm: String(effective.vm), from, to: edit.phase, attempt, droppedMigrationID } };
 }
 
 /**
@@ -127,8 +205,11 @@ class EntryEdits {
     const range = existing?.value?.range;
     if (existing && range) {
       // A scalar is replaced where it stands; a nested block after the key's colon.
-      const start = isScalar(existing.value) ? range[0]! : this.text.indexOf(':', existing.key!.range![1]!) + 1;
-      this.edits.push({ start, end: range[1]!, text: isScalar(existing.value) ? value : ` ${value}` });
+      const start = isScalar(existing.value) || isAlias(existing.value) ? range[0]! : this.text.indexOf(':', existing.key!.range![1]!) + 1;
+      // A block value's range ends after its last line break, which stays: the next key keeps its own line.
+      let end = range[1]!;
+      while (end > start && /\s/.test(this.text[end - 1]!)) end--;
+      this.edits.push({ start, end, text: start === range[0] ? value : ` ${value}` });
       return;
     }
     const kept = this.entry.items.filter((p) => !(isScalar(p.key) && this.removed.has(String(p.key.value))));
@@ -146,8 +227,13 @@ class EntryEdits {
     if (!existing || keyStart === undefined) return;
     this.removed.add(key);
     const valueEnd = existing.value?.range?.[1] ?? existing.key!.range![1]!;
-    const start = this.lineStart(keyStart);
     const end = this.lineEnd(Math.max(valueEnd - 1, keyStart));
+    if (/\S/.test(this.text.slice(this.lineStart(keyStart), keyStart))) {
+      // The entry's first key, on the `- ` line: the next line moves up after the dash, without its indentation.
+      this.edits.push({ start: keyStart, end: Math.min(end + 1 + this.indent.length, this.text.length), text: '' });
+      return;
+    }
+    const start = this.lineStart(keyStart);
     this.edits.push({ start, end: Math.min(end + 1, this.text.length), text: '' });
   }
 

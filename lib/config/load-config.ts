@@ -212,13 +212,23 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
       attempt: migration.attempt ?? 1,
       connectURL: migration.connectURL,
       disks: new Map(Object.entries(migration.disks ?? {})),
-      hook: { ...config.hook, ...migration.hook },
+      hook: hookSettings(config.hook, migration.hook, sourceCluster !== destinationCluster),
       phase: migration.phase ?? 'migrate',
       removeReceiverOnAbort: migration.abort?.removeReceiver ?? false,
       locate: at,
     });
   });
   return entries;
+}
+
+/**
+ * A migration's hook settings: its own over the top-level ones, except that the top-level destinationKubeconfigSecret
+ * (the other cluster's kubeconfig) only reaches migrations that cross clusters: a same-cluster hook mounting it would
+ * create its receive migration in the wrong cluster.
+ */
+function hookSettings(top: HookSettings | undefined, own: HookSettings | undefined, crossCluster: boolean): HookSettings {
+  const { destinationKubeconfigSecret, ...shared } = top ?? {};
+  return { ...shared, ...(crossCluster && destinationKubeconfigSecret !== undefined ? { destinationKubeconfigSecret } : {}), ...own };
 }
 
 function findVirtualMachine(

@@ -204,7 +204,7 @@ export interface HookSettings {
    */
   probeAddresses?: boolean;
   /**
-   * for a cross-cluster migration: Secret in the source namespace whose key `kubeconfig` reaches the destination cluster
+   * for a cross-cluster migration: Secret in the source namespace whose key `kubeconfig` reaches the destination cluster; set at the top level, it applies only to migrations that cross clusters
    */
   destinationKubeconfigSecret?: string;
 }

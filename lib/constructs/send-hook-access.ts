@@ -81,7 +81,17 @@ export class SendHookAccess extends Construct {
       labels: props.labels && { ...props.labels },
       annotations: withSyncWave(props.annotations, SyncWave.HOOK_ACCESS),
     });
+    // One Role and RoleBinding per namespace of a cluster: when KubeVirt's namespace is the source's or the
+    // destination's, its rules join that namespace's Role (two objects of one name in one namespace would collide).
+    const granted = new Map<string, V1PolicyRule[]>();
     const grant = (scope: Construct, id: string, namespace: string, rules: V1PolicyRule[], subject: { name: string; namespace: string }) => {
+      const key = `${scope.node.path}\0${namespace}`;
+      const existing = granted.get(key);
+      if (existing) {
+        existing.push(...rules);
+        return;
+      }
+      granted.set(key, rules);
       const role = new ApiObject(scope, `${id}Role`, { apiVersion: RBAC_V1, kind: 'Role', metadata: metadata(namespace), rules });
       new ApiObject(scope, `${id}Binding`, {
         apiVersion: RBAC_V1,

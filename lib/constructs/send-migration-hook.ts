@@ -141,7 +141,8 @@ export class SendMigrationHook extends Construct {
       name: this.name,
       sourceNamespace: props.sourceNamespace,
       destinationNamespace: props.destinationNamespace,
-      kubevirtNamespace: props.leaseFallback ? kubevirtNamespace : undefined,
+      // Only the Lease fallback reads KubeVirt's namespace, and never with a static connectURL (sync-address.ts).
+      kubevirtNamespace: props.leaseFallback && props.connectURL === undefined ? kubevirtNamespace : undefined,
       vmiName: props.vmiName,
       sendMigrationName: props.sendMigrationName,
       receiveMigrationName: props.receiveMigrationName,

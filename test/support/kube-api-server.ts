@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 
 export type KubeObject = {
@@ -69,6 +70,12 @@ export interface Fault {
   readonly body?: string;
   /** Never answer (the client's timeout must fire). */
   readonly hang?: boolean;
+  /** With `body`: its Content-Type (default application/json), as a proxy's HTML page would have it. */
+  readonly contentType?: string;
+  /** With `body`: more headers, e.g. a redirect's Location. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** With `body`: gzip it (Content-Encoding: gzip), as a bomb would come. */
+  readonly gzip?: boolean;
 }
 
 export interface RecordedRequest {
@@ -363,8 +370,8 @@ export class KubeApiServer {
       if (fault.body !== undefined) {
         // A raw answer, as a proxy or a broken server would give it.
         this.requests.push({ method, path: url.pathname, query: url.search, body, status: fault.status ?? 200 });
-        res.writeHead(fault.status ?? 200, { 'Content-Type': 'application/json' });
-        res.end(fault.body);
+        res.writeHead(fault.status ?? 200, { 'Content-Type': fault.contentType ?? 'application/json', ...(fault.gzip && { 'Content-Encoding': 'gzip' }), ...fault.headers });
+        res.end(fault.gzip ? gzipSync(fault.body) : fault.body);
         return;
       }
       return answer(fault.status ?? 500, status(fault.status ?? 500, 'InternalError', 'injected fault'));
