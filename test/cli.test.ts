@@ -67,7 +67,7 @@ describe('kvmigrate synth as a process', () => {
     expect(result.stdout).toBe(
       'synthesized 1 migration into dist/\n  default: 1 migration(s), 11 object(s) in 1 file(s)\n2 warning(s) on stderr: check them before the first sync\n',
     );
-    expect(result.stderr).toMatch(/^vms\/vm-migration-ns-ns-live\.yaml:77:11: warning: .*plaintext password/);
+    expect(result.stderr).toMatch(/^vms\/vm-migration-ns-ns-live\.yaml:79:11: warning: .*plaintext password/);
     expect(result.stderr).toMatch(/^migrations\.yaml: warning: hook\.image is not set/m);
   });
 

@@ -144,7 +144,7 @@ export interface Destination {
 }
 export interface DiskOverride {
   /**
-   * a Kubernetes quantity such as 30Gi or 500M, at least the source disk's size
+   * a Kubernetes quantity such as 30Gi or 500M, at least the source disk's size (with CDI's filesystem overhead on top where a Filesystem target needs it)
    */
   size?: string;
   storageClass?: StorageClassName;

@@ -17,8 +17,9 @@ export interface BlankDataVolumeProps {
   /** Requested size, a Kubernetes quantity at least the source disk's size (e.g. `30Gi`). */
   readonly size: string;
   /**
-   * The source disk's size (for a Block volume: the largest of its capacity and request). A smaller `size` is
-   * refused: KubeVirt fails the migration ("destination volume is smaller than the source volume").
+   * The source disk's size (the largest of its capacity and request), or more for a Filesystem disk that needs room for
+   * CDI's filesystem overhead. A smaller `size` is refused: KubeVirt fails the migration ("destination volume is
+   * smaller than the source volume").
    * @default - not checked
    */
   readonly sourceSize?: string;
