@@ -5,7 +5,7 @@ import { collapseAnyOf, describeSchemaError, fieldLabel } from './schema-errors.
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
 import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
-import { isHostPort } from '../kubernetes/validation.ts';
+import { connectUrlRefusal, DuplicateGuard, sameNamespaceRefusal, type DuplicateField } from '../rules/migration.ts';
 import { validateConfig } from './validators.generated.js';
 import { YamlFile, type Locator, type YamlPath } from './yaml-file.ts';
 
@@ -124,10 +124,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
 
 function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: string, bag: DiagnosticBag, skip: ReadonlySet<number> = new Set()): MigrationEntry[] {
   const manifests = new Map<string, ManifestFile | undefined>();
-  const firstByName = new Map<string, number>();
-  const firstByVm = new Map<string, number>();
-  const firstById = new Map<string, number>();
-  const firstByTarget = new Map<string, number>();
+  const guard = new DuplicateGuard<number>();
   const entries: MigrationEntry[] = [];
 
   config.migrations.forEach((migration, index) => {
@@ -137,45 +134,31 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
     const sourceCluster = migration.source.cluster;
     const destinationCluster = migration.destination.cluster ?? sourceCluster;
 
-    const duplicate = (seen: Map<string, number>, key: string, path: YamlPath, what: string, hint: string): void => {
-      const first = seen.get(key);
-      if (first === undefined) {
-        seen.set(key, index);
-        return;
-      }
-      const firstAt = locate(['migrations', first, ...path]);
-      bag.error(`${what} (first at line ${firstAt.line})`, at(path), hint);
+    // The guards of lib/rules, each duplicate at its own field and pointing at the first.
+    const fields: Record<DuplicateField, YamlPath> = { name: migration.name ? ['name'] : ['vm'], vm: ['vm'], destination: ['destination', 'namespace'], migrationID: ['migrationID'] };
+    const identity = {
+      name,
+      vm: migration.vm,
+      source: { cluster: sourceCluster ?? '', namespace: migration.source.namespace },
+      destination: { cluster: destinationCluster ?? '', namespace: migration.destination.namespace },
+      migrationID: migration.migrationID,
     };
-    duplicate(firstByName, name, migration.name ? ['name'] : ['vm'], `duplicate migration name "${name}"`, 'give one of them its own `name:`');
-    duplicate(
-      firstByVm,
-      `${sourceCluster ?? ''}/${migration.source.namespace}/${migration.vm}`,
-      ['vm'],
-      `VM "${migration.source.namespace}/${migration.vm}" is migrated twice`,
-      'a VM moves once at a time: remove one entry, or raise `attempt` on the one to retry',
-    );
-    duplicate(
-      firstByTarget,
-      `${destinationCluster ?? ''}/${migration.destination.namespace}/${migration.vm}`,
-      ['destination', 'namespace'],
-      `two migrations move a VM named "${migration.vm}" into namespace "${migration.destination.namespace}"`,
-      'a namespace holds one VM of a name: send one of them elsewhere',
-    );
-    if (migration.migrationID) {
-      duplicate(firstById, migration.migrationID, ['migrationID'], `duplicate migrationID "${migration.migrationID}"`, 'every migration needs its own ID');
+    for (const duplicate of guard.claim(identity, index)) {
+      const firstAt = locate(['migrations', duplicate.first, ...fields[duplicate.field]]);
+      bag.error(`${duplicate.message} (first at line ${firstAt.line})`, at(fields[duplicate.field]), duplicate.hint);
     }
     if (sourceCluster === destinationCluster && migration.source.namespace === migration.destination.namespace) {
+      const refusal = sameNamespaceRefusal(migration.source.namespace);
       bag.error(
-        `${fieldLabel(['migrations', index, 'destination'])}: source and destination are the same namespace${sourceCluster ? ` of cluster "${sourceCluster}"` : ''}`,
+        `${fieldLabel(['migrations', index, 'destination'])}: ${refusal.message}`,
         at(['destination', 'namespace']),
-        'a decentralized migration moves a VM to another namespace or cluster; use a regular live migration to change nodes',
+        refusal.hint,
       );
     }
 
     // The schema's pattern cannot bound the port: 1..65535, and an IPv6 address only in brackets.
-    if (migration.connectURL !== undefined && !isHostPort(migration.connectURL)) {
-      bag.error(`${fieldLabel(['migrations', index, 'connectURL'])}: "${migration.connectURL}" is not host:port, ip:port or [ipv6]:port with a port in 1-65535`, at(['connectURL']));
-    }
+    const badAddress = migration.connectURL === undefined ? undefined : connectUrlRefusal(migration.connectURL);
+    if (badAddress) bag.error(`${fieldLabel(['migrations', index, 'connectURL'])}: ${badAddress.message}`, at(['connectURL']));
     const manifestPath = resolve(baseDir, migration.source.manifest);
     if (!manifests.has(manifestPath)) {
       const shown = displayPath(manifestPath);

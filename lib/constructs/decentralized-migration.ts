@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
-import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate, VirtualMachineManifest } from '../kubevirt/api.ts';
-import { BlankDataVolume } from './blank-data-volume.ts';
+import type { InstancetypeMatcher, VirtualMachineInstanceTemplate, VirtualMachineManifest } from '../kubevirt/api.ts';
+import { connectUrlRefusal, dnsLabelRefusal, migrationIdRefusal, runStrategyRefusal, sameNamespaceRefusal, splitBrainRefusal, type AccessMode, type FieldRefusal, type RestoreRunStrategy, type VolumeMode } from '../rules/migration.ts';
+import { BlankDataVolume, diskRefusals } from './blank-data-volume.ts';
+import { clusterOf, duplicateGuardOf, field, throwIfRefused } from './refusals.ts';
 import { InstancetypeCopy, type InstancetypeCopyProps } from './instancetype-copy.ts';
 import { MigrationRecord } from './migration-record.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_ID_ANNOTATION, MIGRATION_LABEL } from './labels.ts';
@@ -26,12 +28,12 @@ export interface MigratedDisk {
    * `Block` or `Filesystem`.
    * @default - CDI's storage profile decides
    */
-  readonly volumeMode?: string;
+  readonly volumeMode?: VolumeMode;
   /**
-   * Access modes.
+   * Access modes: at least one, none twice.
    * @default - CDI's storage profile decides
    */
-  readonly accessModes?: readonly string[];
+  readonly accessModes?: readonly AccessMode[];
   /**
    * Annotate with `cdi.kubevirt.io/storage.usePopulator: "true"`.
    * @default true
@@ -44,6 +46,29 @@ export interface MigratedDisk {
   readonly sourceSize?: string;
 }
 
+/** A source VM managed in the same repository as its migration. */
+export interface ManagedSourceVirtualMachine {
+  /** The source VM's `spec`, as it appears in YAML. */
+  readonly spec: NonNullable<VirtualMachineManifest['spec']>;
+  /**
+   * The source VM's own labels.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The source VM's own annotations.
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Whether the sync that applies this VM ignores its `/spec/runStrategy` (a {@link ClusterApplication} lists it in
+   * `runStrategyOwnedByKubeVirt`). A source with runStrategy Always is refused while migrating without it: KubeVirt
+   * halts the migrated source, and a sync that puts Always back boots a second copy from the stale disks.
+   * @default false
+   */
+  readonly runStrategyIgnored?: boolean;
+}
+
 /** Properties of a {@link DecentralizedMigration}. */
 export interface DecentralizedMigrationProps {
   /** Name of the VM, identical at both ends. */
@@ -52,12 +77,15 @@ export interface DecentralizedMigrationProps {
   readonly sourceNamespace: string;
   /** Namespace the VM moves to. */
   readonly destinationNamespace: string;
-  /** The ID that pairs the two migration objects; a retry needs a new one. */
+  /**
+   * The ID that pairs the two migration objects (letters, digits, `-`, `_` and `.`); a retry needs a new one. Two
+   * migrations in one app may not share it.
+   */
   readonly migrationID: string;
   /** The source VM's `spec.template`, as it appears in YAML. */
   readonly template: VirtualMachineInstanceTemplate;
-  /** The source VM's run strategy, restored at the destination when the migration succeeds. */
-  readonly restoreRunStrategy: RunStrategy;
+  /** The source VM's run strategy, restored at the destination when the migration succeeds: a running one. */
+  readonly restoreRunStrategy: RestoreRunStrategy;
   /** The disks to pre-create, one per PVC- or DataVolume-backed volume of the source VM. */
   readonly disks: readonly MigratedDisk[];
   /**
@@ -95,34 +123,36 @@ export interface DecentralizedMigrationProps {
    * The source VM, when it is managed in the same repository: emitted as it is while migrating, Halted at cutover.
    * @default - the source VM is managed elsewhere
    */
-  readonly sourceVirtualMachine?: {
-    readonly spec: NonNullable<VirtualMachineManifest['spec']>;
-    readonly labels?: Readonly<Record<string, string>>;
-    readonly annotations?: Readonly<Record<string, string>>;
-  };
+  readonly sourceVirtualMachine?: ManagedSourceVirtualMachine;
   /**
    * Settings of the post-sync hook that creates both migrations.
    * @default - the hook's defaults: KubeVirt in `kubevirt`, the default image, destination in the same cluster
    */
   readonly hook?: SendMigrationHookSettings;
   /**
-   * Name of this migration, put in the `kvmigrate.io/migration` label of every object.
+   * Name of this migration, put in the `kvmigrate.io/migration` label of every object; unique in the app.
    * @default - the VM name
    */
   readonly migrationName?: string;
   /**
-   * Names of the receive and sendTo migration objects.
+   * Name of the receive migration object.
    * @default - derived from the VM name and migrationID
    */
   readonly receiveMigrationName?: string;
-  /** @default - derived from the VM name and migrationID */
+  /**
+   * Name of the sendTo migration object.
+   * @default - derived from the VM name and migrationID
+   */
   readonly sendMigrationName?: string;
   /**
    * The source VM's own labels and annotations, carried to the receiver.
    * @default - none
    */
   readonly receiverLabels?: Readonly<Record<string, string>>;
-  /** @default - none */
+  /**
+   * The source VM's own annotations, carried to the receiver.
+   * @default - none
+   */
   readonly receiverAnnotations?: Readonly<Record<string, string>>;
   /**
    * Where the source-side objects are defined, when the source is another cluster (another chart).
@@ -138,6 +168,7 @@ export interface DecentralizedMigrationProps {
  * re-create them on the next sync, which KubeVirt refuses (or takes for a new migration).
  */
 export class DecentralizedMigration extends Construct {
+  /** The blank disks at the destination; none when an abort removes the receiver. */
   public readonly disks: readonly BlankDataVolume[];
   /** Copies of the namespaced instancetype and preference; none when an abort removes the receiver. */
   public readonly instancetypes: readonly InstancetypeCopy[];
@@ -150,6 +181,7 @@ export class DecentralizedMigration extends Construct {
 
   public constructor(scope: Construct, id: string, props: DecentralizedMigrationProps) {
     super(scope, id);
+    throwIfRefused(this, 'DecentralizedMigration', decentralizedMigrationRefusals(this, props));
     const phase = props.phase ?? 'migrate';
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [MIGRATION_LABEL]: props.migrationName ?? props.vmName };
     const annotations = { [MIGRATION_ID_ANNOTATION]: props.migrationID };
@@ -211,9 +243,6 @@ export class DecentralizedMigration extends Construct {
     }
     if (phase !== 'migrate') return;
 
-    if (!props.sourceScope && props.sourceNamespace === props.destinationNamespace) {
-      throw new Error(`DecentralizedMigration "${props.vmName}": source and destination are the same namespace "${props.sourceNamespace}" of one cluster; pass sourceScope when the source is another cluster`);
-    }
     const names = migrationObjectNames(props.vmName, props.migrationID);
     this.hook = new SendMigrationHook(sourceScope, 'SendHook', {
       ...props.hook,
@@ -233,4 +262,49 @@ export class DecentralizedMigration extends Construct {
     const accessHere = props.sourceScope ? this.hook.access.destinationAccess : this.hook.access;
     for (const disk of this.disks) disk.node.addDependency(accessHere);
   }
+}
+
+/**
+ * What the CLI refuses in a migration, refused here in the same words (lib/rules): names, IDs, the address, the run
+ * strategy, each disk, the split-brain guard, and the duplicate guards across the app (each chart taken for a cluster).
+ */
+function decentralizedMigrationRefusals(migration: DecentralizedMigration, props: DecentralizedMigrationProps): FieldRefusal[] {
+  const phase = props.phase ?? 'migrate';
+  const optional = <T>(value: T | undefined, rule: (value: T) => ReturnType<typeof dnsLabelRefusal>) => (value === undefined ? undefined : rule(value));
+  const refusals = [
+    ...field('vmName', dnsLabelRefusal(props.vmName)),
+    ...field('migrationName', optional(props.migrationName, dnsLabelRefusal)),
+    ...field('sourceNamespace', dnsLabelRefusal(props.sourceNamespace)),
+    ...field('destinationNamespace', dnsLabelRefusal(props.destinationNamespace)),
+    ...field('destinationNamespace', !props.sourceScope && props.sourceNamespace === props.destinationNamespace ? sameNamespaceRefusal(props.sourceNamespace) : undefined),
+    ...field('migrationID', migrationIdRefusal(props.migrationID)),
+    ...field('connectURL', optional(props.connectURL, connectUrlRefusal)),
+    ...field('restoreRunStrategy', runStrategyRefusal(props.restoreRunStrategy)),
+    ...field(
+      'sourceVirtualMachine.runStrategyIgnored',
+      props.sourceVirtualMachine && splitBrainRefusal({ phase, restoreRunStrategy: props.restoreRunStrategy, runStrategyIgnored: props.sourceVirtualMachine.runStrategyIgnored ?? false }),
+    ),
+    ...props.disks.flatMap((disk, index) => diskRefusals(disk, `disks[${index}].`)),
+  ];
+  if (refusals.length > 0) return refusals;
+  const guard = duplicateGuardOf(migration);
+  const path = migration.node.path;
+  const source = { cluster: clusterOf(props.sourceScope ?? migration), namespace: props.sourceNamespace };
+  const destination = { cluster: clusterOf(migration), namespace: props.destinationNamespace };
+  const name = props.migrationName ?? props.vmName;
+  const duplicates = guard.claim({ name, vm: props.vmName, source, destination, migrationID: props.migrationID }, path);
+  const fields = {
+    name: props.migrationName ? ['migrationName', name] : ['vmName', name],
+    vm: ['vmName', props.vmName],
+    destination: ['destinationNamespace', props.destinationNamespace],
+    migrationID: ['migrationID', props.migrationID],
+  } as const;
+  const keepsDisks = !(phase === 'abort' && props.removeReceiverOnAbort);
+  return [
+    ...duplicates.map((d) => ({ field: fields[d.field][0], message: `"${fields[d.field][1]}": ${d.message} (first at "${d.first}")`, hint: d.hint })),
+    ...(keepsDisks ? props.disks : []).flatMap((disk, index) => {
+      const clash = guard.claimDisk(destination, disk.name, name, path);
+      return field(`disks[${index}].name`, clash && { message: `"${disk.name}": ${clash.message} (first at "${clash.first}")`, hint: clash.hint });
+    }),
+  ];
 }

@@ -2,7 +2,8 @@ import type { Located } from '../config/source-manifest.ts';
 import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import type { DataVolumeManifest, StorageSpec, VirtualMachineManifest, Volume } from '../kubevirt/api.ts';
-import { compareQuantities, largestQuantity, parseQuantity } from '../kubernetes/quantity.ts';
+import { largestQuantity, parseQuantity } from '../kubernetes/quantity.ts';
+import { diskSizeRefusal, type AccessMode, type VolumeMode } from '../rules/migration.ts';
 
 /** A destination disk to pre-create for one PVC- or DataVolume-backed volume of the source VM. */
 export interface DiskPlan {
@@ -14,8 +15,8 @@ export interface DiskPlan {
   readonly size: string;
   /** Absent: the destination's default storage class. */
   readonly storageClassName?: string;
-  readonly volumeMode?: string;
-  readonly accessModes?: readonly string[];
+  readonly volumeMode?: VolumeMode;
+  readonly accessModes?: readonly AccessMode[];
   /** The source disk's volume mode, when known: a different mode at the destination needs KubeVirt's support. */
   readonly sourceVolumeMode?: string;
   /** Annotate the DataVolume with `cdi.kubevirt.io/storage.usePopulator: "true"` (off per storage class). */
@@ -39,16 +40,17 @@ const GENERATED_VOLUME_SOURCES = new Set([
 interface StorageFacts {
   readonly size?: string | number;
   readonly storageClassName?: string;
-  readonly volumeMode?: string;
-  readonly accessModes?: readonly string[];
+  readonly volumeMode?: VolumeMode;
+  readonly accessModes?: readonly AccessMode[];
 }
 
 function factsOfStorage(storage: StorageSpec | undefined): StorageFacts {
   return {
     size: storage?.resources?.requests?.storage,
     storageClassName: storage?.storageClassName,
-    volumeMode: storage?.volumeMode,
-    accessModes: storage?.accessModes,
+    // The source manifest's schema checked both against the closed sets (source-manifest.schema.json).
+    volumeMode: storage?.volumeMode as VolumeMode | undefined,
+    accessModes: storage?.accessModes as readonly AccessMode[] | undefined,
   };
 }
 
@@ -151,11 +153,12 @@ export function planDisks(
       );
       return;
     }
-    if (override.size !== undefined && source !== undefined && compareQuantities(parseQuantity(override.size)!, parseQuantity(source)!) < 0) {
+    const tooSmall = override.size === undefined ? undefined : diskSizeRefusal(override.size, source);
+    if (tooSmall) {
       bag.error(
-        `disks.${volume.name}.size ${override.size} is smaller than the source disk (${source}${sourceVolumeMode === 'Block' ? ', a Block volume' : ''}): the migration would fail`,
+        `disks.${volume.name}.size ${tooSmall.message}`,
         entry.locate(['disks', volume.name, 'size']),
-        `use at least ${source}, or remove the override`,
+        `${tooSmall.hint}${sourceVolumeMode === 'Block' ? ' (a Block volume: the largest size the source knows counts)' : ''}, or remove the override`,
       );
       return;
     }

@@ -10,6 +10,7 @@ import { deriveMigrationId } from './migration-id.ts';
 import { planInstancetypes, type InstancetypePlan } from './instancetypes.ts';
 import { checkPrerequisites, type Prerequisite } from './prerequisites.ts';
 import { planReceiver, type ReceiverPlan } from './receiver.ts';
+import { DuplicateGuard, splitBrainRefusal } from '../rules/migration.ts';
 
 /** The output folder of objects for a config entry that names no cluster. */
 export const DEFAULT_CLUSTER = 'default';
@@ -60,15 +61,15 @@ export interface PlanResult {
 }
 
 /**
- * The split-brain guard. KubeVirt halts a migrated `Always` source VM; if Git then puts `Always` back, a second copy
- * boots from the stale source disks while the migrated one runs. So a managed source VM may only migrate when the
- * Application that syncs it ignores its runStrategy, which kvmigrate guarantees only for Applications it emits.
+ * The split-brain guard (lib/rules): a managed source VM may only migrate when the Application that syncs it ignores
+ * its runStrategy, which kvmigrate guarantees only for Applications it emits.
  */
 function checkSplitBrain(entry: MigrationEntry, receiver: ReceiverPlan, argocdApplications: boolean, bag: DiagnosticBag): void {
-  if (entry.phase !== 'migrate' || !entry.source.manage || receiver.restoreRunStrategy !== 'Always' || argocdApplications) return;
+  if (!entry.source.manage) return;
+  const refusal = splitBrainRefusal({ phase: entry.phase, restoreRunStrategy: receiver.restoreRunStrategy, runStrategyIgnored: argocdApplications });
+  if (!refusal) return;
   bag.error(
-    `migration "${entry.name}": the source VM is managed here with runStrategy Always, and nothing makes Argo CD ignore its runStrategy: ` +
-      'after KubeVirt halts it, a sync would start it again from its stale disks while the migrated VM runs',
+    `migration "${entry.name}": ${refusal.message}`,
     entry.locate(['source', 'manage']),
     'add an `argocd:` section, so kvmigrate emits the Application with ignoreDifferences on /spec/runStrategy, or set `source.manage: false` and keep the source VM out of this repository',
   );
@@ -131,22 +132,14 @@ export function planMigrations(config: LoadedConfig): PlanResult {
   return { plans: [...entries.keys()], warnings: bag.warnings };
 }
 
-/** Two migrations must not create the same DataVolume: the second would silently take the first one's place. */
+/** Two migrations must not create the same DataVolume (lib/rules). */
 function checkDiskNames(entries: ReadonlyMap<MigrationPlan, MigrationEntry>, bag: DiagnosticBag): void {
-  const owners = new Map<string, string>();
+  const guard = new DuplicateGuard<string>();
   for (const [plan, entry] of entries) {
     if (plan.phase === 'abort' && plan.removeReceiverOnAbort) continue;
     for (const disk of plan.disks) {
-      const key = `${plan.destination.cluster}/${plan.destination.namespace}/${disk.dataVolumeName}`;
-      const owner = owners.get(key);
-      if (owner === undefined) owners.set(key, plan.name);
-      else {
-        bag.error(
-          `migrations "${owner}" and "${plan.name}" both create DataVolume "${disk.dataVolumeName}" in namespace "${plan.destination.namespace}"`,
-          entry.locate(['destination', 'namespace']),
-          'move one of them to another namespace',
-        );
-      }
+      const clash = guard.claimDisk(plan.destination, disk.dataVolumeName, plan.name, plan.name);
+      if (clash) bag.error(clash.message, entry.locate(['destination', 'namespace']), clash.hint);
     }
   }
 }
