@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { DiagnosticBag, type Location } from '../diagnostics.ts';
-import { collapseAnyOf, describeSchemaError, fieldLabel } from './schema-errors.ts';
+import { DiagnosticBag, fieldLabel, type Location } from '../diagnostics.ts';
+import { collapseAnyOf, describeSchemaError } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
 import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';

@@ -12,6 +12,11 @@ import { ReceiverVirtualMachine } from './receiver-virtual-machine.ts';
 import { SendMigrationHook, type SendMigrationHookSettings } from './send-migration-hook.ts';
 import { SourceVirtualMachine } from './source-virtual-machine.ts';
 import type { MigrationPhase } from '../lifecycle.ts';
+import { formatLocation, type Diagnostic } from '../diagnostics.ts';
+import { planObjectMigration } from '../plan/from-objects.ts';
+import { objectsByKind, objectsOf } from '../kubevirt/manifest-objects.ts';
+import { plannedMigrationProps } from './planned-migration.ts';
+import { Chart } from 'cdk8s';
 
 /** One disk to pre-create at the destination. */
 export interface MigratedDisk {
@@ -161,6 +166,113 @@ export interface DecentralizedMigrationProps {
   readonly sourceScope?: Construct;
 }
 
+/** Overrides of one disk of a VM migrated {@link DecentralizedMigration.fromVirtualMachine}. */
+export interface DiskOverride {
+  /**
+   * Size at the destination, at least the source disk's.
+   * @default - the source disk's size, from the VM, its DataVolumes and claims
+   */
+  readonly size?: string;
+  /**
+   * Storage class at the destination.
+   * @default - the migration's `destination.storageClass`, else the source disk's class
+   */
+  readonly storageClass?: string;
+  /**
+   * `Block` or `Filesystem`.
+   * @default - the source disk's, else CDI's storage profile decides
+   */
+  readonly volumeMode?: VolumeMode;
+  /**
+   * Access modes at the destination.
+   * @default - the source disk's, else CDI's storage profile decides
+   */
+  readonly accessModes?: readonly AccessMode[];
+}
+
+/** Properties of {@link DecentralizedMigration.fromVirtualMachine}: a parsed VM dump and where it goes. */
+export interface FromVirtualMachineProps {
+  /**
+   * The source VirtualMachine as `kubectl get vm -o yaml` writes it (parsed), or its name: then the VirtualMachine of
+   * that name in `related` (a `kind: List` is searched too).
+   */
+  readonly vm: VirtualMachineManifest | string;
+  /**
+   * The objects beside it in the dump (`kubectl get vm,dv,pvc,vminstancetype,vmpref -o yaml`): its DataVolumes and
+   * claims give the disk sizes, its namespaced instancetype and preference are copied. Other kinds are left out.
+   * @default - none: every disk needs a size in the VM's `dataVolumeTemplates` or in `disks`
+   */
+  readonly related?: readonly unknown[];
+  /**
+   * Namespace of the source VM.
+   * @default - the VM's `metadata.namespace`
+   */
+  readonly sourceNamespace?: string;
+  /** Where the VM goes. */
+  readonly destination: {
+    /** Namespace the VM moves to. */
+    readonly namespace: string;
+    /**
+     * Storage class of every disk at the destination.
+     * @default - each source disk's class
+     */
+    readonly storageClass?: string;
+    /**
+     * The destination already holds the VM's namespaced instancetype and preference: no copies.
+     * @default false
+     */
+    readonly instancetypesPresent?: boolean;
+  };
+  /**
+   * Overrides per volume name of the VM.
+   * @default - none
+   */
+  readonly disks?: Readonly<Record<string, DiskOverride>>;
+  /**
+   * The ID that pairs the two migration objects.
+   * @default - derived from the VM, both ends (charts and namespaces) and `attempt`
+   */
+  readonly migrationID?: string;
+  /**
+   * Attempt number: a new attempt derives a new migrationID.
+   * @default 1
+   */
+  readonly attempt?: number;
+  /**
+   * Static address of the destination's synchronization controller (`host:port`, `[ipv6]:port`).
+   * @default - discovered by the hook at run time
+   */
+  readonly connectURL?: string;
+  /**
+   * Where the migration stands.
+   * @default 'migrate'
+   */
+  readonly phase?: MigrationPhase;
+  /**
+   * With `phase: 'abort'`: leave the receiver VM and its disks out too.
+   * @default false
+   */
+  readonly removeReceiverOnAbort?: boolean;
+  /**
+   * Settings of the post-sync hook.
+   * @default - the hook's defaults
+   */
+  readonly hook?: SendMigrationHookSettings;
+  /**
+   * Name of this migration (the `kvmigrate.io/migration` label).
+   * @default - the VM name
+   */
+  readonly migrationName?: string;
+  /**
+   * Where the source-side objects are defined, when the source is another cluster (another chart).
+   * @default - this construct's chart
+   */
+  readonly sourceScope?: Construct;
+}
+
+/** The metadata type of the warnings a {@link DecentralizedMigration.fromVirtualMachine} found. */
+export const WARNING_METADATA = 'kvmigrate:warning';
+
 /**
  * A whole decentralized live migration of one VM, ordered by Argo CD sync waves: the hook's access, blank disks and
  * instancetype copies, the receiver VM, then the PostSync hook that creates the receive and sendTo migrations from
@@ -178,6 +290,44 @@ export class DecentralizedMigration extends Construct {
   public readonly hook?: SendMigrationHook;
   /** The managed source VM, when given. */
   public readonly source?: SourceVirtualMachine;
+
+  /**
+   * The migration of a VM as `kvmigrate synth` derives it from a dump, without typing its template: disks and sizes
+   * (from the VM, its DataVolumes and claims), the receiver, instancetype copies, the migrationID. What the CLI would
+   * refuse is thrown (naming this construct's path and the VM's field); what it would warn about is in
+   * {@link DecentralizedMigration.warnings} and in the construct's metadata (`kvmigrate:warning`).
+   */
+  public static fromVirtualMachine(scope: Construct, id: string, props: FromVirtualMachineProps): DecentralizedMigration {
+    const label = `DecentralizedMigration "${scope.node.path ? `${scope.node.path}/` : ''}${id}"`;
+    const vm = typeof props.vm === 'string' ? findVirtualMachine(props.vm, props.related ?? [], label) : props.vm;
+    const sourceNamespace = props.sourceNamespace ?? vm.metadata?.namespace;
+    if (sourceNamespace === undefined) throw new Error(`${label}: sourceNamespace is needed: the VM has no metadata.namespace`);
+    const { plan, errors, warnings } = planObjectMigration({
+      label,
+      name: props.migrationName ?? vm.metadata?.name ?? '',
+      vm,
+      related: props.related ?? [],
+      source: { cluster: Chart.of(props.sourceScope ?? scope).node.path, namespace: sourceNamespace },
+      destination: { cluster: Chart.of(scope).node.path, ...props.destination },
+      migrationID: props.migrationID,
+      attempt: props.attempt,
+      connectURL: props.connectURL,
+      disks: Object.fromEntries(Object.entries(props.disks ?? {}).map(([volume, disk]) => [volume, { ...disk, accessModes: disk.accessModes && [...disk.accessModes] }])),
+      hook: props.hook,
+      phase: props.phase,
+      removeReceiverOnAbort: props.removeReceiverOnAbort,
+    });
+    const inWords = (d: Diagnostic) => `${d.message}${d.location ? ` (at ${formatLocation(d.location)})` : ''}${d.hint ? `; ${d.hint}` : ''}`;
+    if (!plan) throw new Error(errors.map((d) => `${label}: ${inWords(d)}`).join('\n'));
+    const migration = new DecentralizedMigration(scope, id, plannedMigrationProps(plan, props.sourceScope));
+    for (const warning of warnings) migration.node.addMetadata(WARNING_METADATA, inWords(warning));
+    return migration;
+  }
+
+  /** What {@link DecentralizedMigration.fromVirtualMachine} warned about (as `kvmigrate synth` does); none when built by hand. */
+  public get warnings(): readonly string[] {
+    return this.node.metadata.filter((m) => m.type === WARNING_METADATA).map((m) => String(m.data));
+  }
 
   public constructor(scope: Construct, id: string, props: DecentralizedMigrationProps) {
     super(scope, id);
@@ -262,6 +412,13 @@ export class DecentralizedMigration extends Construct {
     const accessHere = props.sourceScope ? this.hook.access.destinationAccess : this.hook.access;
     for (const disk of this.disks) disk.node.addDependency(accessHere);
   }
+}
+
+/** The VirtualMachine named `name` in a dump. */
+function findVirtualMachine(name: string, related: readonly unknown[], label: string): VirtualMachineManifest {
+  const found = objectsByKind(related.flatMap((object) => objectsOf(object, () => ({ file: label })))).virtualMachines.filter((v) => v.object.metadata?.name === name);
+  if (found.length !== 1) throw new Error(`${label}: vm "${name}" names ${found.length === 0 ? 'no' : 'more than one'} VirtualMachine in related`);
+  return found[0]!.object;
 }
 
 /**

@@ -75,7 +75,11 @@ function checkSplitBrain(entry: MigrationEntry, receiver: ReceiverPlan, argocdAp
   );
 }
 
-function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: DiagnosticBag): MigrationPlan | undefined {
+/** What a plan reads of the config besides its entry. */
+export type PlanSettings = Pick<LoadedConfig, 'storageClassMap' | 'storageClasses' | 'argocd'>;
+
+/** The plan of one migration; undefined (with the reasons in `bag`) when it cannot move. */
+export function planMigration(entry: MigrationEntry, config: PlanSettings, bag: DiagnosticBag): MigrationPlan | undefined {
   const source = { cluster: entry.source.cluster ?? DEFAULT_CLUSTER, namespace: entry.source.namespace };
   const destination = { cluster: entry.destination.cluster ?? DEFAULT_CLUSTER, namespace: entry.destination.namespace };
   const disks = planDisks(entry, config, bag);
