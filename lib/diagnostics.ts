@@ -59,6 +59,11 @@ export class DiagnosticBag {
     this.add({ severity: 'warning', message, location, hint });
   }
 
+  /** Every diagnostic collected, errors and warnings, in the order found. */
+  public get diagnostics(): readonly Diagnostic[] {
+    return [...this.items];
+  }
+
   public get errors(): Diagnostic[] {
     return this.items.filter((d) => d.severity === 'error');
   }

@@ -14,3 +14,4 @@ export * from './constructs/labels.ts';
 export * from './kubevirt/api.ts';
 export type { MigrationPhase } from './lifecycle.ts';
 export * from './constructs/source-virtual-machine.ts';
+export * from './constructs/migration-set.ts';

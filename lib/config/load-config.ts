@@ -88,8 +88,18 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     bag.error('the config is empty', { file, line: 1, column: 1 }, 'list migrations under `migrations:`');
     return undefined;
   }
-  const data = documents[0];
-  const locate = yaml.locator(0);
+  return resolveConfig(documents[0], yaml.locator(0), file, dirname(resolve(configPath)), bag);
+}
+
+/**
+ * Validates and resolves an already-parsed config (a MigrationSet's `config` object): as {@link loadConfig} does a
+ * file's, with every fault located at `label` and named by its field; source manifests are relative to `baseDir`.
+ */
+export function loadConfigObject(data: unknown, baseDir: string, label: string, bag: DiagnosticBag): LoadedConfig | undefined {
+  return resolveConfig(data, () => ({ file: label }), label, resolve(baseDir), bag);
+}
+
+function resolveConfig(data: unknown, locate: Locator, file: string, baseDir: string, bag: DiagnosticBag): LoadedConfig | undefined {
   // Precompiled from schema.json (validators.generated.js): no schema compilation at start-up.
   const validate = validateConfig;
   if (!validate(data)) {
@@ -105,11 +115,11 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     const wholeList = errors.some((e) => (e.instancePath === '' && e.keyword !== 'additionalProperties') || e.instancePath === '/migrations');
     if (Array.isArray(migrations) && hookValid && !wholeList) {
       const faulty = new Set(errors.flatMap((e) => /^\/migrations\/(\d+)/.exec(e.instancePath)?.[1] ?? []).map(Number));
-      resolveMigrations(data as MigrationsConfig, locate, dirname(resolve(configPath)), bag, faulty);
+      resolveMigrations(data as MigrationsConfig, locate, baseDir, bag, faulty);
     }
     return undefined;
   }
-  const migrations = resolveMigrations(data, locate, dirname(resolve(configPath)), bag);
+  const migrations = resolveMigrations(data, locate, baseDir, bag);
   if (bag.errors.length > 0) return undefined;
   return {
     file,
@@ -144,8 +154,10 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
       migrationID: migration.migrationID,
     };
     for (const duplicate of guard.claim(identity, index)) {
-      const firstAt = locate(['migrations', duplicate.first, ...fields[duplicate.field]]);
-      bag.error(`${duplicate.message} (first at line ${firstAt.line})`, at(fields[duplicate.field]), duplicate.hint);
+      const firstPath = ['migrations', duplicate.first, ...fields[duplicate.field]];
+      // A parsed config (a MigrationSet's object) has no lines: its first is named by its field.
+      const firstLine = locate(firstPath).line;
+      bag.error(`${duplicate.message} (first at ${firstLine === undefined ? fieldLabel(firstPath) : `line ${firstLine}`})`, at(fields[duplicate.field]), duplicate.hint);
     }
     if (sourceCluster === destinationCluster && migration.source.namespace === migration.destination.namespace) {
       const refusal = sameNamespaceRefusal(migration.source.namespace);
