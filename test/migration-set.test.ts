@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { MigrationSet } from '../lib/index.ts';
+import { MigrationSet, type MigrationSetConfig } from '../lib/index.ts';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
 import { root } from './support/processes.ts';
 
@@ -20,7 +20,7 @@ describe('MigrationSet', () => {
   it('takes a parsed config, its manifests relative to the working directory, and puts named clusters into the charts given', () => {
     const workspace = new Workspace();
     workspace.write('vms/web.yaml', [goodVm('web')]);
-    const config = { migrations: [migration('web', { source: { cluster: 'east', manifest: workspace.path('vms/web.yaml') }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west' } })] };
+    const config: MigrationSetConfig = { migrations: [migration('web', { source: { cluster: 'east', manifest: workspace.path('vms/web.yaml') }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west' } }) as MigrationSetConfig['migrations'][number]] };
     const app = Testing.app();
     const east = new Chart(app, 'east');
     const west = new Chart(app, 'west');
@@ -38,7 +38,7 @@ describe('MigrationSet', () => {
     expect(() => new MigrationSet(chart, 'set', { config: path })).toThrow(
       new RegExp(`^MigrationSet "${chart.node.path}/set": .*migrations\\.yaml:5:17: error: migrations\\[0\\]\\.connectURL: "10\\.0\\.0\\.5:70000" is not host:port`),
     );
-    expect(() => new MigrationSet(chart, 'object', { config: { migrations: [migration('web', { source: { manifest: workspace.path('vms/web.yaml') }, migrationID: 'a b' })] } })).toThrow(
+    expect(() => new MigrationSet(chart, 'object', { config: { migrations: [migration('web', { source: { manifest: workspace.path('vms/web.yaml') }, migrationID: 'a b' })] } as MigrationSetConfig })).toThrow(
       `MigrationSet "${chart.node.path}/object": MigrationSet "${chart.node.path}/object" config: error: migrations[0].migrationID: "a b" is not valid`,
     );
   });
