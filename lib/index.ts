@@ -15,3 +15,4 @@ export * from './kubevirt/api.ts';
 export type { MigrationPhase } from './lifecycle.ts';
 export * from './constructs/source-virtual-machine.ts';
 export * from './constructs/migration-set.ts';
+export { ACCESS_MODES, VOLUME_MODES, type AccessMode, type RestoreRunStrategy, type VolumeMode } from './rules/migration.ts';

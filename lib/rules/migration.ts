@@ -3,7 +3,7 @@
 // same words. Each rule returns what is wrong as a phrase that follows the field's name ("is not host:port ..."), or
 // undefined; each face puts its own field label (a config path, or a construct path and prop) in front.
 // The config's JSON schema (lib/config/schema.json) repeats the closed sets and patterns for editors; a test holds it
-// equal to these (test/rules.test.ts).
+// equal to these (test/construct-rules.test.ts).
 import { RUN_STRATEGIES, type RunStrategy } from '../kubevirt/api.ts';
 import { compareQuantities, parseQuantity } from '../kubernetes/quantity.ts';
 import { isDnsLabel, isDnsSubdomain, isHostPort } from '../kubernetes/validation.ts';
