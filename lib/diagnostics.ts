@@ -1,3 +1,5 @@
+import type { YamlPath } from './config/yaml-file.ts';
+
 /** Where a diagnostic points: a position in a file, or an object and field when no file is involved. */
 export interface Location {
   readonly file: string;
@@ -57,6 +59,11 @@ export class DiagnosticBag {
     this.add({ severity: 'warning', message, location, hint });
   }
 
+  /** Every diagnostic collected, errors and warnings, in the order found. */
+  public get diagnostics(): readonly Diagnostic[] {
+    return [...this.items];
+  }
+
   public get errors(): Diagnostic[] {
     return this.items.filter((d) => d.severity === 'error');
   }
@@ -83,4 +90,9 @@ export function sortByPosition(diagnostics: readonly Diagnostic[]): Diagnostic[]
       return fa < fb ? -1 : fa > fb ? 1 : la - lb || ca - cb || a.index - b.index;
     })
     .map(({ d }) => d);
+}
+
+/** A field's path in words: `migrations[0].source.namespace`. */
+export function fieldLabel(path: YamlPath): string {
+  return path.reduce<string>((label, s) => (typeof s === 'number' ? `${label}[${s}]` : label ? `${label}.${s}` : s), '') || '(top level)';
 }

@@ -14,3 +14,5 @@ export * from './constructs/labels.ts';
 export * from './kubevirt/api.ts';
 export type { MigrationPhase } from './lifecycle.ts';
 export * from './constructs/source-virtual-machine.ts';
+export * from './constructs/migration-set.ts';
+export { ACCESS_MODES, VOLUME_MODES, type AccessMode, type RestoreRunStrategy, type VolumeMode } from './rules/migration.ts';

@@ -66,6 +66,9 @@ async function cli(): Promise<void> {
     sourcemap: 'linked',
     sourcesContent: false,
   });
+  // The config loader of MigrationSet, without cdk8s: CommonJS, so both library builds require() it on first use
+  // (lib/constructs/config-loader.cjs finds it).
+  await build({ ...bundle, banner: {}, format: 'cjs', entryPoints: [join(root, 'lib/config/load-config.ts')], outfile: join(out, 'cli/config-loader.cjs'), minify: true, plugins: [oneYaml] });
   // The Argo CD health checks are read at run time from beside the code (lib/argocd/health-checks.ts).
   cpSync(join(root, 'lib/argocd/health'), join(out, 'cli/health'), { recursive: true });
 }
@@ -76,6 +79,7 @@ function library(): void {
   // Every .js under build/cjs is CommonJS, though the package is "type": "module".
   writeFileSync(join(out, 'cjs/package.json'), '{ "type": "commonjs" }\n');
   for (const name of ['validators.generated.d.ts', 'crd-validators.generated.d.ts']) cpSync(join(root, 'lib/config', name), join(out, 'lib/config', name));
+  for (const dir of ['lib/constructs', 'cjs/lib/constructs']) cpSync(join(root, 'lib/constructs/config-loader.cjs'), join(out, dir, 'config-loader.cjs'));
 }
 
 function stampRelease(): void {

@@ -117,7 +117,7 @@ describe('config errors name file:line:col and change nothing on disk', () => {
     const workspace = workspaceWith(`migrations:\n${entry('a')}`);
     workspace.write('vms/a.yaml', [{ ...goodVm('a'), spec: { ...goodVm('a').spec, runStrategy: 'Halted' } }]);
     const result = await synthFails(workspace);
-    expect(result.stderr).toContain('vms/a.yaml:7:16: error: the source VM is not running (runStrategy: Halted)');
+    expect(result.stderr).toContain(`vms/a.yaml:7:16: error: the source VM's spec.runStrategy "Halted" is not a running strategy: the source VM is not running`);
     expect(result.distUnchanged).toBe(true);
   });
 

@@ -57,9 +57,9 @@ describe('disk sizes a migration accepts (live-migration-source.go setMigrationR
       expect.unreachable();
     } catch (error) {
       const [diagnostic] = (error as InputError).diagnostics;
-      expect(diagnostic!.message).toBe('disks.d.size 10Gi is smaller than the source disk (11Gi, a Block volume): the migration would fail');
+      expect(diagnostic!.message).toBe('disks.d.size 10Gi is smaller than the source disk (11Gi): the migration would fail');
       expect(diagnostic!.location).toMatchObject({ file: expect.stringMatching(/migrations\.yaml$/), line: 10, column: 15 });
-      expect(diagnostic!.hint).toBe('use at least 11Gi, or remove the override');
+      expect(diagnostic!.hint).toBe('use at least 11Gi (a Block volume: the largest size the source knows counts), or remove the override');
     }
     expect(sizeOf(compile(machine, { docs, entry: { disks: { d: { size: '11Gi' } } } }).objects)).toBe('11Gi');
   });
@@ -74,7 +74,7 @@ describe('disk sizes a migration accepts (live-migration-source.go setMigrationR
   it('BlankDataVolume refuses a size smaller than its sourceSize, with both sizes', () => {
     const chart = Testing.chart();
     expect(() => new BlankDataVolume(chart, 'D', { name: 'root', size: '10Gi', sourceSize: '10.5Gi' })).toThrow(
-      'BlankDataVolume "root": size 10Gi is smaller than the source disk (10.5Gi): the migration would fail',
+      'BlankDataVolume "test/D": size 10Gi is smaller than the source disk (10.5Gi): the migration would fail',
     );
     expect(() => new BlankDataVolume(chart, 'E', { name: 'root', size: '11Gi', sourceSize: '10.5Gi' })).not.toThrow();
   });
@@ -344,8 +344,8 @@ describe('the constructs validate their props at synthesis', () => {
   const template = { spec: { domain: { devices: {} }, volumes: [{ name: 'root', dataVolume: { name: 'root' } }] } };
 
   it.each<[string, () => void, string]>([
-    ['a VM name that is not DNS-1123', () => new ReceiverVirtualMachine(Testing.chart(), 'V', { name: 'Web_1', template, restoreRunStrategy: 'Always' }), 'name is not a DNS-1123 label'],
-    ['a disk name that is not DNS-1123', () => new BlankDataVolume(Testing.chart(), 'D', { name: 'Root Disk', size: '1Gi' }), 'name is not a DNS-1123 subdomain'],
+    ['a VM name that is not DNS-1123', () => new ReceiverVirtualMachine(Testing.chart(), 'V', { name: 'Web_1', template, restoreRunStrategy: 'Always' }), 'name "Web_1" is not a DNS-1123 label'],
+    ['a disk name that is not DNS-1123', () => new BlankDataVolume(Testing.chart(), 'D', { name: 'Root Disk', size: '1Gi' }), 'name "Root Disk" is not a DNS-1123 subdomain'],
     ['a size that is not a quantity', () => new BlankDataVolume(Testing.chart(), 'D', { name: 'root', size: '30 GB' }), 'size "30 GB" is not a positive Kubernetes quantity'],
     ['a negative size', () => new BlankDataVolume(Testing.chart(), 'D', { name: 'root', size: '-5Gi' }), 'size "-5Gi" is not a positive Kubernetes quantity'],
     [

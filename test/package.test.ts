@@ -14,11 +14,14 @@ const app = join(work, 'app');
 let packed: { files: { path: string }[] };
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** The README's ```ts blocks, each named by its first line (`// main.ts`). */
+/** The README's ```ts blocks, each named by its first line (`// main.ts`, `// compile.mts`). */
 function readmeFiles(): Map<string, string> {
   const blocks = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  return new Map(blocks.map((code) => [/^\/\/ (\S+\.ts)\n/.exec(code)?.[1] ?? 'unnamed.ts', code]));
+  return new Map(blocks.map((code) => [/^\/\/ (\S+\.m?ts)\n/.exec(code)?.[1] ?? 'unnamed.ts', code]));
 }
+
+/** The README's programs that synthesize (each ends with `app.synth()`): hand-built, from a VM dump, from a config. */
+const SYNTHESIZING = ['main', 'from-vm', 'from-config'];
 
 function tsc(project: string) {
   return spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: app, encoding: 'utf8' });
@@ -44,6 +47,9 @@ beforeAll(() => {
   cpSync(join(template, 'jest.config.js'), join(app, 'jest.config.js'));
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, main: 'main.js' }));
   for (const [name, code] of readmeFiles()) writeFileSync(join(app, name), code);
+  // The examples read the repository's config and its real VM dump (`kubectl get vm,dv,pvc -o yaml`).
+  cpSync(join(root, 'migrations.yaml'), join(app, 'migrations.yaml'));
+  cpSync(join(root, 'vms'), join(app, 'vms'), { recursive: true });
 }, 120_000);
 
 describe('npm pack', () => {
@@ -71,7 +77,58 @@ describe('npm pack', () => {
 });
 
 describe('a cdk8s app made like `cdk8s init typescript-app`', () => {
-  it('the README blocks are its main.ts and main.test.ts', () => expect([...readmeFiles().keys()].sort()).toEqual(['main.test.ts', 'main.ts']));
+  it('the README blocks are its programs and main.test.ts', () =>
+    expect([...readmeFiles().keys()].sort()).toEqual(['compile.mts', 'from-config.ts', 'from-vm.ts', 'main.test.ts', 'main.ts']));
+
+  /** The objects a README program wrote to `out`, by file. */
+  const synthesized = (out: string) => Object.fromEntries(readdirSync(out).map((name) => [name, documents(readFileSync(join(out, name), 'utf8'))]));
+  const dist = () => documents(readFileSync(join(root, 'dist/default/vm-migration-ns-ns-live.k8s.yaml'), 'utf8'));
+
+  /** What each README program must have synthesized, from the real VM dump and config. */
+  function checkExamples(run: (program: string, out: string) => ReturnType<typeof node>) {
+    const out = (program: string) => join(work, `out-${program}-${Math.random().toString(36).slice(2)}`);
+    const fromConfig = out('from-config');
+    const config = run('from-config', fromConfig);
+    expect(config.status, config.stderr).toBe(0);
+    // The config's migrations in the user's chart: the objects `kvmigrate synth` writes to dist/.
+    expect(synthesized(fromConfig)).toEqual({ 'platform.k8s.yaml': dist() });
+
+    const fromVm = out('from-vm');
+    const vm = run('from-vm', fromVm);
+    expect(vm.status, vm.stderr).toBe(0);
+    const objects = synthesized(fromVm)['lab-move.k8s.yaml']!;
+    // The same objects as synth's but for the migrationID, derived here (the config gives one).
+    const withoutId = (o: Record<string, any>[]) => JSON.parse(JSON.stringify(o).replace(/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}(-[0-9a-f-]{36})?/g, 'ID').replace(/-(receive|send|send-hook)-[0-9a-f]{8}/g, '-$1-HASH'));
+    expect(withoutId(objects)).toEqual(withoutId(dist()));
+    expect(objects.find((o) => o.kind === 'VirtualMachine')!.spec.template.spec.domain.devices.interfaces[0].macAddress).toBeDefined();
+
+    const main = run('main', out('main'));
+    expect(main.status, main.stderr).toBe(0);
+  }
+
+  it('compiles the README programs with the template tsconfig (CommonJS) and each synthesizes with `node`: from a VM dump and from a config as synth does', () => {
+    writeFileSync(join(app, 'tsconfig.examples.json'), JSON.stringify({ extends: './tsconfig.json', include: [], files: SYNTHESIZING.map((p) => `${p}.ts`) }));
+    const compiled = tsc('tsconfig.examples.json');
+    expect(compiled.stdout + compiled.stderr).toBe('');
+    checkExamples((program, out) => node([`${program}.js`], { CDK8S_OUTDIR: out }));
+  }, 60_000);
+
+  it('the same README programs as ES modules (nodenext) synthesize too, and compile.mts drives kvmigrate/compiler', () => {
+    const esm = join(app, 'esm');
+    mkdirSync(esm, { recursive: true });
+    for (const program of SYNTHESIZING) writeFileSync(join(esm, `${program}.mts`), readmeFiles().get(`${program}.ts`)!);
+    writeFileSync(join(esm, 'compile.mts'), readmeFiles().get('compile.mts')!);
+    writeFileSync(
+      join(app, 'tsconfig.esm.json'),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['es2022'], inlineSourceMap: false, inlineSources: false, declaration: false }, include: [], files: [...SYNTHESIZING, 'compile'].map((p) => `esm/${p}.mts`) }),
+    );
+    const compiled = tsc('tsconfig.esm.json');
+    expect(compiled.stdout + compiled.stderr).toBe('');
+    checkExamples((program, out) => node([`esm/${program}.mjs`], { CDK8S_OUTDIR: out }));
+    const compile = node(['esm/compile.mjs']);
+    expect(compile.status, compile.stderr).toBe(0);
+    expect(compile.stdout).toBe('default/vm-migration-ns-ns-live.k8s.yaml: 13 objects\n'.replace('13', String(dist().length)));
+  }, 60_000);
 
   it('compiles main.ts with the template tsconfig (CommonJS, moduleResolution node10) and `node main.js` synthesizes the migration', () => {
     writeFileSync(join(app, 'tsconfig.cjs.json'), JSON.stringify({ extends: './tsconfig.json', include: [], files: ['main.ts'] }));
@@ -108,10 +165,10 @@ describe('a cdk8s app made like `cdk8s init typescript-app`', () => {
   });
 
   it.each([
-    ['node16 (CommonJS main.ts and an ES module)', { module: 'Node16', moduleResolution: 'Node16' }, ['main.ts', 'esm.mts']],
-    ['nodenext (and the strictest options a consumer may set)', { module: 'NodeNext', moduleResolution: 'NodeNext', exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: false }, ['main.ts', 'esm.mts']],
-    ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, ['main.ts', 'esm.mts']],
-    ['node10 (the subpath through typesVersions)', { module: 'CommonJS', moduleResolution: 'Node10' }, ['main.ts', 'compiler.ts']],
+    ['node16 (CommonJS main.ts and an ES module)', { module: 'Node16', moduleResolution: 'Node16' }, ['main.ts', 'from-vm.ts', 'from-config.ts', 'compile.mts', 'esm.mts']],
+    ['nodenext (and the strictest options a consumer may set)', { module: 'NodeNext', moduleResolution: 'NodeNext', exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: false }, ['main.ts', 'from-vm.ts', 'from-config.ts', 'compile.mts', 'esm.mts']],
+    ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, ['main.ts', 'from-vm.ts', 'from-config.ts', 'compile.mts', 'esm.mts']],
+    ['node10 (the subpath through typesVersions)', { module: 'CommonJS', moduleResolution: 'Node10' }, ['main.ts', 'from-vm.ts', 'from-config.ts', 'compiler.ts']],
   ])('type-checks against the package under moduleResolution %s', (name, options, files) => {
     writeFileSync(join(app, 'esm.mts'), "import { DecentralizedMigration } from 'kvmigrate';\nimport { planMigrations } from 'kvmigrate/compiler';\nexport const used = [DecentralizedMigration, planMigrations];\n");
     writeFileSync(join(app, 'compiler.ts'), "import { loadConfig } from 'kvmigrate/compiler';\nexport const used = loadConfig;\n");
@@ -119,7 +176,7 @@ describe('a cdk8s app made like `cdk8s init typescript-app`', () => {
     writeFileSync(join(app, project), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { ...options, noEmit: true }, include: [], files }));
     const checked = tsc(project);
     expect(checked.stdout + checked.stderr).toBe('');
-  });
+  }, 120_000);
 
   it('the README snapshot recipe runs under vitest and writes a snapshot of the chart', () => {
     rmSync(join(app, '__snapshots__'), { recursive: true, force: true });

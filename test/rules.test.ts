@@ -174,11 +174,11 @@ describe('run strategies', () => {
   });
 
   it.each([
-    ['Halted', withRunStrategy('Halted'), 'the source VM is not running (runStrategy: Halted)'],
+    ['Halted', withRunStrategy('Halted'), `the source VM's spec.runStrategy "Halted" is not a running strategy: the source VM is not running`],
     ['running: false', withRunning(false), 'the source VM is not running (spec.running: false)'],
     ['no strategy', withRunStrategy(undefined), 'the source VM has no spec.runStrategy'],
-    ['a misspelt strategy', withRunStrategy('Allways'), `the source VM's runStrategy "Allways" is not one of KubeVirt's`],
-    ['a receiver', withRunStrategy('WaitAsReceiver'), 'the source VM is itself a receiver (runStrategy: WaitAsReceiver)'],
+    ['a misspelt strategy', withRunStrategy('Allways'), `the source VM's spec.runStrategy "Allways" is not one of KubeVirt's run strategies`],
+    ['a receiver', withRunStrategy('WaitAsReceiver'), `the source VM's spec.runStrategy "WaitAsReceiver" is not a running strategy: the source VM is itself a receiver`],
   ])('%s is an error', (_, option, message) => {
     expect(errorsOf(vm('a', ...rootDisk, option))).toEqual([message]);
   });

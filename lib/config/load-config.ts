@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { DiagnosticBag, type Location } from '../diagnostics.ts';
-import { collapseAnyOf, describeSchemaError, fieldLabel } from './schema-errors.ts';
+import { DiagnosticBag, fieldLabel, type Location } from '../diagnostics.ts';
+import { collapseAnyOf, describeSchemaError } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
 import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
-import { isHostPort } from '../kubernetes/validation.ts';
+import { connectUrlRefusal, DuplicateGuard, sameNamespaceRefusal, type DuplicateField } from '../rules/migration.ts';
 import { validateConfig } from './validators.generated.js';
 import { YamlFile, type Locator, type YamlPath } from './yaml-file.ts';
 
@@ -90,8 +90,18 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     bag.error('the config is empty', { file, line: 1, column: 1 }, 'list migrations under `migrations:`');
     return undefined;
   }
-  const data = documents[0];
-  const locate = yaml.locator(0);
+  return resolveConfig(documents[0], yaml.locator(0), file, dirname(resolve(configPath)), bag);
+}
+
+/**
+ * Validates and resolves an already-parsed config (a MigrationSet's `config` object): as {@link loadConfig} does a
+ * file's, with every fault located at `label` and named by its field; source manifests are relative to `baseDir`.
+ */
+export function loadConfigObject(data: unknown, baseDir: string, label: string, bag: DiagnosticBag): LoadedConfig | undefined {
+  return resolveConfig(data, () => ({ file: label }), label, resolve(baseDir), bag);
+}
+
+function resolveConfig(data: unknown, locate: Locator, file: string, baseDir: string, bag: DiagnosticBag): LoadedConfig | undefined {
   // Precompiled from schema.json (validators.generated.js): no schema compilation at start-up.
   const validate = validateConfig;
   if (!validate(data)) {
@@ -107,11 +117,11 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     const wholeList = errors.some((e) => (e.instancePath === '' && e.keyword !== 'additionalProperties') || e.instancePath === '/migrations');
     if (Array.isArray(migrations) && hookValid && !wholeList) {
       const faulty = new Set(errors.flatMap((e) => /^\/migrations\/(\d+)/.exec(e.instancePath)?.[1] ?? []).map(Number));
-      resolveMigrations(data as MigrationsConfig, locate, dirname(resolve(configPath)), bag, faulty);
+      resolveMigrations(data as MigrationsConfig, locate, baseDir, bag, faulty);
     }
     return undefined;
   }
-  const migrations = resolveMigrations(data, locate, dirname(resolve(configPath)), bag);
+  const migrations = resolveMigrations(data, locate, baseDir, bag);
   if (bag.errors.length > 0) return undefined;
   return {
     file,
@@ -126,10 +136,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
 
 function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: string, bag: DiagnosticBag, skip: ReadonlySet<number> = new Set()): MigrationEntry[] {
   const manifests = new Map<string, ManifestFile | undefined>();
-  const firstByName = new Map<string, number>();
-  const firstByVm = new Map<string, number>();
-  const firstById = new Map<string, number>();
-  const firstByTarget = new Map<string, number>();
+  const guard = new DuplicateGuard<number>();
   const entries: MigrationEntry[] = [];
 
   config.migrations.forEach((migration, index) => {
@@ -139,45 +146,33 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
     const sourceCluster = migration.source.cluster;
     const destinationCluster = migration.destination.cluster ?? sourceCluster;
 
-    const duplicate = (seen: Map<string, number>, key: string, path: YamlPath, what: string, hint: string): void => {
-      const first = seen.get(key);
-      if (first === undefined) {
-        seen.set(key, index);
-        return;
-      }
-      const firstAt = locate(['migrations', first, ...path]);
-      bag.error(`${what} (first at line ${firstAt.line})`, at(path), hint);
+    // The guards of lib/rules, each duplicate at its own field and pointing at the first.
+    const fields: Record<DuplicateField, YamlPath> = { name: migration.name ? ['name'] : ['vm'], vm: ['vm'], destination: ['destination', 'namespace'], migrationID: ['migrationID'] };
+    const identity = {
+      name,
+      vm: migration.vm,
+      source: { cluster: sourceCluster ?? '', namespace: migration.source.namespace },
+      destination: { cluster: destinationCluster ?? '', namespace: migration.destination.namespace },
+      migrationID: migration.migrationID,
     };
-    duplicate(firstByName, name, migration.name ? ['name'] : ['vm'], `duplicate migration name "${name}"`, 'give one of them its own `name:`');
-    duplicate(
-      firstByVm,
-      `${sourceCluster ?? ''}/${migration.source.namespace}/${migration.vm}`,
-      ['vm'],
-      `VM "${migration.source.namespace}/${migration.vm}" is migrated twice`,
-      'a VM moves once at a time: remove one entry, or raise `attempt` on the one to retry',
-    );
-    duplicate(
-      firstByTarget,
-      `${destinationCluster ?? ''}/${migration.destination.namespace}/${migration.vm}`,
-      ['destination', 'namespace'],
-      `two migrations move a VM named "${migration.vm}" into namespace "${migration.destination.namespace}"`,
-      'a namespace holds one VM of a name: send one of them elsewhere',
-    );
-    if (migration.migrationID) {
-      duplicate(firstById, migration.migrationID, ['migrationID'], `duplicate migrationID "${migration.migrationID}"`, 'every migration needs its own ID');
+    for (const duplicate of guard.claim(identity, index)) {
+      const firstPath = ['migrations', duplicate.first, ...fields[duplicate.field]];
+      // A parsed config (a MigrationSet's object) has no lines: its first is named by its field.
+      const firstLine = locate(firstPath).line;
+      bag.error(`${duplicate.message} (first at ${firstLine === undefined ? fieldLabel(firstPath) : `line ${firstLine}`})`, at(fields[duplicate.field]), duplicate.hint);
     }
     if (sourceCluster === destinationCluster && migration.source.namespace === migration.destination.namespace) {
+      const refusal = sameNamespaceRefusal(migration.source.namespace);
       bag.error(
-        `${fieldLabel(['migrations', index, 'destination'])}: source and destination are the same namespace${sourceCluster ? ` of cluster "${sourceCluster}"` : ''}`,
+        `${fieldLabel(['migrations', index, 'destination'])}: ${refusal.message}`,
         at(['destination', 'namespace']),
-        'a decentralized migration moves a VM to another namespace or cluster; use a regular live migration to change nodes',
+        refusal.hint,
       );
     }
 
     // The schema's pattern cannot bound the port: 1..65535, and an IPv6 address only in brackets.
-    if (migration.connectURL !== undefined && !isHostPort(migration.connectURL)) {
-      bag.error(`${fieldLabel(['migrations', index, 'connectURL'])}: "${migration.connectURL}" is not host:port, ip:port or [ipv6]:port with a port in 1-65535`, at(['connectURL']));
-    }
+    const badAddress = migration.connectURL === undefined ? undefined : connectUrlRefusal(migration.connectURL);
+    if (badAddress) bag.error(`${fieldLabel(['migrations', index, 'connectURL'])}: ${badAddress.message}`, at(['connectURL']));
     const manifestPath = resolve(baseDir, migration.source.manifest);
     if (!manifests.has(manifestPath)) {
       const shown = displayPath(manifestPath);

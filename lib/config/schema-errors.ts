@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { fieldLabel } from '../diagnostics.ts';
 import type { YamlPath } from './yaml-file.ts';
 
 /** An ajv error turned into words a user can act on, with the YAML path it points at. */
@@ -17,11 +18,6 @@ function pathOf(pointer: string): (string | number)[] {
     .split('/')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-/** `migrations[0].source.namespace` */
-export function fieldLabel(path: YamlPath): string {
-  return path.reduce<string>((label, s) => (typeof s === 'number' ? `${label}[${s}]` : label ? `${label}.${s}` : s), '') || '(top level)';
 }
 
 /** The value at `path` in the validated document (ajv's non-verbose errors, as the CRD validators', carry no value). */

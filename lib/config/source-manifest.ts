@@ -4,6 +4,7 @@ import { validateDataVolumeCrd, validateVirtualMachineCrd } from './crd-validato
 import { validateDataVolume, validatePersistentVolumeClaim, validateVirtualMachine } from './validators.generated.js';
 import { collapseAnyOf, describeSchemaError } from './schema-errors.ts';
 import type { DataVolumeManifest, InstancetypeManifest, KubeObject, PersistentVolumeClaimManifest, VirtualMachineManifest } from '../kubevirt/api.ts';
+import { objectsByKind, objectsOf } from '../kubevirt/manifest-objects.ts';
 import { YamlFile, type Locator } from './yaml-file.ts';
 
 /** An object read from a manifest file, with a way to point at any of its fields. */
@@ -23,18 +24,6 @@ export interface ManifestFile {
   readonly claims: readonly Located<PersistentVolumeClaimManifest>[];
   /** Namespaced VirtualMachineInstancetypes and VirtualMachinePreferences (`kubectl get vm,vminstancetype,vmpref`). */
   readonly instancetypes: readonly Located<InstancetypeManifest>[];
-}
-
-function isObject(value: unknown): value is KubeObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The objects of one document: itself, or the items of a `kind: List` (as `kubectl get -o yaml` writes them). */
-function objectsOf(data: unknown, locate: Locator): Located<KubeObject>[] {
-  if (!isObject(data)) return [];
-  const items = data.kind === 'List' && Array.isArray(data.items) ? data.items : undefined;
-  if (!items) return [{ object: data, locate }];
-  return items.flatMap((item, index) => (isObject(item) ? [{ object: item, locate: (path, options) => locate(['items', index, ...path], options) }] : []));
 }
 
 /**
@@ -72,23 +61,8 @@ export function parseManifestFile(file: string, path: string, text: string, bag:
   const documents = yaml.load(bag);
   if (!documents) return undefined;
   const objects = documents.flatMap((data, index) => objectsOf(data, yaml.locator(index)));
-  const ofKind = <T extends KubeObject>(group: RegExp, kind: string) =>
-    objects.filter((o) => o.object.kind === kind && group.test(String(o.object.apiVersion ?? ''))) as Located<T>[];
-  const read = [
-    ...ofKind(/^kubevirt\.io\//, 'VirtualMachine'),
-    ...ofKind(/^cdi\.kubevirt\.io\//, 'DataVolume'),
-    ...ofKind(/^v1$/, 'PersistentVolumeClaim'),
-  ];
+  const byKind = objectsByKind(objects);
+  const read = [...byKind.virtualMachines, ...byKind.dataVolumes, ...byKind.claims];
   if (!checkObjects(read, bag)) return undefined;
-  return {
-    file,
-    path,
-    virtualMachines: ofKind<VirtualMachineManifest>(/^kubevirt\.io\//, 'VirtualMachine'),
-    dataVolumes: ofKind<DataVolumeManifest>(/^cdi\.kubevirt\.io\//, 'DataVolume'),
-    claims: ofKind<PersistentVolumeClaimManifest>(/^v1$/, 'PersistentVolumeClaim'),
-    instancetypes: [
-      ...ofKind<InstancetypeManifest>(/^instancetype\.kubevirt\.io\//, 'VirtualMachineInstancetype'),
-      ...ofKind<InstancetypeManifest>(/^instancetype\.kubevirt\.io\//, 'VirtualMachinePreference'),
-    ],
-  };
+  return { file, path, ...byKind };
 }

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { DataVolume, DataVolumeSpecStorageResourcesRequests } from '../../imports/cdi-dv-cdi.kubevirt.io.ts';
 import { BIND_IMMEDIATE_ANNOTATION, USE_POPULATOR_ANNOTATION } from '../kubevirt/api.ts';
-import { compareQuantities, parseQuantity } from '../kubernetes/quantity.ts';
-import { isDnsLabel, isDnsSubdomain } from '../kubernetes/validation.ts';
+import { accessModesRefusal, diskSizeRefusal, dnsLabelRefusal, dnsSubdomainRefusal, volumeModeRefusal, type AccessMode, type VolumeMode } from '../rules/migration.ts';
+import { field, throwIfRefused } from './refusals.ts';
 import { KEEP_DATA, SyncWave, withSyncWave } from './argocd-annotations.ts';
 
 /** Properties of a {@link BlankDataVolume}. */
@@ -32,12 +32,12 @@ export interface BlankDataVolumeProps {
    * `Block` or `Filesystem`.
    * @default - none: CDI's storage profile for the class decides
    */
-  readonly volumeMode?: string;
+  readonly volumeMode?: VolumeMode;
   /**
-   * Access modes of the new disk.
+   * Access modes of the new disk: at least one, none twice.
    * @default - none: CDI's storage profile for the class decides
    */
-  readonly accessModes?: readonly string[];
+  readonly accessModes?: readonly AccessMode[];
   /**
    * Annotate with `cdi.kubevirt.io/storage.usePopulator: "true"`, which makes CDI fill the disk through a volume
    * populator whatever its own check says (`shouldUseCDIPopulator`: by default only for storage classes with a CSI
@@ -83,7 +83,7 @@ export class BlankDataVolume extends Construct {
 
   public constructor(scope: Construct, id: string, props: BlankDataVolumeProps) {
     super(scope, id);
-    checkBlankDataVolumeProps(props);
+    throwIfRefused(this, 'BlankDataVolume', blankDataVolumeRefusals(props));
     this.name = props.name;
     this.namespace = props.namespace;
     // CDI's `IsWaitForFirstConsumerEnabled`: the immediate-binding annotation makes the importer skip the wait.
@@ -111,18 +111,18 @@ export class BlankDataVolume extends Construct {
   }
 }
 
-/** What the API server or the migration would reject, refused at synthesis with the DataVolume's name. */
-function checkBlankDataVolumeProps(props: BlankDataVolumeProps): void {
-  const fail = (message: string) => {
-    throw new Error(`BlankDataVolume "${props.name}": ${message}`);
-  };
-  if (!isDnsSubdomain(props.name)) fail('name is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters)');
-  if (props.namespace !== undefined && !isDnsLabel(props.namespace)) fail(`namespace "${props.namespace}" is not a DNS-1123 label`);
-  const size = parseQuantity(props.size);
-  if (!size || size.numerator <= 0n) fail(`size "${props.size}" is not a positive Kubernetes quantity (e.g. 30Gi)`);
-  if (props.sourceSize !== undefined) {
-    const sourceSize = parseQuantity(props.sourceSize);
-    if (!sourceSize) fail(`sourceSize "${props.sourceSize}" is not a Kubernetes quantity`);
-    else if (compareQuantities(size!, sourceSize) < 0) fail(`size ${props.size} is smaller than the source disk (${props.sourceSize}): the migration would fail`);
-  }
+/** The checks of one disk, its props named with `prefix` (`disks[0].`). */
+export function diskRefusals(props: Omit<BlankDataVolumeProps, 'namespace'>, prefix = '') {
+  return [
+    ...field(`${prefix}name`, dnsSubdomainRefusal(props.name)),
+    ...field(`${prefix}size`, diskSizeRefusal(props.size, props.sourceSize)),
+    ...field(`${prefix}sourceSize`, props.sourceSize === undefined ? undefined : diskSizeRefusal(props.sourceSize)),
+    ...field(`${prefix}storageClassName`, props.storageClassName === undefined ? undefined : dnsSubdomainRefusal(props.storageClassName)),
+    ...field(`${prefix}volumeMode`, props.volumeMode === undefined ? undefined : volumeModeRefusal(props.volumeMode)),
+    ...field(`${prefix}accessModes`, props.accessModes === undefined ? undefined : accessModesRefusal(props.accessModes)),
+  ];
+}
+
+function blankDataVolumeRefusals(props: BlankDataVolumeProps) {
+  return [...field('namespace', props.namespace === undefined ? undefined : dnsLabelRefusal(props.namespace)), ...diskRefusals(props)];
 }

@@ -4,7 +4,9 @@ import { MANAGED_BY, MANAGED_BY_LABEL } from './labels.ts';
 
 /** A VirtualMachine whose `spec.runStrategy` KubeVirt rewrites, so Argo CD must not compare or restore it. */
 export interface RunStrategyOwnedByKubeVirt {
+  /** Name of the VirtualMachine. */
   readonly name: string;
+  /** Its namespace. */
   readonly namespace: string;
 }
 
@@ -58,6 +60,7 @@ export interface ClusterApplicationProps {
  * deleting the Application leaves the VMs running.
  */
 export class ClusterApplication extends Construct {
+  /** The generated Argo CD Application. */
   public readonly apiObject: Application;
 
   public constructor(scope: Construct, id: string, props: ClusterApplicationProps) {

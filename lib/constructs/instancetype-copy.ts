@@ -45,6 +45,7 @@ export interface InstancetypeCopyProps {
  * receiver never gets an instance. Argo CD never prunes it: the migrated VM keeps referring to it.
  */
 export class InstancetypeCopy extends Construct {
+  /** The generated copy. */
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: InstancetypeCopyProps) {

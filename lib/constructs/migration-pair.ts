@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { VirtualMachineInstanceMigration } from '../../imports/kubevirt-vmim-kubevirt.io.ts';
-import { isDnsLabel, isDnsSubdomain, isHostPort } from '../kubernetes/validation.ts';
+import { connectUrlRefusal, dnsLabelRefusal, dnsSubdomainRefusal, migrationIdRefusal, sameNamespaceRefusal } from '../rules/migration.ts';
+import { field, throwIfRefused } from './refusals.ts';
 import { migrationObjectNames } from '../names.ts';
 import { remoteScope } from './remote-scope.ts';
 import { ONE_SHOT_MIGRATION, SyncWave, withSyncWave } from './argocd-annotations.ts';
@@ -62,7 +63,9 @@ export class MigrationPair extends Construct {
   public readonly receive: VirtualMachineInstanceMigration;
   /** The sendTo migration; undefined when the address is discovered at run time. */
   public readonly send?: VirtualMachineInstanceMigration;
+  /** Name of the receive migration. */
   public readonly receiveName: string;
+  /** Name of the sendTo migration (emitted only with a connectURL). */
   public readonly sendName: string;
 
   public constructor(scope: Construct, id: string, props: MigrationPairProps) {
@@ -70,7 +73,7 @@ export class MigrationPair extends Construct {
     const defaults = migrationObjectNames(props.vmiName, props.migrationID);
     this.receiveName = props.receiveName ?? defaults.receive;
     this.sendName = props.sendName ?? defaults.send;
-    checkMigrationPairProps(props, this.receiveName, this.sendName);
+    throwIfRefused(this, 'MigrationPair', migrationPairRefusals(props, this.receiveName, this.sendName));
     const metadata = (name: string, namespace: string, wave: number) => ({
       name,
       namespace,
@@ -93,22 +96,17 @@ export class MigrationPair extends Construct {
   }
 }
 
-/** What KubeVirt or the API server would reject, or what could never pair, refused at synthesis. */
-function checkMigrationPairProps(props: MigrationPairProps, receiveName: string, sendName: string): void {
-  const fail = (message: string) => {
-    throw new Error(`MigrationPair "${props.vmiName}": ${message}`);
-  };
-  if (!isDnsLabel(props.vmiName)) fail('vmiName is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)');
-  for (const [field, namespace] of [['sourceNamespace', props.sourceNamespace], ['destinationNamespace', props.destinationNamespace]] as const) {
-    if (!isDnsLabel(namespace)) fail(`${field} "${namespace}" is not a DNS-1123 label`);
-  }
-  for (const name of [receiveName, sendName]) if (!isDnsSubdomain(name)) fail(`migration name "${name}" is not a DNS-1123 subdomain`);
-  if (props.migrationID.trim() === '') fail('migrationID is empty');
-  // Both ends in one chart means one cluster: a VMI cannot migrate to its own namespace of its own cluster.
-  if (props.sourceScope === undefined && props.sourceNamespace === props.destinationNamespace) {
-    fail(`source and destination are the same namespace "${props.sourceNamespace}" of one cluster; pass sourceScope when the source is another cluster`);
-  }
-  if (props.connectURL !== undefined && !isHostPort(props.connectURL)) {
-    fail(`connectURL "${props.connectURL}" is not host:port, ip:port or [ipv6]:port with a port in 1-65535 (no scheme)`);
-  }
+/** What KubeVirt or the API server would reject, or what could never pair, refused at synthesis (lib/rules). */
+function migrationPairRefusals(props: MigrationPairProps, receiveName: string, sendName: string) {
+  return [
+    ...field('vmiName', dnsLabelRefusal(props.vmiName)),
+    ...field('sourceNamespace', dnsLabelRefusal(props.sourceNamespace)),
+    ...field('destinationNamespace', dnsLabelRefusal(props.destinationNamespace)),
+    ...field('receiveName', dnsSubdomainRefusal(receiveName)),
+    ...field('sendName', dnsSubdomainRefusal(sendName)),
+    ...field('migrationID', migrationIdRefusal(props.migrationID)),
+    // Both ends in one chart means one cluster: a VMI cannot migrate to its own namespace of its own cluster.
+    ...field('destinationNamespace', props.sourceScope === undefined && props.sourceNamespace === props.destinationNamespace ? sameNamespaceRefusal(props.sourceNamespace) : undefined),
+    ...field('connectURL', props.connectURL === undefined ? undefined : connectUrlRefusal(props.connectURL)),
+  ];
 }

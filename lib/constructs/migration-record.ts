@@ -14,7 +14,9 @@ export interface MigrationRecordProps {
   readonly namespace: string;
   /** Which end of the migration this cluster folder holds. */
   readonly role: 'source' | 'destination' | 'both';
+  /** Where the migration stands: `migrate`, `cutover` or `abort`. */
   readonly phase: MigrationPhase;
+  /** The ID that pairs the migration's two migration objects. */
   readonly migrationID: string;
   /**
    * Labels.
@@ -30,6 +32,7 @@ export interface MigrationRecordProps {
  * `kubectl get cm -l app.kubernetes.io/managed-by=kvmigrate` list the migrations a namespace takes part in.
  */
 export class MigrationRecord extends Construct {
+  /** The generated ConfigMap, named `<migrationName>-kvmigrate`. */
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: MigrationRecordProps) {

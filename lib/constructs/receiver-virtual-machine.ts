@@ -6,7 +6,8 @@ import {
   type RunStrategy,
   type VirtualMachineInstanceTemplate,
 } from '../kubevirt/api.ts';
-import { isDnsLabel } from '../kubernetes/validation.ts';
+import { dnsLabelRefusal, runStrategyRefusal, type RestoreRunStrategy } from '../rules/migration.ts';
+import { field, throwIfRefused } from './refusals.ts';
 import { SyncWave } from './argocd-annotations.ts';
 import { BlankDataVolume } from './blank-data-volume.ts';
 import { virtualMachineObject } from './virtual-machine-object.ts';
@@ -26,7 +27,7 @@ export interface ReceiverVirtualMachineProps {
    */
   readonly template: VirtualMachineInstanceTemplate;
   /** What KubeVirt sets `spec.runStrategy` to once the VM has arrived: the source VM's run strategy. */
-  readonly restoreRunStrategy: RunStrategy;
+  readonly restoreRunStrategy: RestoreRunStrategy;
   /**
    * Whether the migration has succeeded (the cutover commit): the VM is then written with its final run strategy, as
    * KubeVirt has rewritten it, so Git and the cluster agree.
@@ -79,11 +80,11 @@ export class ReceiverVirtualMachine extends Construct {
 
   public constructor(scope: Construct, id: string, props: ReceiverVirtualMachineProps) {
     super(scope, id);
-    if (props.restoreRunStrategy === 'WaitAsReceiver' || props.restoreRunStrategy === 'Halted') {
-      throw new Error(`ReceiverVirtualMachine ${props.name}: restoreRunStrategy must be a running strategy, not ${props.restoreRunStrategy}`);
-    }
-    if (!isDnsLabel(props.name)) throw new Error(`ReceiverVirtualMachine "${props.name}": name is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`);
-    if (props.namespace !== undefined && !isDnsLabel(props.namespace)) throw new Error(`ReceiverVirtualMachine "${props.name}": namespace "${props.namespace}" is not a DNS-1123 label`);
+    throwIfRefused(this, 'ReceiverVirtualMachine', [
+      ...field('name', dnsLabelRefusal(props.name)),
+      ...field('namespace', props.namespace === undefined ? undefined : dnsLabelRefusal(props.namespace)),
+      ...field('restoreRunStrategy', runStrategyRefusal(props.restoreRunStrategy)),
+    ]);
     this.name = props.name;
     // Checked at synthesis, when every BlankDataVolume of the app exists.
     this.node.addValidation({ validate: () => this.unprovidedVolumes(props) });

@@ -5,6 +5,8 @@ import { DEFAULT_TIMEOUT_SECONDS, hookJobDeadlineSeconds } from '../hook-timeout
 import { DEFAULT_KUBEVIRT_NAMESPACE } from '../kubevirt/api.ts';
 import { boundedName, shortHash } from '../names.ts';
 import { HOOK_IMAGE_REPOSITORY, VERSION } from '../package-info.generated.ts';
+import { connectUrlRefusal, dnsLabelRefusal, dnsSubdomainRefusal, migrationIdRefusal } from '../rules/migration.ts';
+import { field, throwIfRefused } from './refusals.ts';
 import { SendHookAccess } from './send-hook-access.ts';
 import { SyncWave, withSyncWave } from './argocd-annotations.ts';
 
@@ -57,9 +59,10 @@ export interface SendMigrationHookProps {
    */
   readonly image?: string;
   /**
+   * When the kubelet pulls the hook image.
    * @default 'IfNotPresent'
    */
-  readonly imagePullPolicy?: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /**
    * How long the hook waits for the receive side to be ready and for the sync address.
    * @default 600
@@ -128,12 +131,25 @@ export interface SendMigrationHookProps {
  * access of a {@link SendHookAccess}, and is re-created on every sync (`BeforeHookCreation`), which the hook tolerates.
  */
 export class SendMigrationHook extends Construct {
+  /** The PostSync Job that creates both migrations. */
   public readonly job: ApiObject;
+  /** The hook's ServiceAccount, Roles and RoleBindings. */
   public readonly access: SendHookAccess;
+  /** Name of the Job and of its access objects. */
   public readonly name: string;
 
   public constructor(scope: Construct, id: string, props: SendMigrationHookProps) {
     super(scope, id);
+    // The hook passes these to KubeVirt as they are: refused here, in the CLI's words (lib/rules).
+    throwIfRefused(this, 'SendMigrationHook', [
+      ...field('vmiName', dnsLabelRefusal(props.vmiName)),
+      ...field('sourceNamespace', dnsLabelRefusal(props.sourceNamespace)),
+      ...field('destinationNamespace', dnsLabelRefusal(props.destinationNamespace)),
+      ...field('migrationID', migrationIdRefusal(props.migrationID)),
+      ...field('sendMigrationName', dnsSubdomainRefusal(props.sendMigrationName)),
+      ...field('receiveMigrationName', dnsSubdomainRefusal(props.receiveMigrationName)),
+      ...field('connectURL', props.connectURL === undefined ? undefined : connectUrlRefusal(props.connectURL)),
+    ]);
     this.name = props.name ?? boundedName(props.vmiName, `send-hook-${shortHash(props.migrationID)}`);
     const kubevirtNamespace = props.kubevirtNamespace ?? DEFAULT_KUBEVIRT_NAMESPACE;
     const timeoutSeconds = props.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;

@@ -6,7 +6,9 @@ import { virtualMachineObject } from './virtual-machine-object.ts';
 
 /** Properties of a {@link SourceVirtualMachine}. */
 export interface SourceVirtualMachineProps {
+  /** Name of the source VM. */
   readonly name: string;
+  /** Namespace of the source VM. */
   readonly namespace: string;
   /** The source VM's `spec`, as it appears in YAML. */
   readonly spec: NonNullable<VirtualMachineManifest['spec']>;
@@ -35,6 +37,7 @@ export interface SourceVirtualMachineProps {
  * `runStrategy: Always`, the form KubeVirt can halt.
  */
 export class SourceVirtualMachine extends Construct {
+  /** The generated VirtualMachine. */
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: SourceVirtualMachineProps) {

@@ -2,8 +2,9 @@ import type { Located } from '../config/source-manifest.ts';
 import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import type { DataVolumeManifest, StorageSpec, VirtualMachineManifest, Volume } from '../kubevirt/api.ts';
-import { compareQuantities, largestQuantity, parseQuantity, quantityValue, type Quantity } from '../kubernetes/quantity.ts';
+import { largestQuantity, parseQuantity, quantityValue, type Quantity } from '../kubernetes/quantity.ts';
 import { DEFAULT_FILESYSTEM_OVERHEAD, filesystemRequestFor } from '../kubevirt/filesystem-overhead.ts';
+import { diskSizeRefusal, type AccessMode, type VolumeMode } from '../rules/migration.ts';
 
 /** A destination disk to pre-create for one PVC- or DataVolume-backed volume of the source VM. */
 export interface DiskPlan {
@@ -15,8 +16,8 @@ export interface DiskPlan {
   readonly size: string;
   /** Absent: the destination's default storage class. */
   readonly storageClassName?: string;
-  readonly volumeMode?: string;
-  readonly accessModes?: readonly string[];
+  readonly volumeMode?: VolumeMode;
+  readonly accessModes?: readonly AccessMode[];
   /** The source disk's volume mode, when known: a different mode at the destination needs KubeVirt's support. */
   readonly sourceVolumeMode?: string;
   /** Annotate the DataVolume with `cdi.kubevirt.io/storage.usePopulator: "true"` (off per storage class). */
@@ -40,16 +41,17 @@ const GENERATED_VOLUME_SOURCES = new Set([
 interface StorageFacts {
   readonly size?: string | number;
   readonly storageClassName?: string;
-  readonly volumeMode?: string;
-  readonly accessModes?: readonly string[];
+  readonly volumeMode?: VolumeMode;
+  readonly accessModes?: readonly AccessMode[];
 }
 
 function factsOfStorage(storage: StorageSpec | undefined): StorageFacts {
   return {
     size: storage?.resources?.requests?.storage,
     storageClassName: storage?.storageClassName,
-    volumeMode: storage?.volumeMode,
-    accessModes: storage?.accessModes,
+    // The source manifest's schema checked both against the closed sets (source-manifest.schema.json).
+    volumeMode: storage?.volumeMode as VolumeMode | undefined,
+    accessModes: storage?.accessModes as readonly AccessMode[] | undefined,
   };
 }
 
@@ -187,12 +189,12 @@ export function planDisks(
     const volumeMode = override.volumeMode ?? mapping?.volumeMode ?? sourceVolumeMode;
     const crossCluster = (entry.source.cluster ?? '') !== (entry.destination.cluster ?? '');
     const minimum = source && minimumSize(source, { sourceVolumeMode, volumeMode, sourceClass, storageClassName, crossCluster }, storageClasses);
-    if (override.size !== undefined && minimum !== undefined && compareQuantities(parseQuantity(override.size)!, parseQuantity(minimum)!) < 0) {
-      const why = minimum === source!.text ? '' : ` with CDI's filesystem overhead on a Filesystem target, ${minimum}`;
+    const tooSmall = override.size === undefined ? undefined : diskSizeRefusal(override.size, source?.text, minimum);
+    if (tooSmall) {
       bag.error(
-        `disks.${volume.name}.size ${override.size} is smaller than the source disk (${source!.text}${sourceVolumeMode === 'Block' ? ', a Block volume' : ''}${why}): the migration would fail`,
+        `disks.${volume.name}.size ${tooSmall.message}`,
         entry.locate(['disks', volume.name, 'size']),
-        `use at least ${minimum}, or remove the override`,
+        `${tooSmall.hint}${sourceVolumeMode === 'Block' ? ' (a Block volume: the largest size the source knows counts)' : ''}, or remove the override`,
       );
       return;
     }

@@ -10,6 +10,7 @@ import { deriveMigrationId } from './migration-id.ts';
 import { planInstancetypes, type InstancetypePlan } from './instancetypes.ts';
 import { checkPrerequisites, type Prerequisite } from './prerequisites.ts';
 import { planReceiver, type ReceiverPlan } from './receiver.ts';
+import { DuplicateGuard, splitBrainRefusal } from '../rules/migration.ts';
 
 /** The output folder of objects for a config entry that names no cluster. */
 export const DEFAULT_CLUSTER = 'default';
@@ -62,15 +63,15 @@ export interface PlanResult {
 }
 
 /**
- * The split-brain guard. KubeVirt halts a migrated `Always` source VM; if Git then puts `Always` back, a second copy
- * boots from the stale source disks while the migrated one runs. So a managed source VM may only migrate when the
- * Application that syncs it ignores its runStrategy, which kvmigrate guarantees only for Applications it emits.
+ * The split-brain guard (lib/rules): a managed source VM may only migrate when the Application that syncs it ignores
+ * its runStrategy, which kvmigrate guarantees only for Applications it emits.
  */
 function checkSplitBrain(entry: MigrationEntry, sourceVm: SourceVmPlan | undefined, argocdApplications: boolean, bag: DiagnosticBag): void {
-  if (entry.phase !== 'migrate' || sourceVm?.spec.runStrategy !== 'Always' || argocdApplications) return;
+  if (!sourceVm) return;
+  const refusal = splitBrainRefusal({ phase: entry.phase, sourceRunStrategy: sourceVm.spec.runStrategy ?? '', runStrategyIgnored: argocdApplications });
+  if (!refusal) return;
   bag.error(
-    `migration "${entry.name}": the source VM is managed here with runStrategy Always, and nothing makes Argo CD ignore its runStrategy: ` +
-      'after KubeVirt halts it, a sync would start it again from its stale disks while the migrated VM runs',
+    `migration "${entry.name}": ${refusal.message}`,
     entry.locate(['source', 'manage']),
     'add an `argocd:` section, so kvmigrate emits the Application with ignoreDifferences on /spec/runStrategy, or set `source.manage: false` and keep the source VM out of this repository',
   );
@@ -86,7 +87,11 @@ function managedSourceSpec(entry: MigrationEntry, receiver: ReceiverPlan): Sourc
   return { ...spec, runStrategy: entry.source.allowRunStrategy ? receiver.restoreRunStrategy : 'Always' };
 }
 
-function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: DiagnosticBag): MigrationPlan | undefined {
+/** What a plan reads of the config besides its entry. */
+export type PlanSettings = Pick<LoadedConfig, 'storageClassMap' | 'storageClasses' | 'argocd'>;
+
+/** The plan of one migration; undefined (with the reasons in `bag`) when it cannot move. */
+export function planMigration(entry: MigrationEntry, config: PlanSettings, bag: DiagnosticBag): MigrationPlan | undefined {
   const source = { cluster: entry.source.cluster ?? DEFAULT_CLUSTER, namespace: entry.source.namespace };
   const destination = { cluster: entry.destination.cluster ?? DEFAULT_CLUSTER, namespace: entry.destination.namespace };
   const disks = planDisks(entry, config, bag);
@@ -146,22 +151,14 @@ export function planMigrations(config: LoadedConfig): PlanResult {
   return { plans: [...entries.keys()], warnings: bag.warnings };
 }
 
-/** Two migrations must not create the same DataVolume: the second would silently take the first one's place. */
+/** Two migrations must not create the same DataVolume (lib/rules). */
 function checkDiskNames(entries: ReadonlyMap<MigrationPlan, MigrationEntry>, bag: DiagnosticBag): void {
-  const owners = new Map<string, string>();
+  const guard = new DuplicateGuard<string>();
   for (const [plan, entry] of entries) {
     if (plan.phase === 'abort' && plan.removeReceiverOnAbort) continue;
     for (const disk of plan.disks) {
-      const key = `${plan.destination.cluster}/${plan.destination.namespace}/${disk.dataVolumeName}`;
-      const owner = owners.get(key);
-      if (owner === undefined) owners.set(key, plan.name);
-      else {
-        bag.error(
-          `migrations "${owner}" and "${plan.name}" both create DataVolume "${disk.dataVolumeName}" in namespace "${plan.destination.namespace}"`,
-          entry.locate(['destination', 'namespace']),
-          'move one of them to another namespace',
-        );
-      }
+      const clash = guard.claimDisk(plan.destination, disk.dataVolumeName, plan.name, plan.name);
+      if (clash) bag.error(clash.message, entry.locate(['destination', 'namespace']), clash.hint);
     }
   }
 }

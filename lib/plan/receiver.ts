@@ -1,12 +1,13 @@
 import type { MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
-import { isRunStrategy, type InstancetypeMatcher, type RunStrategy, type VirtualMachineInstanceTemplate } from '../kubevirt/api.ts';
+import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate } from '../kubevirt/api.ts';
+import { isRestoreRunStrategy, runStrategyRefusal, type RestoreRunStrategy } from '../rules/migration.ts';
 import { ownMetadata } from './metadata.ts';
 
 /** The receiving VirtualMachine: the source's identity and template, parked until the migration arrives. */
 export interface ReceiverPlan {
   /** What KubeVirt sets `spec.runStrategy` to once the VM has arrived: the source's run strategy. */
-  readonly restoreRunStrategy: RunStrategy;
+  readonly restoreRunStrategy: RestoreRunStrategy;
   /** The source's `spec.template`, unchanged (MACs, firmware, machine type, CPU, memory, volumes). */
   readonly template: VirtualMachineInstanceTemplate;
   readonly instancetype?: InstancetypeMatcher;
@@ -24,7 +25,7 @@ function withoutRevision(matcher: InstancetypeMatcher | undefined): Instancetype
 }
 
 /** The run strategy the receiver returns to after the migration; reports why when the source cannot be moved live. */
-function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RunStrategy | undefined {
+function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RestoreRunStrategy | undefined {
   const { object, locate } = entry.source.virtualMachine;
   const spec = object.spec ?? {};
   const hint = 'only a running VM can be live-migrated; start it with `runStrategy: Always`';
@@ -55,16 +56,9 @@ function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RunStrat
     bag.error('the source VM has no spec.runStrategy', locate(['spec']), hint);
     return undefined;
   }
-  if (!isRunStrategy(strategy)) {
-    bag.error(`the source VM's runStrategy "${strategy}" is not one of KubeVirt's`, locate(['spec', 'runStrategy']), 'use Always, RerunOnFailure, Manual or Once');
-    return undefined;
-  }
-  if (strategy === 'Halted') {
-    bag.error('the source VM is not running (runStrategy: Halted)', locate(['spec', 'runStrategy']), hint);
-    return undefined;
-  }
-  if (strategy === 'WaitAsReceiver') {
-    bag.error('the source VM is itself a receiver (runStrategy: WaitAsReceiver)', locate(['spec', 'runStrategy']));
+  if (!isRestoreRunStrategy(strategy)) {
+    const refusal = runStrategyRefusal(strategy)!;
+    bag.error(`the source VM's spec.runStrategy ${refusal.message}`, locate(['spec', 'runStrategy']), refusal.hint);
     return undefined;
   }
   return strategy;

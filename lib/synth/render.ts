@@ -2,6 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { argocdConfigMap } from '../argocd/health-checks.ts';
 import { ClusterApplication } from '../constructs/cluster-application.ts';
 import { DecentralizedMigration } from '../constructs/decentralized-migration.ts';
+import { plannedMigrationProps } from '../constructs/planned-migration.ts';
 import type { ArgoCdPlan } from '../plan/argocd.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import { manifestYaml } from './yaml-output.ts';
@@ -35,36 +36,7 @@ function buildMigrationCharts(plan: MigrationPlan): Map<string, Chart> {
   };
   const destination = chartFor(plan.destination.cluster);
   const source = chartFor(plan.source.cluster);
-  new DecentralizedMigration(destination, plan.name, {
-    vmName: plan.vm,
-    phase: plan.phase,
-    removeReceiverOnAbort: plan.removeReceiverOnAbort,
-    sourceVirtualMachine: plan.sourceVm,
-    migrationName: plan.name,
-    sourceNamespace: plan.source.namespace,
-    destinationNamespace: plan.destination.namespace,
-    migrationID: plan.migrationID,
-    template: plan.receiver.template,
-    restoreRunStrategy: plan.receiver.restoreRunStrategy,
-    instancetype: plan.receiver.instancetype,
-    preference: plan.receiver.preference,
-    receiverLabels: plan.receiver.labels,
-    receiverAnnotations: plan.receiver.annotations,
-    disks: plan.disks.map((d) => ({
-      name: d.dataVolumeName,
-      size: d.size,
-      storageClassName: d.storageClassName,
-      volumeMode: d.volumeMode,
-      accessModes: d.accessModes,
-      usePopulator: d.usePopulator,
-    })),
-    instancetypes: plan.instancetypes.flatMap((i) => (i.copy ? [{ kind: i.kind, name: i.name, ...i.copy }] : [])),
-    connectURL: plan.connectURL,
-    hook: plan.hook,
-    receiveMigrationName: plan.receiveMigrationName,
-    sendMigrationName: plan.sendMigrationName,
-    sourceScope: source === destination ? undefined : source,
-  });
+  new DecentralizedMigration(destination, plan.name, plannedMigrationProps(plan, source === destination ? undefined : source));
   return charts;
 }
 
