@@ -4,6 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { main } from '../../lib/cli/main.ts';
 import { hookMigrationObject } from '../../lib/cluster/send-migration.ts';
 import { claim, documents, migration, vm, withClaim, withDataVolume, withDataVolumeTemplate, withVolume, Workspace } from '../support/builders.ts';
 import { root } from '../support/processes.ts';
@@ -148,6 +150,55 @@ describe.skipIf(!realApiServerAvailable)('emitted objects on a real API server, 
     expect(argocd.map((o) => o.kind)).toEqual(['Application']);
     expect(cm.map((o) => o.kind)).toEqual(['ConfigMap']);
     expect(await roundTrip(Object.values(byPath).flat())).toEqual({ diffs: [], secondApply: [] });
+  });
+});
+
+describe.skipIf(!realApiServerAvailable)("the Argo CD health checks installed with kvmigrate's own field manager", () => {
+  const ARGOCD_CM = '/api/v1/namespaces/argocd-health/configmaps/argocd-cm';
+
+  /** `kvmigrate argocd-health` applied as the README says: kubectl apply --server-side --field-manager=kvmigrate. */
+  async function install(edit: (yaml: string) => string = (yaml) => yaml): Promise<Json> {
+    let yaml = '';
+    expect(await main(['argocd-health', '--namespace', 'argocd-health'], { stdout: (t) => (yaml += t), stderr: () => {} })).toBe(0);
+    return server.ok('PATCH', `${ARGOCD_CM}?fieldManager=kvmigrate`, edit(yaml), { contentType: 'application/apply-patch+yaml' });
+  }
+
+  it("keeps every key Argo CD's install and server own, owns only its four scripts, and a second install changes nothing", async () => {
+    await server.namespaces('argocd-health');
+    // Argo CD's install (kubectl client-side apply) and its server (an update) own keys of their own.
+    await server.ok('POST', '/api/v1/namespaces/argocd-health/configmaps?fieldManager=kubectl-client-side-apply', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'argocd-cm', namespace: 'argocd-health', labels: { 'app.kubernetes.io/part-of': 'argocd' } },
+      data: { url: 'https://argocd.example.com', 'resource.customizations.health.apps_Deployment': 'return {}' },
+    });
+    await server.ok('PATCH', `${ARGOCD_CM}?fieldManager=argocd-server`, { data: { 'admin.enabled': 'false' } }, { contentType: 'application/merge-patch+json' });
+    const installed = await install();
+    const scripts = Object.keys(installed.data).filter((key) => key.startsWith('resource.customizations.health.') && key !== 'resource.customizations.health.apps_Deployment');
+    expect(scripts.sort()).toEqual([
+      'resource.customizations.health.cdi.kubevirt.io_DataVolume',
+      'resource.customizations.health.kubevirt.io_VirtualMachine',
+      'resource.customizations.health.kubevirt.io_VirtualMachineInstance',
+      'resource.customizations.health.kubevirt.io_VirtualMachineInstanceMigration',
+    ]);
+    expect(installed.data).toMatchObject({ url: 'https://argocd.example.com', 'resource.customizations.health.apps_Deployment': 'return {}', 'admin.enabled': 'false' });
+    expect(installed.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'argocd' });
+    const owned = installed.metadata.managedFields.find((f: Json) => f.manager === 'kvmigrate');
+    expect(owned.operation).toBe('Apply');
+    expect(Object.keys(owned.fieldsV1['f:data']).sort()).toEqual(scripts.map((key) => `f:${key}`).sort());
+    expect((await install()).metadata.resourceVersion).toBe(installed.metadata.resourceVersion);
+  });
+
+  it("an install without one of its scripts removes that one key, none of the others' (server-side apply's ownership)", async () => {
+    const dropped = 'resource.customizations.health.kubevirt.io_VirtualMachineInstance';
+    const without = await install((yaml) => {
+      const document = parse(yaml);
+      delete document.data[dropped];
+      return JSON.stringify(document);
+    });
+    expect(without.data).not.toHaveProperty(dropped);
+    expect(without.data).toMatchObject({ url: 'https://argocd.example.com', 'admin.enabled': 'false', 'resource.customizations.health.kubevirt.io_VirtualMachine': expect.any(String) });
+    expect((await install()).data).toHaveProperty(dropped);
   });
 });
 

@@ -8,27 +8,11 @@ import { main } from '../../lib/cli/main.ts';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from '../support/builders.ts';
 import { runHookProcess } from '../support/hook-process.ts';
 import { root } from '../support/processes.ts';
-import { RealApiServer, realApiServerAvailable, type Json } from '../support/real-api-server.ts';
+import { KUBEVIRT_CRD, RealApiServer, realApiServerAvailable, type Json } from '../support/real-api-server.ts';
 import { ofKind, only, synth } from '../support/synth.ts';
 
 const LAB_ID = '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123';
 const MIGRATIONS = '/apis/kubevirt.io/v1/namespaces';
-
-/**
- * The KubeVirt CR's CRD is not among the shared CRDs: a stand-in that keeps every field (the hook only reads its
- * status), so the hook's list of KubeVirt CRs meets the real authorizer.
- */
-const KUBEVIRT_CRD: Json = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'kubevirts.kubevirt.io' },
-  spec: {
-    group: 'kubevirt.io',
-    names: { kind: 'KubeVirt', plural: 'kubevirts', singular: 'kubevirt', listKind: 'KubeVirtList' },
-    scope: 'Namespaced',
-    versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-  },
-};
 
 /** The ClusterRole a KubeVirt installation brings (virt-operator `rbac/cluster.go` `newMigrateClusterRole`). */
 const MIGRATE_CLUSTER_ROLE: Json = {

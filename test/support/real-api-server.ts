@@ -31,6 +31,22 @@ export const UNPRIVILEGED = { name: 'developer', token: 'kvmigrate-test-develope
 
 export type Json = Record<string, any>;
 
+/**
+ * The KubeVirt CR's CRD is not among the shared CRDs: a stand-in that keeps every field (the hook only reads its
+ * status), so reads of KubeVirt CRs (hook, preflight) meet the real server and its authorizer.
+ */
+export const KUBEVIRT_CRD: Json = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'kubevirts.kubevirt.io' },
+  spec: {
+    group: 'kubevirt.io',
+    names: { kind: 'KubeVirt', plural: 'kubevirts', singular: 'kubevirt', listKind: 'KubeVirtList' },
+    scope: 'Namespaced',
+    versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+  },
+};
+
 export interface Answer {
   readonly status: number;
   readonly body: Json;
@@ -128,6 +144,18 @@ export class RealApiServer {
 
   /** etcd's client URL, for tests that act on storage (compaction). */
   public etcdUrl = '';
+
+  /**
+   * Compacts etcd up to its current revision, as the API server does every five minutes: every older resourceVersion
+   * is gone, so a watch from one gets 410 Gone. Returns the revision compacted at.
+   */
+  public async compactEtcd(): Promise<number> {
+    const range = await fetch(`${this.etcdUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from('/').toString('base64') }) });
+    const revision = Number(((await range.json()) as Json).header.revision);
+    const compaction = await fetch(`${this.etcdUrl}/v3/kv/compaction`, { method: 'POST', body: JSON.stringify({ revision: String(revision), physical: true }) });
+    if (!compaction.ok) throw new Error(`etcd compaction: ${compaction.status} ${await compaction.text()}`);
+    return revision;
+  }
 
   public get url(): string {
     return `https://127.0.0.1:${this.port}`;
