@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main } from '../../lib/cli/main.ts';
 import { hookMigrationObject } from '../../lib/cluster/send-migration.ts';
-import { claim, documents, migration, vm, withClaim, withDataVolume, withDataVolumeTemplate, withVolume, Workspace } from '../support/builders.ts';
+import { claim, documents, migration, vm, withClaim, withNamespace, withDataVolume, withDataVolumeTemplate, withVolume, Workspace } from '../support/builders.ts';
 import { root } from '../support/processes.ts';
 import { RealApiServer, realApiServerAvailable, type Json } from '../support/real-api-server.ts';
 import { synth } from '../support/synth.ts';
@@ -112,6 +112,7 @@ describe.skipIf(!realApiServerAvailable)('emitted objects on a real API server, 
     const workspace = new Workspace();
     const db = vm(
       'db',
+      withNamespace('xc-src'),
       withDataVolume('root', 'db-root'),
       withDataVolumeTemplate('db-root', { size: '20Gi', storageClassName: 'fast', volumeMode: 'Block', accessModes: ['ReadWriteMany'] }),
       withDataVolume('logs', 'db-logs'),
@@ -182,7 +183,7 @@ describe.skipIf(!realApiServerAvailable)("the Argo CD health checks installed wi
       'resource.customizations.health.kubevirt.io_VirtualMachineInstanceMigration',
     ]);
     expect(installed.data).toMatchObject({ url: 'https://argocd.example.com', 'resource.customizations.health.apps_Deployment': 'return {}', 'admin.enabled': 'false' });
-    expect(installed.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'argocd' });
+    expect(installed.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'argocd' });
     const owned = installed.metadata.managedFields.find((f: Json) => f.manager === 'kvmigrate');
     expect(owned.operation).toBe('Apply');
     expect(Object.keys(owned.fieldsV1['f:data']).sort()).toEqual(scripts.map((key) => `f:${key}`).sort());

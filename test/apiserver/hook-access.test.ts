@@ -74,13 +74,14 @@ async function labCluster(prefix: string, options: { publishAddress?: boolean; e
     status: options.publishAddress === false ? { phase: 'Deployed' } : { phase: 'Deployed', synchronizationAddresses: ['10.128.2.44:9185'] },
   });
   await server.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'virt-synchronization-controller', namespace: kubevirtNamespace }, spec: { holderIdentity: 'sync-7d9f-x2' } });
-  // No controller manager runs: the ServiceAccount admission needs the namespace's default account to exist.
+  // No controller manager runs: the ServiceAccount admission needs the namespace's default account to exist (and,
+  // without a token controller, a Pod that mounts no token).
   await server.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: kubevirtNamespace } });
   await server.create({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'sync-7d9f-x2', namespace: kubevirtNamespace },
-    spec: { containers: [{ name: 'sync', image: 'virt-synchronization-controller' }] },
+    spec: { automountServiceAccountToken: false, containers: [{ name: 'sync', image: 'virt-synchronization-controller' }] },
     status: { phase: 'Running', podIP: '10.128.2.55', podIPs: [{ ip: '10.128.2.55' }] },
   });
   const token = await server.serviceAccountToken(account.metadata.namespace, account.metadata.name);
