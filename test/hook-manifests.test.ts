@@ -1,10 +1,8 @@
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../lib/diagnostics.ts';
 import { synthesize } from '../lib/synth/synthesize.ts';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { runHookProcess } from './support/hook-process.ts';
-import { KubeApiServer } from './support/kube-api-server.ts';
 import { rbacViolations } from './support/rbac.ts';
 import { ofKind, only, synth, type Json } from './support/synth.ts';
 
@@ -108,7 +106,7 @@ describe('the hook access of the bundled example', () => {
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: 'vm-live-migration-source' }]);
     }
     // Only its own Roles: no binding to kubevirt.io:migrate (every verb on every migration of the namespace); the
-    // hook's whole job runs with these rules alone (next describe block, RBAC enforced).
+    // hook's whole job runs with these rules alone (test/apiserver/hook-access.test.ts, by the real authorizer).
     expect(ofKind(objects, 'RoleBinding').map((b) => b.roleRef.kind)).toEqual(['Role', 'Role', 'Role']);
   });
 
@@ -119,122 +117,6 @@ describe('the hook access of the bundled example', () => {
     ofKind(widened, 'Role')[0]!.rules[0].verbs = ['*'];
     widened.push({ kind: 'ClusterRoleBinding', metadata: { name: 'x' }, roleRef: { kind: 'ClusterRole', name: 'cluster-admin' } });
     expect(rbacViolations(widened)).toEqual([expect.stringContaining('wildcard in verbs'), 'ClusterRoleBinding (cluster)/x: cluster-wide']);
-  });
-});
-
-describe('the synthesized access against a live (local) API server', () => {
-  const servers: KubeApiServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
-
-  /**
-   * Starts an API server that authorizes as the hook's ServiceAccount by the synthesized Roles, with VM `vm` running
-   * in `source` and its receiver parked in `destination`.
-   */
-  async function rbacCluster(objects: Json[], vm: string, source: string, destination: string) {
-    const api = await KubeApiServer.start();
-    servers.push(api);
-    const account = only(objects, 'ServiceAccount');
-    api.enforceRbac(objects as any, { namespace: account.metadata.namespace, name: account.metadata.name });
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: vm, namespace: source }, status: { phase: 'Running' } });
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: vm, namespace: destination }, status: { phase: 'WaitingForSync' } });
-    return api;
-  }
-
-  /** The lab's state on an RBAC-enforcing server. */
-  async function labCluster(objects: Json[]) {
-    const api = await rbacCluster(objects, 'vm-migration-ns-ns-live', 'vm-live-migration-source', 'vm-live-migration-destination');
-    api.put({ ...only(objects, 'VirtualMachine'), status: { created: true, printableStatus: 'WaitingForReceiver' } } as any);
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt-kubevirt-hyperconverged', namespace: 'openshift-cnv' }, spec: {}, status: { synchronizationAddresses: ['10.128.2.44:9185'] } });
-    api.put({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'virt-synchronization-controller', namespace: 'openshift-cnv' }, spec: { holderIdentity: 'virt-synchronization-controller-7d9f-x2' } });
-    api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'virt-synchronization-controller-7d9f-x2', namespace: 'openshift-cnv' }, status: { phase: 'Running', podIP: '10.128.2.44' } });
-    return api;
-  }
-
-  it("lets the bundled hook, run with the Job's own arguments, do its whole job", async () => {
-    const objects = example();
-    const api = await labCluster(objects);
-    const workspace = new Workspace();
-    const args = only(objects, 'Job').spec.template.spec.containers[0].args;
-    const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir));
-    expect(run.code, run.stderr).toBe(0);
-    expect(api.requests.filter((r) => r.status === 403)).toEqual([]);
-    const [created] = api.list('VirtualMachineInstanceMigration', 'vm-live-migration-source');
-    expect(created!.spec).toEqual({ vmiName: 'vm-migration-ns-ns-live', sendTo: { migrationID: LAB_ID, connectURL: '10.128.2.44:9185' } });
-    const [receive] = api.list('VirtualMachineInstanceMigration', 'vm-live-migration-destination');
-    expect(receive!.spec).toEqual({ vmiName: 'vm-migration-ns-ns-live', receive: { migrationID: LAB_ID } });
-    // A re-run (Argo re-runs hooks) is allowed to read back what it made.
-    expect((await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir))).code).toBe(0);
-  });
-
-  it("by default needs no access to KubeVirt's namespace: it reads the address KubeVirt publishes on the receive migration", async () => {
-    const { objects } = compile({ migrations: [migration('a')] });
-    expect(ofKind(objects, 'Role').map((r) => r.metadata.namespace)).toEqual(['src', 'dst']);
-    const args = only(objects, 'Job').spec.template.spec.containers[0].args as string[];
-    expect(args).toContain('--published-address-only');
-    const api = await rbacCluster(objects, 'a', 'src', 'dst');
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt', namespace: 'kubevirt' }, spec: {}, status: { synchronizationAddresses: ['10.9.8.7:9185'] } });
-    const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(new Workspace().dir));
-    expect(run.code, run.stderr).toBe(0);
-    expect(api.list('VirtualMachineInstanceMigration', 'src')[0]!.spec.sendTo.connectURL).toBe('10.9.8.7:9185');
-    expect(api.requests.filter((r) => r.path.includes('/namespaces/kubevirt/'))).toEqual([]);
-  });
-
-  it("cannot delete another migration in the source namespace, which a binding to kubevirt.io:migrate would allow", async () => {
-    const objects = example();
-    const account = only(objects, 'ServiceAccount');
-    const deleteOther = async (extra: Json[]) => {
-      const api = await KubeApiServer.start();
-      servers.push(api);
-      api.enforceRbac([...objects, ...extra] as any, { namespace: account.metadata.namespace, name: account.metadata.name });
-      api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'someone-elses', namespace: 'vm-live-migration-source' }, spec: { vmiName: 'other' } });
-      const url = `${api.url}/apis/kubevirt.io/v1/namespaces/vm-live-migration-source/virtualmachineinstancemigrations/someone-elses`;
-      return (await fetch(url, { method: 'DELETE', headers: { Authorization: `Bearer ${api.token}` } })).status;
-    };
-    expect(await deleteOther([])).toBe(403);
-    const migrateBinding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'x', namespace: 'vm-live-migration-source' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kubevirt.io:migrate' },
-      subjects: [{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }],
-    };
-    expect(await deleteOther([migrateBinding])).toBe(200);
-  });
-
-  it('issue 18: a refused sendTo makes the hook delete its own receive migration, which its Role allows for that name only', async () => {
-    const objects = example();
-    const api = await labCluster(objects);
-    // KubeVirt refuses the sendTo (the source VMI is gone between the hook's check and its create).
-    api.afterRequest('POST', /namespaces\/vm-live-migration-destination\/virtualmachineinstancemigrations$/, () => api.remove('VirtualMachineInstance', 'vm-live-migration-source', 'vm-migration-ns-ns-live'));
-    const args = only(objects, 'Job').spec.template.spec.containers[0].args as string[];
-    const receive = args[args.indexOf('--receive-name') + 1];
-    const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(new Workspace().dir));
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('denied the request');
-    expect(run.stderr).toContain(`cleanup: deleted receive migration vm-live-migration-destination/${receive}`);
-    expect(api.requests.filter((r) => r.method === 'DELETE').map((r) => [r.path.split('/').pop(), r.status])).toEqual([[receive, 200]]);
-    expect(api.list('VirtualMachineInstanceMigration')).toEqual([]);
-    // Any other migration of the namespace stays out of reach.
-    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'someone-elses', namespace: 'vm-live-migration-destination' }, spec: { vmiName: 'other' } });
-    const url = `${api.url}/apis/kubevirt.io/v1/namespaces/vm-live-migration-destination/virtualmachineinstancemigrations/someone-elses`;
-    expect((await fetch(url, { method: 'DELETE', headers: { Authorization: `Bearer ${api.token}` } })).status).toBe(403);
-  });
-
-  it('without the Lease rule the hook is refused, so each rule is needed', async () => {
-    const objects = example();
-    const kubevirtRole = ofKind(objects, 'Role').find((r) => r.metadata.namespace === 'openshift-cnv')!;
-    kubevirtRole.rules = kubevirtRole.rules.filter((r: Json) => !r.resources.includes('leases'));
-    const api = await labCluster(objects);
-    // KubeVirt publishes no address: the hook must fall back to the Lease.
-    api.update('KubeVirt', 'openshift-cnv', 'kubevirt-kubevirt-hyperconverged', (o) => (o.status = {}));
-    const workspace = new Workspace();
-    const args = only(objects, 'Job').spec.template.spec.containers[0].args;
-    const run = await runHookProcess([...args, '--poll-interval', '0.05'], api.writeKubeconfig(workspace.dir));
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "openshift-cnv"');
-    expect(api.list('VirtualMachineInstanceMigration', 'vm-live-migration-source')).toEqual([]);
   });
 });
 

@@ -114,19 +114,6 @@ const admitMigration: Admission = (vmim, server) => {
   return undefined;
 };
 
-/** ClusterRoles a KubeVirt installation brings (virt-operator `rbac/cluster.go` `newMigrateClusterRole`). */
-const CLUSTER_ROLES: readonly KubeObject[] = [
-  {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRole',
-    metadata: { name: 'kubevirt.io:migrate' },
-    rules: [
-      { apiGroups: ['subresources.kubevirt.io'], resources: ['virtualmachines/migrate'], verbs: ['update'] },
-      { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: ['get', 'delete', 'create', 'update', 'patch', 'list', 'watch', 'deletecollection'] },
-    ],
-  },
-];
-
 interface WatchEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly object: KubeObject;
@@ -144,8 +131,6 @@ export class KubeApiServer {
   private readonly admissions = new Map<string, Admission>([['VirtualMachineInstanceMigration', admitMigration]]);
   private readonly hanging = new Set<ServerResponse>();
   private readonly reactions: { method: string; path: RegExp; action: () => void }[] = [];
-  private rbac?: { roles: KubeObject[]; clusterRoles: KubeObject[]; bindings: KubeObject[]; serviceAccount: { namespace: string; name: string } };
-  private readonly denied = new Set<string>();
   private revision = 100;
   /** Every request answered, in order. */
   public readonly requests: RecordedRequest[] = [];
@@ -236,46 +221,9 @@ export class KubeApiServer {
     this.faults.push({ ...fault, remaining: fault.times ?? 1 });
   }
 
-  /**
-   * Authorizes every request as the ServiceAccount `serviceAccount` through the Roles and RoleBindings among
-   * `objects`, as the RBAC authorizer does: a request no rule allows gets 403. ClusterRoles are not modelled, so
-   * bindings to them grant nothing here.
-   */
-  public enforceRbac(objects: readonly KubeObject[], serviceAccount: { namespace: string; name: string }): void {
-    this.rbac = {
-      roles: objects.filter((o) => o.kind === 'Role'),
-      clusterRoles: [...CLUSTER_ROLES, ...objects.filter((o) => o.kind === 'ClusterRole')],
-      bindings: objects.filter((o) => o.kind === 'RoleBinding'),
-      serviceAccount,
-    };
-  }
-
   private react(method: string, path: string): void {
     const reaction = this.reactions.findIndex((r) => r.method === method && r.path.test(path));
     if (reaction >= 0) this.reactions.splice(reaction, 1)[0]!.action();
-  }
-
-  private allowed(verb: string, type: ResourceType, namespace: string | undefined, name: string | undefined): boolean {
-    if (!this.rbac) return true;
-    const { roles, clusterRoles, bindings, serviceAccount } = this.rbac;
-    const refs = bindings
-      .filter((b) => b.metadata.namespace === namespace)
-      .filter((b) => (b.subjects ?? []).some((s: any) => s.kind === 'ServiceAccount' && s.name === serviceAccount.name && s.namespace === serviceAccount.namespace))
-      .map((b) => b.roleRef as { kind: string; name: string });
-    // A RoleBinding grants a Role of its namespace, or a ClusterRole's rules within its namespace.
-    const granted = [
-      ...roles.filter((r) => r.metadata.namespace === namespace && refs.some((ref) => ref.kind === 'Role' && ref.name === r.metadata.name)),
-      ...clusterRoles.filter((r) => refs.some((ref) => ref.kind === 'ClusterRole' && ref.name === r.metadata.name)),
-    ];
-    return granted
-      .flatMap((r) => r.rules ?? [])
-      .some(
-        (rule: any) =>
-          rule.apiGroups?.includes(group(type)) &&
-          rule.resources?.includes(type.plural) &&
-          rule.verbs?.includes(verb) &&
-          (!rule.resourceNames?.length || (name !== undefined && rule.resourceNames.includes(name))),
-      );
   }
 
   /** Ends every open watch stream, as API servers do every few minutes: clients must reconnect. */
@@ -288,11 +236,6 @@ export class KubeApiServer {
   /** Watch requests received so far. */
   public get watchRequests(): RecordedRequest[] {
     return this.requests.filter((r) => /[?&]watch=(true|1)/.test(r.query));
-  }
-
-  /** Makes SelfSubjectAccessReviews answer "not allowed" for `verb` on `group/resource` in `namespace`. */
-  public deny(verb: string, group: string, resource: string, namespace: string): void {
-    this.denied.add(`${verb} ${group}/${resource} ${namespace}`);
   }
 
   /** Runs `action` once, right after the first answered request (or opened watch) that matches: a state change timed to a request. */
@@ -394,11 +337,6 @@ export class KubeApiServer {
     if (!route) return answer(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
     const { type, namespace, name } = route;
     const watching = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
-    const verb = { GET: name ? 'get' : watching ? 'watch' : 'list', POST: 'create', DELETE: 'delete', PUT: 'update', PATCH: 'patch' }[method] ?? method.toLowerCase();
-    if (!this.allowed(verb, type, namespace, method === 'POST' ? undefined : name)) {
-      const user = `system:serviceaccount:${this.rbac!.serviceAccount.namespace}:${this.rbac!.serviceAccount.name}`;
-      return answer(403, status(403, 'Forbidden', `${type.plural}${group(type) ? `.${group(type)}` : ''}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${type.plural}" in API group "${group(type)}" in the namespace "${namespace}"`));
-    }
     const notFound = () => answer(404, status(404, 'NotFound', `${type.plural}.${group(type)} "${name}" not found`, { name, group: group(type), kind: type.plural }));
 
     if (method === 'GET' && name) {
@@ -411,10 +349,9 @@ export class KubeApiServer {
       return answer(200, { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: String(this.revision) }, items });
     }
     if (method === 'POST' && type.kind === 'SelfSubjectAccessReview') {
-      // Reviews are not stored: the answer says whether the caller may do what it asks about.
-      const attributes = body?.spec?.resourceAttributes ?? {};
-      const allowed = !this.denied.has(`${attributes.verb} ${attributes.group ?? ''}/${attributes.resource} ${attributes.namespace}`);
-      return answer(201, { ...body, status: { allowed, ...(allowed ? {} : { reason: 'denied by the test server' }) } });
+      // Reviews are not stored; the caller may do anything here (what it may not is the real authorizer's to decide:
+      // test/apiserver/cluster-commands.test.ts).
+      return answer(201, { ...body, status: { allowed: true } });
     }
     if (method === 'POST') {
       if (!body?.metadata?.name) return answer(422, status(422, 'Invalid', `${type.kind} is invalid: metadata.name: Required value`));
