@@ -66,8 +66,6 @@ async function cli(): Promise<void> {
     sourcemap: 'linked',
     sourcesContent: false,
   });
-  // The Argo CD health checks are read at run time from beside the code (lib/argocd/health-checks.ts).
-  cpSync(join(root, 'lib/argocd/health'), join(out, 'cli/health'), { recursive: true });
 }
 
 function library(): void {
