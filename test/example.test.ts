@@ -23,7 +23,7 @@ function withoutKvmigrateMarks(object: Json): Json {
   const strip = (map: Record<string, string> | undefined) => {
     if (!map) return map;
     for (const key of Object.keys(map)) {
-      if (key.startsWith('kvmigrate.io/') || key.startsWith('argocd.argoproj.io/') || key === 'app.kubernetes.io/managed-by') delete map[key];
+      if (key.startsWith('kvmigrate.io/') || key.startsWith('argocd.argoproj.io/') || key.startsWith('kustomize.toolkit.fluxcd.io/') || key === 'app.kubernetes.io/managed-by') delete map[key];
     }
     return Object.keys(map).length > 0 ? map : undefined;
   };

@@ -35,7 +35,7 @@ for (const check of healthChecks()) {
 for (const rules of HEALTH_RULES) {
   const dir = join(HEALTH_DIR, rules.group, rules.kind, 'testdata');
   const fixtures = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-  const entry = renderCel(rules, 'v1');
+  const entry = renderCel(rules);
   const script = healthChecks().find((c) => c.kind === rules.kind)!.script;
 
   describe(`${rules.group}/${rules.kind}: Flux CEL agrees with the Lua script`, () => {
@@ -53,7 +53,7 @@ describe('the health rules rendered to CEL', () => {
   });
 
   it('never fail on a partial status: a status without the fields a rule reads is InProgress, not an error', () => {
-    const entry = (kind: string) => renderCel(HEALTH_RULES.find((r) => r.kind === kind)!, 'v1');
+    const entry = (kind: string) => renderCel(HEALTH_RULES.find((r) => r.kind === kind)!);
     const receiver = { spec: { runStrategy: 'WaitAsReceiver' }, metadata: {}, status: {} };
     expect(fluxHealth(entry('VirtualMachine'), receiver)).toBe('InProgress');
     expect(fluxHealth(entry('VirtualMachine'), { spec: {}, metadata: {}, status: { conditions: [{ type: 'Ready' }] } })).toBe('InProgress');
@@ -69,7 +69,7 @@ describe('the health rules rendered to CEL', () => {
       spec: { runStrategy: 'WaitAsReceiver' },
       status: { conditions: [{ type: 'Failure', status: 'True' }, { type: 'Paused', status: 'True' }] },
     };
-    expect(fluxHealth(renderCel(vm, 'v1'), failedAndPaused)).toBe('Failed');
+    expect(fluxHealth(renderCel(vm), failedAndPaused)).toBe('Failed');
     expect(runHealthScript(healthChecks().find((c) => c.kind === 'VirtualMachine')!.script, failedAndPaused).status).toBe('Degraded');
   });
 });

@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { DiagnosticBag, type Location } from '../diagnostics.ts';
 import { collapseAnyOf, describeSchemaError, fieldLabel } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
-import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
+import type { ArgoCD, Cluster, Flux, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
 import { isHostPort } from '../kubernetes/validation.ts';
 import { validateConfig } from './validators.generated.js';
@@ -57,6 +57,8 @@ export interface LoadedConfig {
   readonly storageClasses: ReadonlyMap<string, StorageClassSettings>;
   /** Argo CD output, when the config asks for it. */
   readonly argocd?: ArgoCD;
+  /** Flux output, when the config asks for it. */
+  readonly flux?: Flux;
   /** Per-cluster settings, by cluster (folder) name. A map: `constructor` is a fine cluster name. */
   readonly clusters: ReadonlyMap<string, Cluster>;
   /** Points at a field of the config file. */
@@ -117,6 +119,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
     storageClassMap: new Map(Object.entries(data.storageClassMap ?? {}).map(([from, to]) => [from, typeof to === 'string' ? { storageClass: to } : to])),
     storageClasses: new Map(Object.entries(data.storageClasses ?? {})),
     argocd: data.argocd,
+    flux: data.flux,
     clusters: new Map(Object.entries(data.clusters ?? {})),
     locate,
   };

@@ -43,6 +43,7 @@ export interface MigrationsConfig {
   };
   hook?: HookSettings;
   argocd?: ArgoCD;
+  flux?: Flux;
   /**
    * Per cluster (folder) settings: how kvmigrate's cluster commands reach it and its API server for Argo CD.
    */
@@ -70,6 +71,7 @@ export interface MigrationsConfig {
       }
     | HookSettings
     | ArgoCD
+    | Flux
     | {
         [k: string]: Cluster;
       }
@@ -260,6 +262,40 @@ export interface ArgoCD {
    */
   selfHeal?: boolean;
 }
+/**
+ * Flux output: one Kustomization per cluster folder that applies it, waits for it with health expressions, and never writes back what KubeVirt owns. `flux: {}` takes every default.
+ */
+export interface Flux {
+  /**
+   * the Flux source holding the repository the out dir is committed to (default: GitRepository flux-system in flux-system)
+   */
+  sourceRef?: {
+    /**
+     * kind of the source (default GitRepository)
+     */
+    kind?: "GitRepository" | "OCIRepository" | "Bucket";
+    /**
+     * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+     */
+    name: string;
+    /**
+     * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+     */
+    namespace?: string;
+  };
+  /**
+   * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+   */
+  namespace?: string;
+  /**
+   * where the out dir is inside the repository (default: where it is found)
+   */
+  path?: string;
+  /**
+   * how often Flux applies the folder again, a Go duration such as 5m (default 5m)
+   */
+  interval?: string;
+}
 export interface Cluster {
   /**
    * the kubeconfig context that reaches this cluster (default: --context, else the current context)
@@ -269,4 +305,8 @@ export interface Cluster {
    * the cluster's API server URL as registered in Argo CD (default for the default folder: Argo CD's own cluster)
    */
   server?: string;
+  /**
+   * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+   */
+  kubeConfigSecret?: string;
 }

@@ -84,10 +84,10 @@ function statusChain(health: KindHealth): string {
 }
 
 /** The `healthCheckExprs` entry of one kind: each expression tests the chain's answer, so exactly one is true. */
-export function renderCel(health: KindHealth, version: string): HealthCheckExpression {
+export function renderCel(health: KindHealth): HealthCheckExpression {
   const chain = statusChain(health);
   const is = (status: FluxStatus) => `(${chain}) == ${quote(status)}`;
-  return { apiVersion: `${health.group}/${version}`, kind: health.kind, inProgress: is('InProgress'), failed: is('Failed'), current: is('Current') };
+  return { apiVersion: `${health.group}/${health.version}`, kind: health.kind, inProgress: is('InProgress'), failed: is('Failed'), current: is('Current') };
 }
 
 /** Flux's answer for an Argo CD health status. */

@@ -43,6 +43,8 @@ export interface HealthRule {
 /** The health of one kind: its rules in order, the first that applies decides. */
 export interface KindHealth {
   readonly group: string;
+  /** The version kvmigrate's objects use; Flux matches a `healthCheckExprs` entry by group and kind only. */
+  readonly version: string;
   readonly kind: string;
   /** Why this differs from Argo CD's bundled check; a comment at the top of the Lua script. */
   readonly about: readonly string[];
@@ -60,6 +62,7 @@ const not = (predicate: Predicate): Predicate => ({ not: predicate });
 
 const DATA_VOLUME: KindHealth = {
   group: 'cdi.kubevirt.io',
+  version: 'v1beta1',
   kind: 'DataVolume',
   about: [
     "Argo CD's bundled behaviour, except that a blank DataVolume waiting for its consumer is Healthy: only a",
@@ -95,6 +98,7 @@ const PAUSED: Predicate = { condition: { type: 'Paused', status: 'True' } };
 
 const VIRTUAL_MACHINE: KindHealth = {
   group: 'kubevirt.io',
+  version: 'v1',
   kind: 'VirtualMachine',
   about: [
     "Argo CD's bundled behaviour for every VM, except:",
@@ -134,6 +138,7 @@ const VIRTUAL_MACHINE: KindHealth = {
 
 const VIRTUAL_MACHINE_INSTANCE: KindHealth = {
   group: 'kubevirt.io',
+  version: 'v1',
   kind: 'VirtualMachineInstance',
   about: ["Argo CD's bundled behaviour, except that a receiver's instance parked in WaitingForSync is Healthy (the", 'bundled check calls it Degraded).'],
   rules: [
@@ -152,6 +157,7 @@ const VIRTUAL_MACHINE_INSTANCE: KindHealth = {
 
 const VIRTUAL_MACHINE_INSTANCE_MIGRATION: KindHealth = {
   group: 'kubevirt.io',
+  version: 'v1',
   kind: 'VirtualMachineInstanceMigration',
   about: [
     'Argo CD bundles none, so a migration would never gate a wave and a failed one would never turn the application',

@@ -5,6 +5,12 @@ import { DEFAULT_CLUSTER, type MigrationPlan } from './plan.ts';
 /** Argo CD's name for the cluster it runs in. */
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 
+/** A VM whose `spec.runStrategy` KubeVirt rewrites, so the GitOps engine must neither compare nor write it. */
+export interface RunStrategyOwner {
+  readonly name: string;
+  readonly namespace: string;
+}
+
 export interface ApplicationPlan {
   readonly cluster: string;
   readonly name: string;
@@ -17,7 +23,7 @@ export interface ApplicationPlan {
   readonly automated: boolean;
   readonly selfHeal: boolean;
   /** VMs of this cluster whose runStrategy KubeVirt owns right now. */
-  readonly runStrategyOwnedByKubeVirt: readonly { readonly name: string; readonly namespace: string }[];
+  readonly runStrategyOwnedByKubeVirt: readonly RunStrategyOwner[];
 }
 
 export interface ArgoCdPlan {
@@ -30,25 +36,27 @@ export interface ArgoCdPlan {
 export type OutdirInRepository = { readonly path: string } | { readonly path?: undefined; readonly outside: string };
 
 /**
- * The folder the Applications read: the out dir's path in its Git repository, so `--out` moves the Applications too.
- * `argocd.path` wins when set; a warning says when it disagrees with where the out dir is, or when the out dir is in
- * no Git repository (Argo CD would find nothing at the path).
+ * The folder an engine's objects read: the out dir's path in its Git repository, so `--out` moves them too. The
+ * engine's `path` wins when set; a warning says when it disagrees with where the out dir is, or when the out dir is in
+ * no Git repository (the engine would find nothing at the path).
  */
-function applicationsPath(configured: string | undefined, outdir: OutdirInRepository, config: LoadedConfig, bag: DiagnosticBag): string {
+export function outdirPath(engine: 'argocd' | 'flux', configured: string | undefined, outdir: OutdirInRepository, config: LoadedConfig, bag: DiagnosticBag): string {
   const trim = (path: string) => path.replace(/\/+$/, '');
+  const objects = engine === 'argocd' ? 'Applications' : 'Kustomizations';
   if (outdir.path === undefined) {
+    const repository = engine === 'argocd' ? config.argocd!.repoURL : 'their source';
     bag.warning(
-      `the out dir is in no Git repository (${outdir.outside}): the Applications read ${trim(configured ?? 'dist')}/<cluster> of ${config.argocd!.repoURL}`,
-      config.locate(['argocd'], { key: true }),
-      'synthesize into the repository Argo CD reads, or set argocd.path to where the files will be committed',
+      `the out dir is in no Git repository (${outdir.outside}): the ${objects} read ${trim(configured ?? 'dist')}/<cluster> of ${repository}`,
+      config.locate([engine], { key: true }),
+      `synthesize into the repository ${engine === 'argocd' ? 'Argo CD' : 'Flux'} reads, or set ${engine}.path to where the files will be committed`,
     );
     return trim(configured ?? 'dist');
   }
   if (configured !== undefined && trim(configured) !== outdir.path) {
     bag.warning(
-      `argocd.path is ${trim(configured)}, but the out dir is ${outdir.path} in its Git repository: the Applications will read ${trim(configured)}/<cluster>`,
-      config.locate(['argocd', 'path']),
-      `remove argocd.path (it defaults to where the out dir is) or set it to ${outdir.path}`,
+      `${engine}.path is ${trim(configured)}, but the out dir is ${outdir.path} in its Git repository: the ${objects} will read ${trim(configured)}/<cluster>`,
+      config.locate([engine, 'path']),
+      `remove ${engine}.path (it defaults to where the out dir is) or set it to ${outdir.path}`,
     );
     return trim(configured);
   }
@@ -56,8 +64,8 @@ function applicationsPath(configured: string | undefined, outdir: OutdirInReposi
 }
 
 /** The VMs of `cluster` whose runStrategy KubeVirt rewrites during their migration's current phase. */
-function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string) {
-  const owners: { name: string; namespace: string }[] = [];
+export function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string): RunStrategyOwner[] {
+  const owners: RunStrategyOwner[] = [];
   for (const plan of plans) {
     if (plan.phase === 'cutover') continue;
     const receiverKept = !(plan.phase === 'abort' && plan.removeReceiverOnAbort);
@@ -80,7 +88,7 @@ export function planArgoCd(
 ): ArgoCdPlan | undefined {
   const argocd = config.argocd;
   if (!argocd) return undefined;
-  const path = applicationsPath(argocd.path, outdir, config, bag);
+  const path = outdirPath('argocd', argocd.path, outdir, config, bag);
   const namespace = argocd.namespace ?? 'argocd';
   const servers = new Map<string, string>([[DEFAULT_CLUSTER, IN_CLUSTER_SERVER]]);
   for (const [name, cluster] of config.clusters) if (cluster.server) servers.set(name, cluster.server);

@@ -64,13 +64,13 @@ export interface PlanResult {
  * boots from the stale source disks while the migrated one runs. So a managed source VM may only migrate when the
  * Application that syncs it ignores its runStrategy, which kvmigrate guarantees only for Applications it emits.
  */
-function checkSplitBrain(entry: MigrationEntry, receiver: ReceiverPlan, argocdApplications: boolean, bag: DiagnosticBag): void {
-  if (entry.phase !== 'migrate' || !entry.source.manage || receiver.restoreRunStrategy !== 'Always' || argocdApplications) return;
+function checkSplitBrain(entry: MigrationEntry, receiver: ReceiverPlan, engineObjects: boolean, bag: DiagnosticBag): void {
+  if (entry.phase !== 'migrate' || !entry.source.manage || receiver.restoreRunStrategy !== 'Always' || engineObjects) return;
   bag.error(
     `migration "${entry.name}": the source VM is managed here with runStrategy Always, and nothing makes Argo CD ignore its runStrategy: ` +
       'after KubeVirt halts it, a sync would start it again from its stale disks while the migrated VM runs',
     entry.locate(['source', 'manage']),
-    'add an `argocd:` section, so kvmigrate emits the Application with ignoreDifferences on /spec/runStrategy, or set `source.manage: false` and keep the source VM out of this repository',
+    'add an `argocd:` section (or `flux:`), so kvmigrate emits the Application with ignoreDifferences (the Kustomization with ignore) on /spec/runStrategy, or set `source.manage: false` and keep the source VM out of this repository',
   );
 }
 
@@ -90,7 +90,7 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     );
   }
   if (!receiver) return undefined;
-  checkSplitBrain(entry, receiver, config.argocd !== undefined, bag);
+  checkSplitBrain(entry, receiver, config.argocd !== undefined || config.flux !== undefined, bag);
   const vm = entry.source.virtualMachine.object;
   const migrationID = entry.migrationID ?? deriveMigrationId({ vm: entry.vm, source, destination, attempt: entry.attempt });
   const names = migrationObjectNames(entry.vm, migrationID);

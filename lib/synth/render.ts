@@ -1,13 +1,17 @@
 import { App, Chart } from 'cdk8s';
 import { argocdConfigMap } from '../argocd/health-checks.ts';
 import { ClusterApplication } from '../constructs/cluster-application.ts';
+import { ClusterKustomization } from '../constructs/cluster-kustomization.ts';
 import { DecentralizedMigration } from '../constructs/decentralized-migration.ts';
 import type { ArgoCdPlan } from '../plan/argocd.ts';
+import type { FluxPlan } from '../plan/flux.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import { manifestYaml } from './yaml-output.ts';
 
 /** The out dir's folder for Argo CD's own objects; a leading `_` cannot clash with a cluster name (a DNS label). */
 export const ARGOCD_FOLDER = '_argocd';
+/** The out dir's folder for Flux's objects. */
+export const FLUX_FOLDER = '_flux';
 
 /** One manifest file of the output, relative to the out dir. */
 export interface RenderedFile {
@@ -100,4 +104,13 @@ export function renderArgoCd(plan: ArgoCdPlan | undefined): RenderedFile[] {
   }
   if (plan.healthChecks) file('argocd-cm.k8s.yaml', [argocdConfigMap(plan.namespace)]);
   return files.sort(byPath);
+}
+
+/** Renders Flux's objects: the Kustomizations. */
+export function renderFlux(plan: FluxPlan | undefined): RenderedFile[] {
+  if (!plan || plan.kustomizations.length === 0) return [];
+  const chart = new Chart(new App(), 'kustomizations', { disableResourceNameHashes: true });
+  for (const kustomization of plan.kustomizations) new ClusterKustomization(chart, kustomization.name, kustomization);
+  const objects = chart.toJson();
+  return [{ cluster: FLUX_FOLDER, path: `${FLUX_FOLDER}/kustomizations.k8s.yaml`, content: manifestYaml(objects), objects: objects.length }];
 }

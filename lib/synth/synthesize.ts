@@ -3,9 +3,10 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { planArgoCd, type OutdirInRepository } from '../plan/argocd.ts';
+import { planFlux } from '../plan/flux.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import { unreleasedHookImageWarning } from './release.ts';
-import { renderArgoCd, renderPlans, type RenderedFile } from './render.ts';
+import { renderArgoCd, renderFlux, renderPlans, type RenderedFile } from './render.ts';
 import { generatedHeader, refuseOutdir, replaceOutputDirectory } from './write-output.ts';
 
 export interface SynthesisOptions {
@@ -72,10 +73,13 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   bag.throwIfErrors();
   const { plans, warnings } = planMigrations(config!);
   const migrationFiles = renderPlans(plans);
-  const argocd = planArgoCd(config!, plans, [...new Set(migrationFiles.map((f) => f.cluster))], outdirInRepository(options.outdir), bag);
+  const clusters = [...new Set(migrationFiles.map((f) => f.cluster))];
+  const inRepository = outdirInRepository(options.outdir);
+  const argocd = planArgoCd(config!, plans, clusters, inRepository, bag);
+  const flux = planFlux(config!, plans, clusters, inRepository, bag);
   bag.throwIfErrors();
   const header = generatedHeader(options.outdir, options.configPath);
-  const files = [...migrationFiles, ...renderArgoCd(argocd)].map((f) => ({ ...f, content: header + f.content }));
+  const files = [...migrationFiles, ...renderArgoCd(argocd), ...renderFlux(flux)].map((f) => ({ ...f, content: header + f.content }));
   replaceOutputDirectory(options.outdir, files);
   const unreleased = unreleasedHookImageWarning(plans, options.configPath);
   return { outdir: options.outdir, plans, files, warnings: [...bag.warnings, ...warnings, ...(unreleased ? [unreleased] : [])], clusters: summarize(files) };
