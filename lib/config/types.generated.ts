@@ -44,6 +44,7 @@ export interface MigrationsConfig {
   hook?: HookSettings;
   argocd?: ArgoCD;
   flux?: Flux;
+  fleet?: Fleet;
   /**
    * Per cluster (folder) settings: how kvmigrate's cluster commands reach it and its API server for Argo CD.
    */
@@ -72,6 +73,7 @@ export interface MigrationsConfig {
     | HookSettings
     | ArgoCD
     | Flux
+    | Fleet
     | {
         [k: string]: Cluster;
       }
@@ -112,6 +114,10 @@ export interface Migration {
    */
   phase?: "migrate" | "cutover" | "abort";
   abort?: AbortSettings;
+  /**
+   * the batch this migration belongs to (1 first); it starts only after every migration of lower batches succeeded (default: from fleet.batchSize, else 1)
+   */
+  batch?: number;
 }
 export interface Source {
   namespace: DnsLabel;
@@ -295,6 +301,19 @@ export interface Flux {
    * how often Flux applies the folder again, a Go duration such as 5m (default 5m)
    */
   interval?: string;
+}
+/**
+ * How many migrations move together and in what order.
+ */
+export interface Fleet {
+  /**
+   * one Argo CD Application / Flux Kustomization per cluster folder (cluster) or per migration and cluster (migration), so one stuck migration never blocks another; auto: per migration once the config holds more than 10 (default auto)
+   */
+  isolation?: "auto" | "cluster" | "migration";
+  /**
+   * migrations per batch, in config order, for entries that set no batch; a batch starts only after the previous one succeeded (default: one batch)
+   */
+  batchSize?: number;
 }
 export interface Cluster {
   /**

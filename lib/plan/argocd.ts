@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
+import type { Lane } from './fleet.ts';
 import { DEFAULT_CLUSTER, type MigrationPlan } from './plan.ts';
 
 /** Argo CD's name for the cluster it runs in. */
@@ -19,6 +20,10 @@ export interface ApplicationPlan {
   readonly repoURL: string;
   readonly targetRevision: string;
   readonly path: string;
+  /** For a per-migration Application: the one file of the folder it syncs. */
+  readonly include?: string;
+  /** The sync wave of a per-migration Application in a fleet with batches: its batch. */
+  readonly syncWave?: number;
   readonly server: string;
   readonly automated: boolean;
   readonly selfHeal: boolean;
@@ -76,45 +81,47 @@ export function runStrategyOwners(plans: readonly MigrationPlan[], cluster: stri
 }
 
 /**
- * One Application per cluster folder that has output, when the config asks for Argo CD output. Every cluster but the
- * default one needs its API server in `clusters.<name>.server`.
+ * One Application per lane (a cluster folder, or one migration's file in it), when the config asks for Argo CD output.
+ * Every cluster but the default one needs its API server in `clusters.<name>.server`.
  */
-export function planArgoCd(
-  config: LoadedConfig,
-  plans: readonly MigrationPlan[],
-  clusters: readonly string[],
-  outdir: OutdirInRepository,
-  bag: DiagnosticBag,
-): ArgoCdPlan | undefined {
+export function planArgoCd(config: LoadedConfig, lanes: readonly Lane[], outdir: OutdirInRepository, bag: DiagnosticBag): ArgoCdPlan | undefined {
   const argocd = config.argocd;
   if (!argocd) return undefined;
   const path = outdirPath('argocd', argocd.path, outdir, config, bag);
   const namespace = argocd.namespace ?? 'argocd';
   const servers = new Map<string, string>([[DEFAULT_CLUSTER, IN_CLUSTER_SERVER]]);
   for (const [name, cluster] of config.clusters) if (cluster.server) servers.set(name, cluster.server);
+  const batches = new Set(lanes.map((l) => l.batch)).size;
   const applications: ApplicationPlan[] = [];
-  for (const cluster of clusters) {
+  const missing = new Set<string>();
+  for (const lane of lanes) {
+    const { cluster } = lane;
     const server = servers.get(cluster);
     if (!server) {
-      bag.error(
-        `no API server for cluster "${cluster}", which Argo CD needs for its Application`,
-        config.locate(config.clusters.has(cluster) ? ['clusters', cluster] : [config.clusters.size > 0 ? 'clusters' : 'argocd'], { key: true }),
-        `add \`clusters: { ${cluster}: { server: https://<its API server> } }\` (as registered in Argo CD)`,
-      );
+      if (!missing.has(cluster)) {
+        bag.error(
+          `no API server for cluster "${cluster}", which Argo CD needs for its Application`,
+          config.locate(config.clusters.has(cluster) ? ['clusters', cluster] : [config.clusters.size > 0 ? 'clusters' : 'argocd'], { key: true }),
+          `add \`clusters: { ${cluster}: { server: https://<its API server> } }\` (as registered in Argo CD)`,
+        );
+      }
+      missing.add(cluster);
       continue;
     }
     applications.push({
       cluster,
-      name: `kvmigrate-${cluster}`,
+      name: lane.name,
       namespace,
       project: argocd.project ?? 'default',
       repoURL: argocd.repoURL,
       targetRevision: argocd.targetRevision ?? 'HEAD',
       path: `${path}/${cluster}`,
+      include: lane.migration && `${lane.migration}.k8s.yaml`,
+      syncWave: batches > 1 ? lane.batch : undefined,
       server,
       automated: argocd.automated ?? true,
       selfHeal: argocd.selfHeal ?? false,
-      runStrategyOwnedByKubeVirt: runStrategyOwners(plans, cluster),
+      runStrategyOwnedByKubeVirt: runStrategyOwners(lane.plans, cluster),
     });
   }
   return { namespace, healthChecks: argocd.healthChecks ?? true, applications };

@@ -2,7 +2,15 @@ import type { LoadedConfig } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import { hookJobDeadlineSeconds } from '../hook-timeouts.ts';
 import { outdirPath, runStrategyOwners, type OutdirInRepository, type RunStrategyOwner } from './argocd.ts';
+import type { Lane } from './fleet.ts';
 import { DEFAULT_CLUSTER, type MigrationPlan } from './plan.ts';
+
+/**
+ * The out dir's folder for the kustomization.yaml of each per-migration Kustomization: beside `_flux`, never in it, so
+ * a Kustomization applying `_flux` does not take in every migration's objects (Flux's generated kustomization.yaml
+ * lists the sub-folders that hold one).
+ */
+export const FLUX_LANES_FOLDER = '_flux-lanes';
 
 /** Flux's default interval for the Kustomizations kvmigrate emits. */
 const DEFAULT_INTERVAL = '5m';
@@ -13,6 +21,10 @@ const MINIMUM_TIMEOUT_SECONDS = 300;
 
 export interface KustomizationPlan {
   readonly cluster: string;
+  /** For a per-migration Kustomization: its migration, whose file the lane's kustomization.yaml lists. */
+  readonly migration?: string;
+  /** Kustomizations that must be Ready first (the destination side, the previous batch). */
+  readonly dependsOn: readonly string[];
   readonly name: string;
   readonly namespace: string;
   /** The folder in the source, `./`-prefixed as Flux writes it. */
@@ -38,10 +50,11 @@ function timeoutFor(plans: readonly MigrationPlan[], cluster: string): string {
 }
 
 /**
- * One Kustomization per cluster folder that has output, when the config asks for Flux output. Every cluster but the
- * default one (where Flux runs) needs `clusters.<name>.kubeConfigSecret`.
+ * One Kustomization per lane (a cluster folder, or one migration's file in it), when the config asks for Flux output.
+ * Every cluster but the default one (where Flux runs) needs `clusters.<name>.kubeConfigSecret`. Order between lanes is
+ * `dependsOn`, which waits for Ready (with `wait`, every object healthy and the hook Job complete).
  */
-export function planFlux(config: LoadedConfig, plans: readonly MigrationPlan[], clusters: readonly string[], outdir: OutdirInRepository, bag: DiagnosticBag): FluxPlan | undefined {
+export function planFlux(config: LoadedConfig, lanes: readonly Lane[], outdir: OutdirInRepository, bag: DiagnosticBag): FluxPlan | undefined {
   const flux = config.flux;
   if (!flux) return undefined;
   const path = outdirPath('flux', flux.path, outdir, config, bag);
@@ -52,9 +65,13 @@ export function planFlux(config: LoadedConfig, plans: readonly MigrationPlan[], 
     namespace: flux.sourceRef?.namespace ?? namespace,
   };
   const kustomizations: KustomizationPlan[] = [];
-  for (const cluster of clusters) {
+  const missing = new Set<string>();
+  for (const lane of lanes) {
+    const { cluster } = lane;
     const kubeConfigSecret = config.clusters.get(cluster)?.kubeConfigSecret;
     if (cluster !== DEFAULT_CLUSTER && !kubeConfigSecret) {
+      if (missing.has(cluster)) continue;
+      missing.add(cluster);
       bag.error(
         `no kubeconfig Secret for cluster "${cluster}", which Flux needs to apply its folder there`,
         config.locate(config.clusters.has(cluster) ? ['clusters', cluster] : [config.clusters.size > 0 ? 'clusters' : 'flux'], { key: true }),
@@ -64,14 +81,16 @@ export function planFlux(config: LoadedConfig, plans: readonly MigrationPlan[], 
     }
     kustomizations.push({
       cluster,
-      name: `kvmigrate-${cluster}`,
+      migration: lane.migration,
+      dependsOn: lane.after,
+      name: lane.name,
       namespace,
-      path: `./${path}/${cluster}`,
+      path: lane.migration ? `./${path}/${FLUX_LANES_FOLDER}/${cluster}/${lane.migration}` : `./${path}/${cluster}`,
       interval: flux.interval ?? DEFAULT_INTERVAL,
-      timeout: timeoutFor(plans, cluster),
+      timeout: timeoutFor(lane.plans, cluster),
       sourceRef,
       kubeConfigSecret,
-      runStrategyOwnedByKubeVirt: runStrategyOwners(plans, cluster),
+      runStrategyOwnedByKubeVirt: runStrategyOwners(lane.plans, cluster),
     });
   }
   return { kustomizations };

@@ -38,6 +38,8 @@ export interface MigrationPlan {
   readonly vm: string;
   readonly migrationID: string;
   readonly attempt: number;
+  /** The batch (1 first): it starts only after every lower batch succeeded. */
+  readonly batch: number;
   readonly source: Endpoint;
   readonly destination: Endpoint;
   readonly disks: readonly DiskPlan[];
@@ -102,6 +104,7 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     vm: entry.vm,
     migrationID,
     attempt: entry.attempt,
+    batch: entry.batch,
     source,
     destination,
     disks,

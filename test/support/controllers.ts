@@ -168,14 +168,16 @@ function admission(api: KubeApiServer, target: Json, live: KubeObject | undefine
 
 const IMMUTABLE_SPECS = new Set(['DataVolume', 'VirtualMachineInstanceMigration', 'Job']);
 
-/** The Job controller running the hook Job's pod: the bundled hook program with the Job's own arguments. */
-async function runJob(api: KubeApiServer, job: Json, kubeconfig: string): Promise<number | null> {
-  const args = [...job.spec.template.spec.containers[0].args, '--poll-interval', '0.05', '--timeout', '10'];
-  const run = await runHookProcess(args, kubeconfig);
+/** The hook Job's arguments, with the replay's short clocks. */
+export const hookArgs = (job: Json): string[] => [...job.spec.template.spec.containers[0].args, '--poll-interval', '0.05', '--timeout', '10'];
+
+/** The Job controller running the hook Job's pod (by default the bundled hook program) and recording how it ended. */
+async function runJob(api: KubeApiServer, job: Json, kubeconfig: string, runPod?: (job: Json) => Promise<number | null>): Promise<number | null> {
+  const code = runPod ? await runPod(job) : (await runHookProcess(hookArgs(job), kubeconfig)).code;
   if (api.get('Job', job.metadata.namespace, job.metadata.name)) {
-    api.update('Job', job.metadata.namespace, job.metadata.name, (o) => (o.status = run.code === 0 ? { succeeded: 1 } : { failed: 1 }));
+    api.update('Job', job.metadata.namespace, job.metadata.name, (o) => (o.status = code === 0 ? { succeeded: 1 } : { failed: 1 }));
   }
-  return run.code;
+  return code;
 }
 
 export type SyncPhase = 'Succeeded' | 'Failed' | 'Stuck';
@@ -361,10 +363,12 @@ const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.s
 export class FluxKustomization {
   private inventory = new Set<string>();
 
+  /** `runJobPod` runs a Job's pod and gives its exit code: by default the bundled hook as its own process. */
   public constructor(
     private readonly api: KubeApiServer,
     private readonly kubevirt: KubeVirtModel,
     private readonly kubeconfig: string,
+    private readonly runJobPod?: (job: Json) => Promise<number | null>,
   ) {}
 
   private live(o: Json): KubeObject | undefined {
@@ -431,7 +435,7 @@ export class FluxKustomization {
       if (!isNew) continue;
       created.push(`${object.kind} ${object.metadata.namespace}/${object.metadata.name}`);
       // The Job controller starts the new Job's pod at once: no hook phase orders it after the rest.
-      if (object.kind === 'Job') running.push(runJob(this.api, object, this.kubeconfig).then((code) => (jobs[object.metadata.name] = code)));
+      if (object.kind === 'Job') running.push(runJob(this.api, object, this.kubeconfig, this.runJobPod).then((code) => (jobs[object.metadata.name] = code)));
     }
     this.prune(desired);
     this.inventory = new Set(desired.map(keyOf));
