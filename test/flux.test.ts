@@ -107,3 +107,23 @@ describe('Flux output', () => {
     }
   });
 });
+
+describe('without argocd: or flux:', () => {
+  const warnings = (config: Json, migrations: readonly Json[]) => fleet(config, migrations).warnings.filter((w) => w.message.startsWith('no argocd: or flux: section'));
+
+  it('synth warns once, with the ignoreDifferences a hand-made Application needs for every VM KubeVirt rewrites', () => {
+    const found = warnings({}, [migration('a'), migration('b')]);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.message).toContain('on 2 VM(s)');
+    expect(found[0]!.hint).toContain('name: a\n');
+    expect(found[0]!.hint).toContain('name: b\n');
+    expect(found[0]!.hint).toContain('jsonPointers: [/spec/runStrategy]');
+    expect(found[0]!.hint).toContain('RespectIgnoreDifferences=true');
+  });
+
+  it('says nothing when kvmigrate emits the Application or Kustomization, or when nothing is migrating', () => {
+    expect(warnings({ flux: {} }, [migration('a')])).toEqual([]);
+    expect(warnings({ argocd: { repoURL: 'https://git.example.com/x.git' } }, [migration('a')])).toEqual([]);
+    expect(warnings({}, [migration('a', { phase: 'cutover' })])).toEqual([]);
+  });
+});
