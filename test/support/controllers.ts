@@ -207,7 +207,13 @@ export class ArgoApplication {
   public constructor(
     private readonly api: KubeApiServer,
     private readonly kubevirt: KubeVirtModel,
-    private readonly options: { readonly name: string; readonly kubeconfig: string; readonly ignoreDifferences: readonly Json[] },
+    private readonly options: {
+      readonly name: string;
+      readonly kubeconfig: string;
+      readonly ignoreDifferences: readonly Json[];
+      /** Runs a hook Job's pod and gives its exit code: by default the bundled hook as its own process. */
+      readonly runJobPod?: (job: Json) => Promise<number | null>;
+    },
   ) {}
 
   /** The health of a live object as Argo CD's controller gives it (`health.GetResourceHealth`, our Lua scripts). */
@@ -272,7 +278,7 @@ export class ArgoApplication {
     // BeforeHookCreation: a hook of that name from an earlier sync is deleted first.
     if (this.live(job)) this.api.remove('Job', job.metadata.namespace, job.metadata.name);
     this.api.put({ ...job, metadata: { ...job.metadata } } as KubeObject);
-    const code = await runJob(this.api, job, this.options.kubeconfig);
+    const code = await runJob(this.api, job, this.options.kubeconfig, this.options.runJobPod);
     const succeeded = code === 0;
     const policy = String(job.metadata.annotations?.['argocd.argoproj.io/hook-delete-policy'] ?? 'BeforeHookCreation');
     if ((succeeded && policy.includes('HookSucceeded')) || (!succeeded && policy.includes('HookFailed'))) this.api.remove('Job', job.metadata.namespace, job.metadata.name);
