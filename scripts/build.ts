@@ -69,8 +69,6 @@ async function cli(): Promise<void> {
   // The config loader of MigrationSet, without cdk8s: CommonJS, so both library builds require() it on first use
   // (lib/constructs/config-loader.cjs finds it).
   await build({ ...bundle, banner: {}, format: 'cjs', entryPoints: [join(root, 'lib/config/load-config.ts')], outfile: join(out, 'cli/config-loader.cjs'), minify: true, plugins: [oneYaml] });
-  // The Argo CD health checks are read at run time from beside the code (lib/argocd/health-checks.ts).
-  cpSync(join(root, 'lib/argocd/health'), join(out, 'cli/health'), { recursive: true });
 }
 
 function library(): void {

@@ -65,10 +65,11 @@ describe('kvmigrate synth as a process', () => {
   it('prints the summary on stdout and warnings on stderr', () => {
     const result = kvmigrate(['synth'], { cwd: exampleWorkspace().dir });
     expect(result.stdout).toBe(
-      'synthesized 1 migration into dist/\n  default: 1 migration(s), 11 object(s) in 1 file(s)\n2 warning(s) on stderr: check them before the first sync\n',
+      'synthesized 1 migration into dist/\n  default: 1 migration(s), 11 object(s) in 1 file(s)\n3 warning(s) on stderr: check them before the first sync\n',
     );
-    expect(result.stderr).toMatch(/^vms\/vm-migration-ns-ns-live\.yaml:79:11: warning: .*plaintext password/);
+    expect(result.stderr).toMatch(/^vms\/vm-migration-ns-ns-live\.yaml:79:11: warning: .*plaintext password/m);
     expect(result.stderr).toMatch(/^migrations\.yaml: warning: hook\.image is not set/m);
+    expect(result.stderr).toMatch(/^migrations\.yaml:\d+:\d+: warning: no argocd: or flux: section/m);
   });
 
   it('-o json prints a machine-readable summary', () => {

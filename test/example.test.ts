@@ -23,7 +23,7 @@ function withoutKvmigrateMarks(object: Json): Json {
   const strip = (map: Record<string, string> | undefined) => {
     if (!map) return map;
     for (const key of Object.keys(map)) {
-      if (key.startsWith('kvmigrate.io/') || key.startsWith('argocd.argoproj.io/') || key === 'app.kubernetes.io/managed-by') delete map[key];
+      if (key.startsWith('kvmigrate.io/') || key.startsWith('argocd.argoproj.io/') || key.startsWith('kustomize.toolkit.fluxcd.io/') || key === 'app.kubernetes.io/managed-by') delete map[key];
     }
     return Object.keys(map).length > 0 ? map : undefined;
   };
@@ -97,9 +97,14 @@ describe('the bundled example (namespace-to-namespace lab)', () => {
 
   it("warns about the lab's plaintext cloud-init password, pointing at the volume", () => {
     const { result } = synthExample();
-    // And, run from sources (not a release), that the lab's default hook image belongs to a release.
-    expect(result.warnings.map((w) => w.message)).toEqual([expect.stringContaining('plaintext password'), expect.stringMatching(/^hook\.image is not set/)]);
-    expect(result.warnings[0]!.location).toMatchObject({ file: 'vms/vm-migration-ns-ns-live.yaml', line: 79, column: 11 });
+    // And that the lab, with no argocd: or flux: section, needs a hand-made Application that ignores the receiver's
+    // runStrategy; and, run from sources (not a release), that the lab's default hook image belongs to a release.
+    expect(result.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/^no argocd: or flux: section/),
+      expect.stringContaining('plaintext password'),
+      expect.stringMatching(/^hook\.image is not set/),
+    ]);
+    expect(result.warnings[1]!.location).toMatchObject({ file: 'vms/vm-migration-ns-ns-live.yaml', line: 79, column: 11 });
   });
 
   describe.skipIf(!crdValidators)('against the CRD schemas', () => {

@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { healthChecks } from '../lib/argocd/health-checks.ts';
+import { fluxStatusOf, renderCel } from '../lib/health/cel.ts';
+import { HEALTH_RULES, type HealthStatus } from '../lib/health/rules.ts';
+import { fluxHealth } from './support/flux-health.ts';
 import { argoResourceHealth, runHealthScript } from './support/lua-health.ts';
 
 const HEALTH_DIR = resolve(import.meta.dirname, '../lib/argocd/health');
@@ -25,6 +28,51 @@ for (const check of healthChecks()) {
     });
   });
 }
+
+// The same rules rendered to Flux's healthCheckExprs, evaluated as fluxcd/pkg runtime/cel StatusEvaluator.Evaluate
+// does, must give Flux's counterpart of the Lua script's answer on every fixture: Healthy is Current, Degraded is
+// Failed, anything else InProgress; an object without status fails to evaluate (Unknown: not ready either).
+for (const rules of HEALTH_RULES) {
+  const dir = join(HEALTH_DIR, rules.group, rules.kind, 'testdata');
+  const fixtures = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const entry = renderCel(rules);
+  const script = healthChecks().find((c) => c.kind === rules.kind)!.script;
+
+  describe(`${rules.group}/${rules.kind}: Flux CEL agrees with the Lua script`, () => {
+    it.each(fixtures)('%s', (fixture) => {
+      const object = parse(readFileSync(join(dir, fixture), 'utf8'));
+      const lua = runHealthScript(script, object).status as HealthStatus;
+      expect(fluxHealth(entry, object)).toBe(object.status === undefined ? 'Unknown' : fluxStatusOf(lua));
+    });
+  });
+}
+
+describe('the health rules rendered to CEL', () => {
+  it('end every kind with a rule that always applies, so the Lua script always returns and the CEL chain is total', () => {
+    for (const rules of HEALTH_RULES) expect(rules.rules.at(-1)!.when).toBeUndefined();
+  });
+
+  it('never fail on a partial status: a status without the fields a rule reads is InProgress, not an error', () => {
+    const entry = (kind: string) => renderCel(HEALTH_RULES.find((r) => r.kind === kind)!);
+    const receiver = { spec: { runStrategy: 'WaitAsReceiver' }, metadata: {}, status: {} };
+    expect(fluxHealth(entry('VirtualMachine'), receiver)).toBe('InProgress');
+    expect(fluxHealth(entry('VirtualMachine'), { spec: {}, metadata: {}, status: { conditions: [{ type: 'Ready' }] } })).toBe('InProgress');
+    expect(fluxHealth(entry('DataVolume'), { spec: { source: {} }, metadata: {}, status: { conditions: [{}] } })).toBe('InProgress');
+    expect(fluxHealth(entry('VirtualMachineInstanceMigration'), { spec: {}, metadata: {}, status: {} })).toBe('InProgress');
+    expect(fluxHealth(entry('VirtualMachineInstance'), { spec: {}, metadata: {}, status: {} })).toBe('InProgress');
+  });
+
+  it('give InProgress, Failed and Current exclusively, first rule first (a failed receiver that is also paused is Failed)', () => {
+    const vm = HEALTH_RULES.find((r) => r.kind === 'VirtualMachine')!;
+    const failedAndPaused = {
+      metadata: {},
+      spec: { runStrategy: 'WaitAsReceiver' },
+      status: { conditions: [{ type: 'Failure', status: 'True' }, { type: 'Paused', status: 'True' }] },
+    };
+    expect(fluxHealth(renderCel(vm), failedAndPaused)).toBe('Failed');
+    expect(runHealthScript(healthChecks().find((c) => c.kind === 'VirtualMachine')!.script, failedAndPaused).status).toBe('Degraded');
+  });
+});
 
 describe('the health scripts themselves', () => {
   it('cover the four kinds, each with fixtures for every expected status it can give', () => {

@@ -26,6 +26,7 @@ describe('the construct library, without any config file', () => {
             'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
             'argocd.argoproj.io/sync-wave': '1',
             'cdi.kubevirt.io/storage.usePopulator': 'true',
+            'kustomize.toolkit.fluxcd.io/prune': 'Disabled',
           },
         },
         spec: { source: { blank: {} }, preallocation: false, storage: { resources: { requests: { storage: '10Gi' } } } },

@@ -68,6 +68,26 @@ function script(l: Lab, phases: string[], ms: number, last?: (l: Lab) => void): 
 }
 
 describe('kvmigrate status', () => {
+  it('for a fleet: one table grouped by batch and cluster, the same in -o json, exit code from the worst', async () => {
+    const l = await lab();
+    const machine = (name: string) => vm(name, withDataVolume('root', `${name}-root`), withDataVolumeTemplate(`${name}-root`, { size: '1Gi' }));
+    // web (in flight) listed first but in batch 2; db (nothing in the cluster yet) in batch 1.
+    l.workspace.setup(
+      { migrations: [migration('web', { connectURL: '10.0.0.9:9185', batch: 2 }), migration('db', { batch: 1 })] },
+      { web: [machine('web')], db: [machine('db')] },
+    );
+    const run = await status(l, []);
+    expect(run.stdout).toMatch(/^BATCH\s+CLUSTER\s+MIGRATION\s+PHASE\s/);
+    expect(run.stdout.split('\n').slice(1, 3).map((line) => line.split(/\s+/).slice(0, 3).join(' '))).toEqual(['1 default db', '2 default web']);
+    const json = JSON.parse((await status(l, ['-o', 'json'])).stdout);
+    expect(json.map((m: Record<string, unknown>) => [m.batch, m.cluster, m.name])).toEqual([
+      [1, 'default', 'db'],
+      [2, 'default', 'web'],
+    ]);
+    l.api.update('VirtualMachineInstanceMigration', 'dst', l.receiveName, (m) => (m.status = { phase: 'Failed' }));
+    expect((await status(l, [])).code).toBe(1);
+  });
+
   it('shows both ends and both migrations as a table', async () => {
     const l = await lab();
     const run = await status(l, []);

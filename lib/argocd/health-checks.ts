@@ -1,27 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { renderLua } from '../health/lua.ts';
+import { HEALTH_RULES } from '../health/rules.ts';
 
 /** A resource kind whose Argo CD health check kvmigrate replaces. */
 export interface HealthCheck {
   readonly group: string;
   readonly kind: string;
-  /** The Lua script as Argo CD runs it. */
+  /** The Lua script as Argo CD runs it, rendered from the health rules (lib/health/rules.ts). */
   readonly script: string;
 }
-
-const HEALTH_DIR = join(import.meta.dirname, 'health');
-const KINDS = [
-  ['cdi.kubevirt.io', 'DataVolume'],
-  ['kubevirt.io', 'VirtualMachine'],
-  ['kubevirt.io', 'VirtualMachineInstance'],
-  ['kubevirt.io', 'VirtualMachineInstanceMigration'],
-] as const;
 
 let cached: readonly HealthCheck[] | undefined;
 
 /** The four health checks: DataVolume, VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration. */
 export function healthChecks(): readonly HealthCheck[] {
-  cached ??= KINDS.map(([group, kind]) => ({ group, kind, script: readFileSync(join(HEALTH_DIR, group, kind, 'health.lua'), 'utf8') }));
+  cached ??= HEALTH_RULES.map((health) => ({ group: health.group, kind: health.kind, script: renderLua(health) }));
   return cached;
 }
 

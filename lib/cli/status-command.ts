@@ -23,6 +23,14 @@ interface StatusArguments extends ClusterFlags {
 interface Row {
   readonly status: MigrationStatus;
   readonly bytes?: TransferBytes;
+  /** The migration's batch and destination cluster: a fleet's table is grouped by them. */
+  readonly batch: number;
+  readonly cluster: string;
+}
+
+/** Rows grouped by batch, then destination cluster, in config order within a group (a stable sort). */
+function grouped(rows: readonly Row[]): Row[] {
+  return [...rows].sort((a, b) => a.batch - b.batch || (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
 }
 
 function duration(seconds: number | undefined): string {
@@ -87,23 +95,31 @@ function barLine(row: Row, width: number, colour: boolean): string {
 
 function table(rows: readonly Row[], colour: boolean): string {
   const shade = { Succeeded: 'green', Failed: 'red', InProgress: 'yellow', Queued: 'yellow' } as const;
-  const body = rows.map(({ status: s }) => [
-    s.name,
-    s.phase,
-    `${s.source.vm ?? '-'}/${s.source.vmi ?? '-'}`,
-    `${s.receiver.vm ?? '-'}/${s.receiver.vmi ?? '-'}`,
-    s.receiveMigration ?? '-',
-    s.sendMigration ?? '-',
-    s.mode ?? '-',
-    s.startTimestamp ?? '-',
-    duration(s.elapsedSeconds),
-    paint(colour, shade[stateOf(s)], stateOf(s)),
-  ]);
+  // BATCH and CLUSTER columns only for a fleet that has more than one of either.
+  const fleet = new Set(rows.map((r) => r.batch)).size > 1 || new Set(rows.map((r) => r.cluster)).size > 1;
+  const group = (row: Row) => (fleet ? [String(row.batch), row.cluster] : []);
+  const body = rows.map((row) => [...group(row), ...rowCells(row)]);
   const details = rows
     .filter((r) => r.status.outcome === 'Failed' || r.status.queued)
     .map((r) => `${r.status.name}: ${outcomeText(r.status)}\n`)
     .join('');
-  return renderTable(['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'STARTED', 'ELAPSED', 'RESULT'], body) + details;
+  const heading = ['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'STARTED', 'ELAPSED', 'RESULT'];
+  return renderTable([...(fleet ? ['BATCH', 'CLUSTER'] : []), ...heading], body) + details;
+
+  function rowCells({ status: s }: Row): string[] {
+    return [
+      s.name,
+      s.phase,
+      `${s.source.vm ?? '-'}/${s.source.vmi ?? '-'}`,
+      `${s.receiver.vm ?? '-'}/${s.receiver.vmi ?? '-'}`,
+      s.receiveMigration ?? '-',
+      s.sendMigration ?? '-',
+      s.mode ?? '-',
+      s.startTimestamp ?? '-',
+      duration(s.elapsedSeconds),
+      paint(colour, shade[stateOf(s)], stateOf(s)),
+    ];
+  }
 }
 
 /** `reading`, or undefined once the deadline passes first: a server that never answers cannot hold --timeout. */
@@ -132,14 +148,15 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
         const context = { log, deadline: new Deadline(connections.requestTimeoutMs / 1000), pollMs: 500 };
         const status = summarize(plan, await readMigrationObjects(plan, clustersOf(plan), context), new Date());
         const bytes = args.prometheus && status.outcome === 'InProgress' ? await transferBytes(args.prometheus, plan.source.namespace, plan.vm).catch(() => undefined) : undefined;
-        return { status, bytes };
+        return { status, bytes, batch: plan.batch, cluster: plan.destination.cluster };
     });
   const failed = (rows: readonly Row[]) => rows.some((r) => r.status.outcome === 'Failed');
   const colour = useColour(streams);
 
   if (!args.watch) {
-    const rows = await read();
-    streams.stdout(args.output === 'json' ? `${JSON.stringify(rows.map((r) => ({ ...r.status, bytes: r.bytes })), null, 2)}\n` : table(rows, colour));
+    const rows = grouped(await read());
+    const json = () => JSON.stringify(rows.map((r) => ({ ...r.status, batch: r.batch, cluster: r.cluster, bytes: r.bytes })), null, 2);
+    streams.stdout(args.output === 'json' ? `${json()}\n` : table(rows, colour));
     return failed(rows) ? ExitCode.INPUT : ExitCode.OK;
   }
 

@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { DiagnosticBag, fieldLabel, type Location } from '../diagnostics.ts';
 import { collapseAnyOf, describeSchemaError } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
-import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
+import type { ArgoCD, Cluster, Fleet, Flux, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
 import { connectUrlRefusal, DuplicateGuard, sameNamespaceRefusal, type DuplicateField } from '../rules/migration.ts';
 import { validateConfig } from './validators.generated.js';
@@ -46,6 +46,8 @@ export interface MigrationEntry {
   readonly phase: NonNullable<Migration['phase']>;
   /** With `phase: abort`: also remove the receiver VM and its disks from Git. */
   readonly removeReceiverOnAbort: boolean;
+  /** The batch (1 first): `batch`, else its place in config order by `fleet.batchSize`, else 1. */
+  readonly batch: number;
   /** Points at a field of this entry in the config file. */
   readonly locate: Locator;
 }
@@ -59,6 +61,10 @@ export interface LoadedConfig {
   readonly storageClasses: ReadonlyMap<string, StorageClassSettings>;
   /** Argo CD output, when the config asks for it. */
   readonly argocd?: ArgoCD;
+  /** Flux output, when the config asks for it. */
+  readonly flux?: Flux;
+  /** Isolation and batches of the migrations. */
+  readonly fleet: Fleet;
   /** Per-cluster settings, by cluster (folder) name. A map: `constructor` is a fine cluster name. */
   readonly clusters: ReadonlyMap<string, Cluster>;
   /** Points at a field of the config file. */
@@ -129,6 +135,8 @@ function resolveConfig(data: unknown, locate: Locator, file: string, baseDir: st
     storageClassMap: new Map(Object.entries(data.storageClassMap ?? {}).map(([from, to]) => [from, typeof to === 'string' ? { storageClass: to } : to])),
     storageClasses: new Map(Object.entries(data.storageClasses ?? {})),
     argocd: data.argocd,
+    flux: data.flux,
+    fleet: data.fleet ?? {},
     clusters: new Map(Object.entries(data.clusters ?? {})),
     locate,
   };
@@ -210,6 +218,7 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
       hook: hookSettings(config.hook, migration.hook, sourceCluster !== destinationCluster),
       phase: migration.phase ?? 'migrate',
       removeReceiverOnAbort: migration.abort?.removeReceiver ?? false,
+      batch: migration.batch ?? (config.fleet?.batchSize ? Math.floor(index / config.fleet.batchSize) + 1 : 1),
       locate: at,
     });
   });

@@ -43,6 +43,8 @@ export interface MigrationsConfig {
   };
   hook?: HookSettings;
   argocd?: ArgoCD;
+  flux?: Flux;
+  fleet?: Fleet;
   /**
    * Per cluster (folder) settings: how kvmigrate's cluster commands reach it and its API server for Argo CD.
    */
@@ -70,6 +72,8 @@ export interface MigrationsConfig {
       }
     | HookSettings
     | ArgoCD
+    | Flux
+    | Fleet
     | {
         [k: string]: Cluster;
       }
@@ -110,6 +114,10 @@ export interface Migration {
    */
   phase?: "migrate" | "cutover" | "abort";
   abort?: AbortSettings;
+  /**
+   * the batch this migration belongs to (1 first); it starts only after every migration of lower batches succeeded (default: from fleet.batchSize, else 1)
+   */
+  batch?: number;
 }
 export interface Source {
   namespace: DnsLabel;
@@ -280,6 +288,53 @@ export interface ArgoCD {
    */
   selfHeal?: boolean;
 }
+/**
+ * Flux output: one Kustomization per cluster folder that applies it, waits for it with health expressions, and never writes back what KubeVirt owns. `flux: {}` takes every default.
+ */
+export interface Flux {
+  /**
+   * the Flux source holding the repository the out dir is committed to (default: GitRepository flux-system in flux-system)
+   */
+  sourceRef?: {
+    /**
+     * kind of the source (default GitRepository)
+     */
+    kind?: "GitRepository" | "OCIRepository" | "Bucket";
+    /**
+     * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+     */
+    name: string;
+    /**
+     * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+     */
+    namespace?: string;
+  };
+  /**
+   * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+   */
+  namespace?: string;
+  /**
+   * where the out dir is inside the repository (default: where it is found)
+   */
+  path?: string;
+  /**
+   * how often Flux applies the folder again, a Go duration such as 5m (default 5m)
+   */
+  interval?: string;
+}
+/**
+ * How many migrations move together and in what order.
+ */
+export interface Fleet {
+  /**
+   * one Argo CD Application / Flux Kustomization per cluster folder (cluster) or per migration and cluster (migration), so one stuck migration never blocks another; auto: per migration once the config holds more than 10 (default auto)
+   */
+  isolation?: "auto" | "cluster" | "migration";
+  /**
+   * migrations per batch, in config order, for entries that set no batch; a batch starts only after the previous one succeeded (default: one batch)
+   */
+  batchSize?: number;
+}
 export interface Cluster {
   /**
    * the kubeconfig context that reaches this cluster (default: --context, else the current context)
@@ -289,4 +344,8 @@ export interface Cluster {
    * the cluster's API server URL as registered in Argo CD (default for the default folder: Argo CD's own cluster)
    */
   server?: string;
+  /**
+   * a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters
+   */
+  kubeConfigSecret?: string;
 }

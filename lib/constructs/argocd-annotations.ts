@@ -1,13 +1,21 @@
-// The Argo CD annotations kvmigrate puts on what it emits: sync order, and the per-resource options that keep Argo CD
-// from deleting data or fighting KubeVirt.
+// The Argo CD and Flux annotations kvmigrate puts on what it emits: sync order, and the per-resource options that
+// keep either engine from deleting data or fighting KubeVirt. Both engines' are always there, so one out dir serves
+// either.
 
 /** Argo CD's annotation that orders objects within a sync. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 export const COMPARE_OPTIONS_ANNOTATION = 'argocd.argoproj.io/compare-options';
+/** kustomize-controller's per-object delete policy (its garbage collection skips `Disabled`). */
+export const FLUX_PRUNE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/prune';
+/**
+ * kustomize-controller's recreate policy: with `Enabled`, an apply refused for an immutable field deletes and
+ * re-creates the object (fluxcd/pkg ssa `shouldForceApply`).
+ */
+export const FLUX_FORCE_ANNOTATION = 'kustomize.toolkit.fluxcd.io/force';
 
 /** Disks and VMs hold data: removing them from Git must never delete them (neither prune nor app deletion). */
-export const KEEP_DATA: Readonly<Record<string, string>> = { [SYNC_OPTIONS_ANNOTATION]: 'Prune=false,Delete=false' };
+export const KEEP_DATA: Readonly<Record<string, string>> = { [SYNC_OPTIONS_ANNOTATION]: 'Prune=false,Delete=false', [FLUX_PRUNE_ANNOTATION]: 'Disabled' };
 
 /**
  * Migrations are one-shot and KubeVirt garbage-collects finished ones: never prune one (that cancels a running
@@ -16,6 +24,7 @@ export const KEEP_DATA: Readonly<Record<string, string>> = { [SYNC_OPTIONS_ANNOT
 export const ONE_SHOT_MIGRATION: Readonly<Record<string, string>> = {
   [SYNC_OPTIONS_ANNOTATION]: 'Prune=false',
   [COMPARE_OPTIONS_ANNOTATION]: 'IgnoreExtraneous',
+  [FLUX_PRUNE_ANNOTATION]: 'Disabled',
 };
 
 /**

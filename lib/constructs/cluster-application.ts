@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Application, type ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io.ts';
+import { withSyncWave } from './argocd-annotations.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './labels.ts';
 
 /** A VirtualMachine whose `spec.runStrategy` KubeVirt rewrites, so Argo CD must not compare or restore it. */
@@ -33,6 +34,16 @@ export interface ClusterApplicationProps {
   readonly targetRevision?: string;
   /** The cluster's folder in the repository. */
   readonly path: string;
+  /**
+   * Sync only this file of the folder (Argo CD's `directory.include`): a per-migration Application.
+   * @default - the whole folder
+   */
+  readonly include?: string;
+  /**
+   * The Application's sync wave, for an app-of-apps that syncs the Applications batch by batch.
+   * @default - none
+   */
+  readonly syncWave?: number;
   /** The cluster's API server, as registered in Argo CD. */
   readonly server: string;
   /**
@@ -76,10 +87,20 @@ export class ClusterApplication extends Construct {
       })),
     ];
     this.apiObject = new Application(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace ?? 'argocd', labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace ?? 'argocd',
+        labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+        annotations: props.syncWave === undefined ? undefined : withSyncWave(undefined, props.syncWave),
+      },
       spec: {
         project: props.project ?? 'default',
-        source: { repoUrl: props.repoURL, targetRevision: props.targetRevision ?? 'HEAD', path: props.path },
+        source: {
+          repoUrl: props.repoURL,
+          targetRevision: props.targetRevision ?? 'HEAD',
+          path: props.path,
+          directory: props.include ? { include: props.include } : undefined,
+        },
         destination: { server: props.server },
         ignoreDifferences: ignoreDifferences.length > 0 ? ignoreDifferences : undefined,
         syncPolicy: {

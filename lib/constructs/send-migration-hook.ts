@@ -8,7 +8,7 @@ import { HOOK_IMAGE_REPOSITORY, VERSION } from '../package-info.generated.ts';
 import { connectUrlRefusal, dnsLabelRefusal, dnsSubdomainRefusal, migrationIdRefusal } from '../rules/migration.ts';
 import { field, throwIfRefused } from './refusals.ts';
 import { SendHookAccess } from './send-hook-access.ts';
-import { SyncWave, withSyncWave } from './argocd-annotations.ts';
+import { FLUX_FORCE_ANNOTATION, SyncWave, withSyncWave } from './argocd-annotations.ts';
 
 /** The hook image the release of this version publishes (built from the Dockerfile by .github/workflows/release.yml). */
 export const DEFAULT_HOOK_IMAGE = `${HOOK_IMAGE_REPOSITORY}:${VERSION}`;
@@ -233,6 +233,8 @@ export class SendMigrationHook extends Construct {
             'argocd.argoproj.io/hook': 'PostSync',
             // A retry re-creates the Job instead of reading the failed one; a finished one goes away.
             'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+            // Flux applies the Job like any object: a Job's template is immutable, so a changed one is re-created.
+            [FLUX_FORCE_ANNOTATION]: 'Enabled',
           },
           SyncWave.SEND_MIGRATION,
         ),

@@ -1,9 +1,16 @@
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
+import type { Lane } from './fleet.ts';
 import { DEFAULT_CLUSTER, type MigrationPlan } from './plan.ts';
 
 /** Argo CD's name for the cluster it runs in. */
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+/** A VM whose `spec.runStrategy` KubeVirt rewrites, so the GitOps engine must neither compare nor write it. */
+export interface RunStrategyOwner {
+  readonly name: string;
+  readonly namespace: string;
+}
 
 export interface ApplicationPlan {
   readonly cluster: string;
@@ -13,11 +20,15 @@ export interface ApplicationPlan {
   readonly repoURL: string;
   readonly targetRevision: string;
   readonly path: string;
+  /** For a per-migration Application: the one file of the folder it syncs. */
+  readonly include?: string;
+  /** The sync wave of a per-migration Application in a fleet with batches: its batch. */
+  readonly syncWave?: number;
   readonly server: string;
   readonly automated: boolean;
   readonly selfHeal: boolean;
   /** VMs of this cluster whose runStrategy KubeVirt owns right now. */
-  readonly runStrategyOwnedByKubeVirt: readonly { readonly name: string; readonly namespace: string }[];
+  readonly runStrategyOwnedByKubeVirt: readonly RunStrategyOwner[];
 }
 
 export interface ArgoCdPlan {
@@ -30,25 +41,27 @@ export interface ArgoCdPlan {
 export type OutdirInRepository = { readonly path: string } | { readonly path?: undefined; readonly outside: string };
 
 /**
- * The folder the Applications read: the out dir's path in its Git repository, so `--out` moves the Applications too.
- * `argocd.path` wins when set; a warning says when it disagrees with where the out dir is, or when the out dir is in
- * no Git repository (Argo CD would find nothing at the path).
+ * The folder an engine's objects read: the out dir's path in its Git repository, so `--out` moves them too. The
+ * engine's `path` wins when set; a warning says when it disagrees with where the out dir is, or when the out dir is in
+ * no Git repository (the engine would find nothing at the path).
  */
-function applicationsPath(configured: string | undefined, outdir: OutdirInRepository, config: LoadedConfig, bag: DiagnosticBag): string {
+export function outdirPath(engine: 'argocd' | 'flux', configured: string | undefined, outdir: OutdirInRepository, config: LoadedConfig, bag: DiagnosticBag): string {
   const trim = (path: string) => path.replace(/\/+$/, '');
+  const objects = engine === 'argocd' ? 'Applications' : 'Kustomizations';
   if (outdir.path === undefined) {
+    const repository = engine === 'argocd' ? config.argocd!.repoURL : 'their source';
     bag.warning(
-      `the out dir is in no Git repository (${outdir.outside}): the Applications read ${trim(configured ?? 'dist')}/<cluster> of ${config.argocd!.repoURL}`,
-      config.locate(['argocd'], { key: true }),
-      'synthesize into the repository Argo CD reads, or set argocd.path to where the files will be committed',
+      `the out dir is in no Git repository (${outdir.outside}): the ${objects} read ${trim(configured ?? 'dist')}/<cluster> of ${repository}`,
+      config.locate([engine], { key: true }),
+      `synthesize into the repository ${engine === 'argocd' ? 'Argo CD' : 'Flux'} reads, or set ${engine}.path to where the files will be committed`,
     );
     return trim(configured ?? 'dist');
   }
   if (configured !== undefined && trim(configured) !== outdir.path) {
     bag.warning(
-      `argocd.path is ${trim(configured)}, but the out dir is ${outdir.path} in its Git repository: the Applications will read ${trim(configured)}/<cluster>`,
-      config.locate(['argocd', 'path']),
-      `remove argocd.path (it defaults to where the out dir is) or set it to ${outdir.path}`,
+      `${engine}.path is ${trim(configured)}, but the out dir is ${outdir.path} in its Git repository: the ${objects} will read ${trim(configured)}/<cluster>`,
+      config.locate([engine, 'path']),
+      `remove ${engine}.path (it defaults to where the out dir is) or set it to ${outdir.path}`,
     );
     return trim(configured);
   }
@@ -56,8 +69,8 @@ function applicationsPath(configured: string | undefined, outdir: OutdirInReposi
 }
 
 /** The VMs of `cluster` whose runStrategy KubeVirt rewrites during their migration's current phase. */
-function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string) {
-  const owners: { name: string; namespace: string }[] = [];
+export function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string): RunStrategyOwner[] {
+  const owners: RunStrategyOwner[] = [];
   for (const plan of plans) {
     if (plan.phase === 'cutover') continue;
     const receiverKept = !(plan.phase === 'abort' && plan.removeReceiverOnAbort);
@@ -68,45 +81,47 @@ function runStrategyOwners(plans: readonly MigrationPlan[], cluster: string) {
 }
 
 /**
- * One Application per cluster folder that has output, when the config asks for Argo CD output. Every cluster but the
- * default one needs its API server in `clusters.<name>.server`.
+ * One Application per lane (a cluster folder, or one migration's file in it), when the config asks for Argo CD output.
+ * Every cluster but the default one needs its API server in `clusters.<name>.server`.
  */
-export function planArgoCd(
-  config: LoadedConfig,
-  plans: readonly MigrationPlan[],
-  clusters: readonly string[],
-  outdir: OutdirInRepository,
-  bag: DiagnosticBag,
-): ArgoCdPlan | undefined {
+export function planArgoCd(config: LoadedConfig, lanes: readonly Lane[], outdir: OutdirInRepository, bag: DiagnosticBag): ArgoCdPlan | undefined {
   const argocd = config.argocd;
   if (!argocd) return undefined;
-  const path = applicationsPath(argocd.path, outdir, config, bag);
+  const path = outdirPath('argocd', argocd.path, outdir, config, bag);
   const namespace = argocd.namespace ?? 'argocd';
   const servers = new Map<string, string>([[DEFAULT_CLUSTER, IN_CLUSTER_SERVER]]);
   for (const [name, cluster] of config.clusters) if (cluster.server) servers.set(name, cluster.server);
+  const batches = new Set(lanes.map((l) => l.batch)).size;
   const applications: ApplicationPlan[] = [];
-  for (const cluster of clusters) {
+  const missing = new Set<string>();
+  for (const lane of lanes) {
+    const { cluster } = lane;
     const server = servers.get(cluster);
     if (!server) {
-      bag.error(
-        `no API server for cluster "${cluster}", which Argo CD needs for its Application`,
-        config.locate(config.clusters.has(cluster) ? ['clusters', cluster] : [config.clusters.size > 0 ? 'clusters' : 'argocd'], { key: true }),
-        `add \`clusters: { ${cluster}: { server: https://<its API server> } }\` (as registered in Argo CD)`,
-      );
+      if (!missing.has(cluster)) {
+        bag.error(
+          `no API server for cluster "${cluster}", which Argo CD needs for its Application`,
+          config.locate(config.clusters.has(cluster) ? ['clusters', cluster] : [config.clusters.size > 0 ? 'clusters' : 'argocd'], { key: true }),
+          `add \`clusters: { ${cluster}: { server: https://<its API server> } }\` (as registered in Argo CD)`,
+        );
+      }
+      missing.add(cluster);
       continue;
     }
     applications.push({
       cluster,
-      name: `kvmigrate-${cluster}`,
+      name: lane.name,
       namespace,
       project: argocd.project ?? 'default',
       repoURL: argocd.repoURL,
       targetRevision: argocd.targetRevision ?? 'HEAD',
       path: `${path}/${cluster}`,
+      include: lane.migration && `${lane.migration}.k8s.yaml`,
+      syncWave: batches > 1 ? lane.batch : undefined,
       server,
       automated: argocd.automated ?? true,
       selfHeal: argocd.selfHeal ?? false,
-      runStrategyOwnedByKubeVirt: runStrategyOwners(plans, cluster),
+      runStrategyOwnedByKubeVirt: runStrategyOwners(lane.plans, cluster),
     });
   }
   return { namespace, healthChecks: argocd.healthChecks ?? true, applications };

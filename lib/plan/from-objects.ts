@@ -52,8 +52,10 @@ export function planObjectMigration(input: ObjectMigration): { plan?: MigrationP
     hook: input.hook ?? {},
     phase: input.phase ?? 'migrate',
     removeReceiverOnAbort: input.removeReceiverOnAbort ?? false,
+    // Batches order a config's fleet; one construct is one lane.
+    batch: 1,
     locate: at('props'),
   };
-  const plan = planMigration(entry, { storageClassMap: new Map(), storageClasses: new Map(), argocd: undefined }, bag);
+  const plan = planMigration(entry, { storageClassMap: new Map(), storageClasses: new Map(), argocd: undefined, flux: undefined }, bag);
   return { plan: bag.errors.length === 0 ? plan : undefined, errors: bag.errors, warnings: bag.warnings };
 }

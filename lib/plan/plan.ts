@@ -39,6 +39,8 @@ export interface MigrationPlan {
   readonly vm: string;
   readonly migrationID: string;
   readonly attempt: number;
+  /** The batch (1 first): it starts only after every lower batch succeeded. */
+  readonly batch: number;
   readonly source: Endpoint;
   readonly destination: Endpoint;
   readonly disks: readonly DiskPlan[];
@@ -66,14 +68,14 @@ export interface PlanResult {
  * The split-brain guard (lib/rules): a managed source VM may only migrate when the Application that syncs it ignores
  * its runStrategy, which kvmigrate guarantees only for Applications it emits.
  */
-function checkSplitBrain(entry: MigrationEntry, sourceVm: SourceVmPlan | undefined, argocdApplications: boolean, bag: DiagnosticBag): void {
+function checkSplitBrain(entry: MigrationEntry, sourceVm: SourceVmPlan | undefined, engineObjects: boolean, bag: DiagnosticBag): void {
   if (!sourceVm) return;
-  const refusal = splitBrainRefusal({ phase: entry.phase, sourceRunStrategy: sourceVm.spec.runStrategy ?? '', runStrategyIgnored: argocdApplications });
+  const refusal = splitBrainRefusal({ phase: entry.phase, sourceRunStrategy: sourceVm.spec.runStrategy ?? '', runStrategyIgnored: engineObjects });
   if (!refusal) return;
   bag.error(
     `migration "${entry.name}": ${refusal.message}`,
     entry.locate(['source', 'manage']),
-    'add an `argocd:` section, so kvmigrate emits the Application with ignoreDifferences on /spec/runStrategy, or set `source.manage: false` and keep the source VM out of this repository',
+    'add an `argocd:` section (or `flux:`), so kvmigrate emits the Application with ignoreDifferences (the Kustomization with ignore) on /spec/runStrategy, or set `source.manage: false` and keep the source VM out of this repository',
   );
 }
 
@@ -88,7 +90,7 @@ function managedSourceSpec(entry: MigrationEntry, receiver: ReceiverPlan): Sourc
 }
 
 /** What a plan reads of the config besides its entry. */
-export type PlanSettings = Pick<LoadedConfig, 'storageClassMap' | 'storageClasses' | 'argocd'>;
+export type PlanSettings = Pick<LoadedConfig, 'storageClassMap' | 'storageClasses' | 'argocd' | 'flux'>;
 
 /** The plan of one migration; undefined (with the reasons in `bag`) when it cannot move. */
 export function planMigration(entry: MigrationEntry, config: PlanSettings, bag: DiagnosticBag): MigrationPlan | undefined {
@@ -109,7 +111,7 @@ export function planMigration(entry: MigrationEntry, config: PlanSettings, bag: 
   if (!receiver) return undefined;
   const vm = entry.source.virtualMachine.object;
   const sourceVm = entry.source.manage ? { spec: managedSourceSpec(entry, receiver), ...ownMetadata(vm.metadata) } : undefined;
-  checkSplitBrain(entry, sourceVm, config.argocd !== undefined, bag);
+  checkSplitBrain(entry, sourceVm, config.argocd !== undefined || config.flux !== undefined, bag);
   const migrationID = entry.migrationID ?? deriveMigrationId({ vm: entry.vm, source, destination, attempt: entry.attempt });
   const names = migrationObjectNames(entry.vm, migrationID);
   return {
@@ -120,6 +122,7 @@ export function planMigration(entry: MigrationEntry, config: PlanSettings, bag: 
     vm: entry.vm,
     migrationID,
     attempt: entry.attempt,
+    batch: entry.batch,
     source,
     destination,
     disks,

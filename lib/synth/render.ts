@@ -1,14 +1,18 @@
 import { App, Chart } from 'cdk8s';
 import { argocdConfigMap } from '../argocd/health-checks.ts';
 import { ClusterApplication } from '../constructs/cluster-application.ts';
+import { ClusterKustomization } from '../constructs/cluster-kustomization.ts';
 import { DecentralizedMigration } from '../constructs/decentralized-migration.ts';
 import { plannedMigrationProps } from '../constructs/planned-migration.ts';
 import type { ArgoCdPlan } from '../plan/argocd.ts';
+import { FLUX_LANES_FOLDER, type FluxPlan } from '../plan/flux.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import { manifestYaml } from './yaml-output.ts';
 
 /** The out dir's folder for Argo CD's own objects; a leading `_` cannot clash with a cluster name (a DNS label). */
 export const ARGOCD_FOLDER = '_argocd';
+/** The out dir's folder for Flux's objects. */
+export const FLUX_FOLDER = '_flux';
 
 /** One manifest file of the output, relative to the out dir. */
 export interface RenderedFile {
@@ -66,10 +70,29 @@ export function renderArgoCd(plan: ArgoCdPlan | undefined): RenderedFile[] {
   if (plan.applications.length > 0) {
     const chart = new Chart(new App(), 'applications', { disableResourceNameHashes: true });
     for (const application of plan.applications) {
-      new ClusterApplication(chart, application.cluster, application);
+      new ClusterApplication(chart, application.name, application);
     }
     file('applications.k8s.yaml', chart.toJson());
   }
   if (plan.healthChecks) file('argocd-cm.k8s.yaml', [argocdConfigMap(plan.namespace)]);
+  return files.sort(byPath);
+}
+
+/**
+ * Renders Flux's objects: the Kustomizations, and for each per-migration one the kustomization.yaml that lists its
+ * migration's file (kustomize-controller builds with fluxcd/pkg kustomize `Build`, LoadRestrictionsNone, inside the
+ * source: a file outside the kustomization's folder may be listed).
+ */
+export function renderFlux(plan: FluxPlan | undefined): RenderedFile[] {
+  if (!plan || plan.kustomizations.length === 0) return [];
+  const chart = new Chart(new App(), 'kustomizations', { disableResourceNameHashes: true });
+  for (const kustomization of plan.kustomizations) new ClusterKustomization(chart, kustomization.name, kustomization);
+  const objects = chart.toJson();
+  const files: RenderedFile[] = [{ cluster: FLUX_FOLDER, path: `${FLUX_FOLDER}/kustomizations.k8s.yaml`, content: manifestYaml(objects), objects: objects.length }];
+  for (const { cluster, migration } of plan.kustomizations) {
+    if (!migration) continue;
+    const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [`../../../${cluster}/${migration}.k8s.yaml`] };
+    files.push({ cluster: FLUX_LANES_FOLDER, path: `${FLUX_LANES_FOLDER}/${cluster}/${migration}/kustomization.yaml`, content: manifestYaml([kustomization]), objects: 0 });
+  }
   return files.sort(byPath);
 }

@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
-import { planArgoCd, type OutdirInRepository } from '../plan/argocd.ts';
+import type { LoadedConfig } from '../config/load-config.ts';
+import { planArgoCd, runStrategyOwners, type OutdirInRepository } from '../plan/argocd.ts';
+import { perMigration, planLanes, type Lane } from '../plan/fleet.ts';
+import { planFlux } from '../plan/flux.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import { unreleasedHookImageWarning } from './release.ts';
-import { renderArgoCd, renderPlans, type RenderedFile } from './render.ts';
+import { renderArgoCd, renderFlux, renderPlans, type RenderedFile } from './render.ts';
 import { generatedHeader, refuseOutdir, replaceOutputDirectory } from './write-output.ts';
 
 export interface SynthesisOptions {
@@ -54,6 +57,27 @@ function outdirInRepository(outdir: string): OutdirInRepository {
   }
 }
 
+/**
+ * Without `argocd:` or `flux:`, the Application (or Kustomization) that syncs the out dir is made by hand, and must not
+ * write back the runStrategy KubeVirt rewrites: one warning, with the ignoreDifferences it needs.
+ */
+function warnWithoutEngine(config: LoadedConfig, lanes: readonly Lane[], bag: DiagnosticBag): void {
+  const owners = lanes.flatMap((lane) => runStrategyOwners(lane.plans, lane.cluster).map((vm) => ({ ...vm, cluster: lane.cluster })));
+  if (owners.length === 0) return;
+  const snippet = [
+    'spec:',
+    '  ignoreDifferences:',
+    ...owners.flatMap((vm) => [`    - group: kubevirt.io  # ${vm.cluster}`, '      kind: VirtualMachine', `      name: ${vm.name}`, `      namespace: ${vm.namespace}`, '      jsonPointers: [/spec/runStrategy]']),
+    '  syncPolicy:',
+    '    syncOptions: [RespectIgnoreDifferences=true]',
+  ];
+  bag.warning(
+    `no argocd: or flux: section: the Application that syncs the out dir must ignore the runStrategy KubeVirt rewrites on ${owners.length} VM(s), or a sync writes it back`,
+    config.locate(['migrations'], { key: true }),
+    `add \`argocd:\` or \`flux:\` to have kvmigrate emit it, or give your Application:\n${snippet.map((line) => `    ${line}`).join('\n')}`,
+  );
+}
+
 /** The out dir is replaced wholesale: refuses one that holds anything but kvmigrate's own output (see refuseOutdir). */
 function checkOutdir(outdir: string, protectedPaths: readonly string[], bag: DiagnosticBag): void {
   const refusal = refuseOutdir(outdir, protectedPaths);
@@ -72,10 +96,14 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   bag.throwIfErrors();
   const { plans, warnings } = planMigrations(config!);
   const migrationFiles = renderPlans(plans);
-  const argocd = planArgoCd(config!, plans, [...new Set(migrationFiles.map((f) => f.cluster))], outdirInRepository(options.outdir), bag);
+  const lanes = planLanes(plans, migrationFiles.map((f) => [f.cluster, f.migration!] as const), perMigration(config!, plans, bag));
+  const inRepository = outdirInRepository(options.outdir);
+  const argocd = planArgoCd(config!, lanes, inRepository, bag);
+  const flux = planFlux(config!, lanes, inRepository, bag);
+  if (!argocd && !flux) warnWithoutEngine(config!, lanes, bag);
   bag.throwIfErrors();
   const header = generatedHeader(options.outdir, options.configPath);
-  const files = [...migrationFiles, ...renderArgoCd(argocd)].map((f) => ({ ...f, content: header + f.content }));
+  const files = [...migrationFiles, ...renderArgoCd(argocd), ...renderFlux(flux)].map((f) => ({ ...f, content: header + f.content }));
   replaceOutputDirectory(options.outdir, files);
   const unreleased = unreleasedHookImageWarning(plans, options.configPath);
   return { outdir: options.outdir, plans, files, warnings: [...bag.warnings, ...warnings, ...(unreleased ? [unreleased] : [])], clusters: summarize(files) };

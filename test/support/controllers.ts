@@ -1,9 +1,12 @@
-// A replay of the two controllers that act on kvmigrate's output, on the test API server: Argo CD's sync of one
-// Application (gitops-engine) and KubeVirt's VM and migration controllers. Each rule names the upstream function it
+// A replay of the controllers that act on kvmigrate's output, on the test API server: Argo CD's sync of one
+// Application (gitops-engine), Flux's reconcile of one Kustomization (kustomize-controller), and KubeVirt's VM and
+// migration controllers. Each rule names the upstream function it
 // mirrors. It is a model: it keeps what decides whether a lifecycle works (waves, health gating by the shipped Lua,
 // hooks and their delete policies, re-creation of missing objects, pruning, ignoreDifferences; VM run strategies,
 // receivers, migrations and their garbage collection), and skips the rest (pods, nodes, retries, timing).
 import { healthChecks } from '../../lib/argocd/health-checks.ts';
+import type { HealthCheckExpression } from '../../lib/health/cel.ts';
+import { fluxHealth, type KstatusResult } from './flux-health.ts';
 import { runHookProcess } from './hook-process.ts';
 import type { KubeApiServer, KubeObject } from './kube-api-server.ts';
 import { argoResourceHealth, type Health } from './lua-health.ts';
@@ -153,6 +156,38 @@ export class KubeVirtModel {
   }
 }
 
+/**
+ * What a real cluster refuses of an apply: KubeVirt's VM and migration webhooks, and updates of immutable specs (CDI
+ * rejects any update of a DataVolume's spec, KubeVirt of a migration's, the Job controller of a Job's template).
+ */
+function admission(api: KubeApiServer, target: Json, live: KubeObject | undefined): string | undefined {
+  if (target.kind === 'VirtualMachine' && target.spec?.running !== undefined && target.spec?.runStrategy !== undefined) {
+    return 'admission webhook "virtualmachine-validator.kubevirt.io" denied the request: Running and RunStrategy are mutually exclusive';
+  }
+  if (live && IMMUTABLE_SPECS.has(target.kind) && JSON.stringify(live.spec) !== JSON.stringify(target.spec)) {
+    return `${target.kind} ${target.metadata.name}: spec is immutable`;
+  }
+  if (!live && target.kind === 'VirtualMachineInstanceMigration') {
+    const vmi = api.get('VirtualMachineInstance', target.metadata.namespace, target.spec.vmiName);
+    if (!vmi || FINAL.has(vmi.status?.phase)) return `admission webhook "migration-create-validator.kubevirt.io" denied the request: the VMI "${target.spec.vmiName}" does not exist or is final`;
+  }
+  return undefined;
+}
+
+const IMMUTABLE_SPECS = new Set(['DataVolume', 'VirtualMachineInstanceMigration', 'Job']);
+
+/** The hook Job's arguments, with the replay's short clocks. */
+export const hookArgs = (job: Json): string[] => [...job.spec.template.spec.containers[0].args, '--poll-interval', '0.05', '--timeout', '10'];
+
+/** The Job controller running the hook Job's pod (by default the bundled hook program) and recording how it ended. */
+async function runJob(api: KubeApiServer, job: Json, kubeconfig: string, runPod?: (job: Json) => Promise<number | null>): Promise<number | null> {
+  const code = runPod ? await runPod(job) : (await runHookProcess(hookArgs(job), kubeconfig)).code;
+  if (api.get('Job', job.metadata.namespace, job.metadata.name)) {
+    api.update('Job', job.metadata.namespace, job.metadata.name, (o) => (o.status = code === 0 ? { succeeded: 1 } : { failed: 1 }));
+  }
+  return code;
+}
+
 export type SyncPhase = 'Succeeded' | 'Failed' | 'Stuck';
 
 export interface SyncResult {
@@ -180,7 +215,13 @@ export class ArgoApplication {
   public constructor(
     private readonly api: KubeApiServer,
     private readonly kubevirt: KubeVirtModel,
-    private readonly options: { readonly name: string; readonly kubeconfig: string; readonly ignoreDifferences: readonly Json[] },
+    private readonly options: {
+      readonly name: string;
+      readonly kubeconfig: string;
+      readonly ignoreDifferences: readonly Json[];
+      /** Runs a hook Job's pod and gives its exit code: by default the bundled hook as its own process. */
+      readonly runJobPod?: (job: Json) => Promise<number | null>;
+    },
   ) {}
 
   /** The health of a live object as Argo CD's controller gives it (`health.GetResourceHealth`, our Lua scripts). */
@@ -233,17 +274,8 @@ export class ArgoApplication {
   private apply(desired: Json): string | undefined {
     const live = this.live(desired);
     const target = this.normalize(desired, live);
-    if (target.kind === 'VirtualMachine' && target.spec?.running !== undefined && target.spec?.runStrategy !== undefined) {
-      return 'admission webhook "virtualmachine-validator.kubevirt.io" denied the request: Running and RunStrategy are mutually exclusive';
-    }
-    // CDI rejects any update of a DataVolume's spec; KubeVirt any update of a migration's spec.
-    if (live && ['DataVolume', 'VirtualMachineInstanceMigration'].includes(target.kind) && JSON.stringify(live.spec) !== JSON.stringify(target.spec)) {
-      return `${target.kind} ${target.metadata.name}: spec is immutable`;
-    }
-    if (!live && target.kind === 'VirtualMachineInstanceMigration') {
-      const vmi = this.api.get('VirtualMachineInstance', target.metadata.namespace, target.spec.vmiName);
-      if (!vmi || FINAL.has(vmi.status?.phase)) return `admission webhook "migration-create-validator.kubevirt.io" denied the request: the VMI "${target.spec.vmiName}" does not exist or is final`;
-    }
+    const refused = admission(this.api, target, live);
+    if (refused) return refused;
     const labels = { ...target.metadata.labels, 'app.kubernetes.io/instance': this.options.name };
     this.api.put({ ...target, metadata: { ...(live?.metadata ?? {}), ...target.metadata, labels }, ...(live?.status ? { status: live.status } : {}) } as KubeObject);
     return undefined;
@@ -254,14 +286,12 @@ export class ArgoApplication {
     // BeforeHookCreation: a hook of that name from an earlier sync is deleted first.
     if (this.live(job)) this.api.remove('Job', job.metadata.namespace, job.metadata.name);
     this.api.put({ ...job, metadata: { ...job.metadata } } as KubeObject);
-    const args = [...job.spec.template.spec.containers[0].args, '--poll-interval', '0.05', '--timeout', '10'];
-    const run = await runHookProcess(args, this.options.kubeconfig);
-    const succeeded = run.code === 0;
-    this.api.update('Job', job.metadata.namespace, job.metadata.name, (o) => (o.status = succeeded ? { succeeded: 1 } : { failed: 1 }));
+    const code = await runJob(this.api, job, this.options.kubeconfig, this.options.runJobPod);
+    const succeeded = code === 0;
     const policy = String(job.metadata.annotations?.['argocd.argoproj.io/hook-delete-policy'] ?? 'BeforeHookCreation');
     if ((succeeded && policy.includes('HookSucceeded')) || (!succeeded && policy.includes('HookFailed'))) this.api.remove('Job', job.metadata.namespace, job.metadata.name);
     this.kubevirt.settle();
-    return run.code;
+    return code;
   }
 
   /**
@@ -317,6 +347,146 @@ export class ArgoApplication {
         if (String(live.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').includes('Prune=false')) continue;
         this.api.remove(kind, live.metadata.namespace ?? '', live.metadata.name);
       }
+    }
+  }
+}
+
+export interface ReconcileResult {
+  /** The Kustomization's Ready condition after the reconcile. */
+  readonly ready: boolean;
+  readonly message: string;
+  /** The exit codes of the Jobs that ran during this reconcile, by name. */
+  readonly jobs: Readonly<Record<string, number | null>>;
+  /** Objects created by this reconcile, `<kind> <namespace>/<name>`. */
+  readonly created: readonly string[];
+}
+
+const PRUNE = 'kustomize.toolkit.fluxcd.io/prune';
+const FORCE = 'kustomize.toolkit.fluxcd.io/force';
+const SSA = 'kustomize.toolkit.fluxcd.io/ssa';
+/** fluxcd/pkg ssa `SortableUnstructureds`: the order kinds are applied in, for the kinds kvmigrate emits. */
+const APPLY_ORDER = ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'DataVolume', 'VirtualMachine', 'Job'];
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+
+/**
+ * kustomize-controller's reconcile of one Kustomization (`KustomizationReconciler.reconcile`), reduced to what decides
+ * a migration's lifecycle: apply every object with server-side apply (`apply`, fluxcd/pkg ssa `ApplyAllStaged`), prune
+ * what left Git (`prune`), then wait until every object is Current (`checkHealth`, with the `healthCheckExprs`). It
+ * keeps its inventory across reconciles, as the Kustomization's status does. Run it once per interval.
+ */
+export class FluxKustomization {
+  private inventory = new Set<string>();
+
+  /** `runJobPod` runs a Job's pod and gives its exit code: by default the bundled hook as its own process. */
+  public constructor(
+    private readonly api: KubeApiServer,
+    private readonly kubevirt: KubeVirtModel,
+    private readonly kubeconfig: string,
+    private readonly runJobPod?: (job: Json) => Promise<number | null>,
+  ) {}
+
+  private live(o: Json): KubeObject | undefined {
+    return this.api.get(o.kind, o.metadata.namespace ?? '', o.metadata.name);
+  }
+
+  /**
+   * fluxcd/pkg ssa `ResourceManager.Apply`: an object annotated `ssa: IfNotPresent` that exists is skipped
+   * (`shouldSkipApply`); a field an ignore rule names keeps its in-cluster value when it drifted (`computeDriftedPaths`,
+   * driftAdopt: Flux is the only Apply manager here); a refused update of an immutable field deletes and re-creates the
+   * object when it is annotated `force: Enabled` (`shouldForceApply`), and fails the apply otherwise.
+   */
+  private apply(desired: Json, ignore: readonly Json[]): { refused?: string; created: boolean } {
+    let live = this.live(desired);
+    if (live && desired.metadata.annotations?.[SSA] === 'IfNotPresent') return { created: false };
+    const target = structuredClone(desired);
+    if (live) {
+      for (const rule of ignore) {
+        const t = rule.target ?? {};
+        const matches = (!t.kind || t.kind === desired.kind) && (!t.name || t.name === desired.metadata.name) && (!t.namespace || t.namespace === desired.metadata.namespace);
+        if (!matches) continue;
+        for (const pointer of rule.paths as string[]) {
+          const path = pointer.split('/').slice(1);
+          const last = path.pop()!;
+          const from = path.reduce((node: Json | undefined, key) => node?.[key], live);
+          const to = path.reduce((node: Json | undefined, key) => node?.[key], target);
+          if (from && to) {
+            if (from[last] === undefined) delete to[last];
+            else to[last] = from[last];
+          }
+        }
+      }
+    }
+    let refused = admission(this.api, target, live);
+    if (refused && live && IMMUTABLE_SPECS.has(target.kind) && (desired.metadata.annotations?.[FORCE] === 'Enabled' || live.metadata.annotations?.[FORCE] === 'Enabled')) {
+      this.api.remove(target.kind, target.metadata.namespace, target.metadata.name);
+      live = undefined;
+      refused = admission(this.api, target, live);
+    }
+    if (refused) return { refused, created: false };
+    this.api.put({ ...target, metadata: { ...(live?.metadata ?? {}), ...target.metadata }, ...(live?.status ? { status: live.status } : {}) } as KubeObject);
+    return { created: !live };
+  }
+
+  /** kstatus for the kinds kvmigrate emits: the CEL entries for custom kinds, Job conditions, the rest Current. */
+  private status(o: Json, exprs: readonly HealthCheckExpression[]): KstatusResult | 'NotFound' {
+    const live = this.live(o);
+    if (!live) return 'NotFound';
+    const entry = exprs.find((e) => groupOf(e.apiVersion) === groupOf(o.apiVersion) && e.kind === o.kind);
+    if (entry) return fluxHealth(entry, live);
+    if (o.kind === 'Job') return live.status?.succeeded ? 'Current' : live.status?.failed ? 'Failed' : 'InProgress';
+    return 'Current';
+  }
+
+  /** One reconcile of the folder as Git has it now, with the Kustomization's spec (ignore, healthCheckExprs). */
+  public async reconcile(desired: readonly Json[], spec: Json): Promise<ReconcileResult> {
+    const jobs: Record<string, number | null> = {};
+    const created: string[] = [];
+    const running: Promise<unknown>[] = [];
+    const ordered = [...desired].sort((a, b) => APPLY_ORDER.indexOf(a.kind) - APPLY_ORDER.indexOf(b.kind) || keyOf(a).localeCompare(keyOf(b)));
+    for (const object of ordered) {
+      const { refused, created: isNew } = this.apply(object, spec.ignore ?? []);
+      if (refused) return { ready: false, message: `apply failed: ${refused}`, jobs, created };
+      if (!isNew) continue;
+      created.push(`${object.kind} ${object.metadata.namespace}/${object.metadata.name}`);
+      // The Job controller starts the new Job's pod at once: no hook phase orders it after the rest.
+      if (object.kind === 'Job') running.push(runJob(this.api, object, this.kubeconfig, this.runJobPod).then((code) => (jobs[object.metadata.name] = code)));
+    }
+    this.prune(desired);
+    this.inventory = new Set(desired.map(keyOf));
+    // KubeVirt and CDI go on while the Jobs run.
+    let finished = false;
+    const all = Promise.all(running).then(() => (finished = true));
+    while (!finished) {
+      this.kubevirt.settle();
+      await Promise.race([all, new Promise((r) => setTimeout(r, 20))]);
+    }
+    return this.wait(desired, spec.healthCheckExprs ?? [], jobs, created);
+  }
+
+  /**
+   * `checkHealth` with fluxcd/pkg ssa `WaitForSetWithContext`: done when every object is Current, or when only Current
+   * and Failed are left (a Failed one will not recover); otherwise it waits until the timeout (here: bounded rounds).
+   */
+  private wait(desired: readonly Json[], exprs: readonly HealthCheckExpression[], jobs: Record<string, number | null>, created: string[]): ReconcileResult {
+    let statuses: [Json, string][] = [];
+    for (let round = 0; round < 20; round++) {
+      this.kubevirt.settle();
+      statuses = desired.map((o) => [o, this.status(o, exprs)]);
+      if (statuses.every(([, s]) => s === 'Current' || s === 'Failed')) break;
+    }
+    const bad = statuses.filter(([, s]) => s !== 'Current').map(([o, s]) => `${keyOf(o)} status: '${s}'`);
+    return { ready: bad.length === 0, message: bad.length === 0 ? 'Applied revision' : `health check failed: ${bad.join(', ')}`, jobs, created };
+  }
+
+  /** `prune`: objects of the last inventory that Git no longer holds, unless the live object says `prune: Disabled`. */
+  private prune(desired: readonly Json[]): void {
+    const wanted = new Set(desired.map(keyOf));
+    for (const key of this.inventory) {
+      if (wanted.has(key)) continue;
+      const [kind, namespace, name] = key.split('/') as [string, string, string];
+      const live = this.api.get(kind, namespace, name);
+      if (!live || live.metadata.annotations?.[PRUNE] === 'Disabled') continue;
+      this.api.remove(kind, namespace, name);
     }
   }
 }

@@ -13,6 +13,8 @@ const CRD_FILES = [
   'instancetype.kubevirt.io_virtualmachineinstancetypes.yaml',
   'instancetype.kubevirt.io_virtualmachinepreferences.yaml',
   'argoproj.io_applications.yaml',
+  'kustomize.toolkit.fluxcd.io_kustomizations.yaml',
+  'source.toolkit.fluxcd.io_gitrepositories.yaml',
 ];
 
 interface Crd {
@@ -44,7 +46,7 @@ export const crdValidators = load();
 
 /** Whether `object` is of a kind whose CRD is among the shared ones (core kinds such as Job are not). */
 export function hasCrd(object: { apiVersion?: string; kind?: string }): boolean {
-  return /^(kubevirt\.io|cdi\.kubevirt\.io|instancetype\.kubevirt\.io|argoproj\.io)\//.test(object.apiVersion ?? '');
+  return /^(kubevirt\.io|cdi\.kubevirt\.io|instancetype\.kubevirt\.io|argoproj\.io|kustomize\.toolkit\.fluxcd\.io|source\.toolkit\.fluxcd\.io)\//.test(object.apiVersion ?? '');
 }
 
 /** Schema errors of `object` against its CRD, as readable strings; throws for a kind without a CRD. */

@@ -1,0 +1,200 @@
+// Fleets: per-migration Applications / Kustomizations (lanes) so that one migration never blocks another, batches,
+// and cross-cluster order; and a 200-migration fleet over three clusters on the Flux replay.
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { main } from '../lib/cli/main.ts';
+import { ISOLATION_THRESHOLD } from '../lib/plan/fleet.ts';
+import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
+import { kubevirt } from './support/cluster-objects.ts';
+import { ArgoApplication, FluxKustomization, hookArgs, KubeVirtModel } from './support/controllers.ts';
+import { crdErrors, crdValidators } from './support/crds.ts';
+import { KubeApiServer } from './support/kube-api-server.ts';
+import { synth, type Json } from './support/synth.ts';
+
+const ARGOCD = { repoURL: 'https://git.example.com/platform/vm-moves.git' };
+const CLUSTERS = {
+  east: { server: 'https://east.example:6443', kubeConfigSecret: 'east-kubeconfig' },
+  west: { server: 'https://west.example:6443', kubeConfigSecret: 'west-kubeconfig' },
+};
+const machine = (name: string) => vm(name, withDataVolume('root', `${name}-root`), withDataVolumeTemplate(`${name}-root`, { size: '1Gi' }));
+
+function fleet(config: Json, migrations: readonly Json[]) {
+  const workspace = new Workspace();
+  workspace.setup({ clusters: CLUSTERS, ...config, migrations }, Object.fromEntries(migrations.map((m) => [m.vm, [machine(m.vm)]])));
+  return { workspace, ...synth(workspace) };
+}
+const many = (n: number, extra: (i: number) => Json = () => ({})) => Array.from({ length: n }, (_, i) => migration(`vm-${String(i).padStart(3, '0')}`, extra(i)));
+const names = (objects: readonly Json[] | undefined) => (objects ?? []).map((o) => o.metadata.name);
+
+describe('isolation: one Application / Kustomization per migration above the threshold, or as fleet.isolation says', () => {
+  it(`up to ${ISOLATION_THRESHOLD} migrations share their cluster's lane; one more and each has its own`, () => {
+    const small = fleet({ argocd: ARGOCD, flux: {} }, many(ISOLATION_THRESHOLD));
+    expect(names(small.byPath['_argocd/applications.k8s.yaml'])).toEqual(['kvmigrate-default']);
+    expect(names(small.byPath['_flux/kustomizations.k8s.yaml'])).toEqual(['kvmigrate-default']);
+    const large = fleet({ argocd: ARGOCD, flux: {} }, many(ISOLATION_THRESHOLD + 1));
+    expect(names(large.byPath['_argocd/applications.k8s.yaml'])).toHaveLength(ISOLATION_THRESHOLD + 1);
+    expect(names(large.byPath['_flux/kustomizations.k8s.yaml'])[0]).toBe('kvmigrate-default-vm-000');
+  });
+
+  it('fleet.isolation sets it either way', () => {
+    expect(names(fleet({ argocd: ARGOCD, fleet: { isolation: 'migration' } }, many(2)).byPath['_argocd/applications.k8s.yaml'])).toEqual([
+      'kvmigrate-default-vm-000',
+      'kvmigrate-default-vm-001',
+    ]);
+    expect(names(fleet({ argocd: ARGOCD, fleet: { isolation: 'cluster' } }, many(12)).byPath['_argocd/applications.k8s.yaml'])).toEqual(['kvmigrate-default']);
+  });
+
+  it("a per-migration Application syncs only its migration's file and ignores only its own VMs' runStrategy", () => {
+    const { byPath } = fleet({ argocd: ARGOCD, fleet: { isolation: 'migration' } }, many(2, () => ({ source: { manage: true } })));
+    const [first] = byPath['_argocd/applications.k8s.yaml']!;
+    expect(first!.spec.source).toMatchObject({ path: 'dist/default', directory: { include: 'vm-000.k8s.yaml' } });
+    expect(first!.spec.ignoreDifferences.map((d: Json) => `${d.namespace}/${d.name}`)).toEqual(['dst/vm-000', 'src/vm-000']);
+    if (crdValidators) expect(crdErrors(first as any)).toEqual([]);
+  });
+
+  it("a per-migration Kustomization reads a kustomization.yaml beside _flux that lists its migration's file", () => {
+    const { byPath } = fleet({ flux: {}, fleet: { isolation: 'migration' } }, many(2));
+    const [first] = byPath['_flux/kustomizations.k8s.yaml']!;
+    expect(first!.spec.path).toBe('./dist/_flux-lanes/default/vm-000');
+    expect(byPath['_flux-lanes/default/vm-000/kustomization.yaml']).toEqual([
+      { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['../../../default/vm-000.k8s.yaml'] },
+    ]);
+    if (crdValidators) expect(crdErrors(first as any)).toEqual([]);
+  });
+});
+
+describe('order between lanes', () => {
+  it('across clusters, the source side (which runs the hook) depends on the destination side: the receiver first', () => {
+    const { byPath } = fleet({ flux: {}, fleet: { isolation: 'migration' } }, [
+      migration('a', { source: { cluster: 'east' }, destination: { cluster: 'west' }, hook: { destinationKubeconfigSecret: 'west' } }),
+    ]);
+    const kustomizations = byPath['_flux/kustomizations.k8s.yaml']!;
+    expect(kustomizations.map((k) => [k.metadata.name, k.spec.kubeConfig.secretRef.name, (k.spec.dependsOn ?? []).map((d: Json) => d.name)])).toEqual([
+      ['kvmigrate-east-a', 'east-kubeconfig', ['kvmigrate-west-a']],
+      ['kvmigrate-west-a', 'west-kubeconfig', []],
+    ]);
+  });
+
+  it('batches: fleet.batchSize in config order, `batch` per entry; a batch depends on every lane of the one before', () => {
+    const { byPath } = fleet({ argocd: ARGOCD, flux: {}, fleet: { batchSize: 2 } }, [...many(3), migration('late', { batch: 5 })]);
+    const kustomizations = byPath['_flux/kustomizations.k8s.yaml']!;
+    expect(kustomizations.map((k) => [k.metadata.name, (k.spec.dependsOn ?? []).map((d: Json) => d.name)])).toEqual([
+      ['kvmigrate-default-late', ['kvmigrate-default-vm-002']],
+      ['kvmigrate-default-vm-000', []],
+      ['kvmigrate-default-vm-001', []],
+      ['kvmigrate-default-vm-002', ['kvmigrate-default-vm-000', 'kvmigrate-default-vm-001']],
+    ]);
+    expect(byPath['_argocd/applications.k8s.yaml']!.map((a) => [a.metadata.name, a.metadata.annotations['argocd.argoproj.io/sync-wave']])).toEqual([
+      ['kvmigrate-default-late', '5'],
+      ['kvmigrate-default-vm-000', '1'],
+      ['kvmigrate-default-vm-001', '1'],
+      ['kvmigrate-default-vm-002', '2'],
+    ]);
+  });
+
+  it('batches with fleet.isolation: cluster is an error naming the field', () => {
+    expect(() => fleet({ flux: {}, fleet: { isolation: 'cluster', batchSize: 1 } }, many(2))).toThrow(
+      '2 batches, but fleet.isolation is cluster: a batch is a set of per-migration Applications or Kustomizations',
+    );
+  });
+});
+
+const servers: KubeApiServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+describe('a 200-migration fleet over three clusters', () => {
+  const clusters = ['default', 'east', 'west'];
+  const entries = many(200, (i) => {
+    const cluster = clusters[i % 3]!;
+    return cluster === 'default' ? {} : { source: { cluster } };
+  });
+
+  it('synthesizes one lane per migration, in both engines, with batches', () => {
+    const { byPath, files } = fleet({ argocd: ARGOCD, flux: {}, fleet: { batchSize: 50 } }, entries);
+    expect(byPath['_argocd/applications.k8s.yaml']).toHaveLength(200);
+    const kustomizations = byPath['_flux/kustomizations.k8s.yaml']!;
+    expect(kustomizations).toHaveLength(200);
+    expect(files.filter((f) => f.path.startsWith('_flux-lanes/'))).toHaveLength(200);
+    const batchOf = (k: Json) => Math.floor(Number(k.metadata.name.slice(-3)) / 50) + 1;
+    for (const k of kustomizations) expect(k.spec.dependsOn?.length ?? 0).toBe(batchOf(k) === 1 ? 0 : 50);
+  }, 300_000);
+
+  /** Three emulated clusters with KubeVirt, each running its share of the fleet's source VMs, and one stuck disk. */
+  async function clustersWithStuckDisk(workspace: Workspace, byPath: Record<string, Json[]>) {
+    const cluster = new Map<string, { api: KubeApiServer; kubevirt: KubeVirtModel; kubeconfig: string }>();
+    for (const name of clusters) {
+      const api = await KubeApiServer.start();
+      servers.push(api);
+      const model = new KubeVirtModel(api);
+      api.put(kubevirt('kubevirt', { addresses: ['10.128.0.9:9185'] }));
+      for (const [i, entry] of entries.entries()) if (clusters[i % 3] === name) api.put({ ...machine(entry.vm), metadata: { name: entry.vm, namespace: 'src' } } as never);
+      model.settle();
+      cluster.set(name, { api, kubevirt: model, kubeconfig: api.writeKubeconfig(workspace.dir, name) });
+    }
+    // The stuck disk: CDI reports an error on vm-004's DataVolume (in cluster east).
+    const stuck = byPath['east/vm-004.k8s.yaml']!.find((o) => o.kind === 'DataVolume')!;
+    cluster.get('east')!.api.put({ ...stuck, status: { phase: 'ImportScheduled', conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: 'no CSI driver' }] } } as never);
+    const kubeconfigBefore = process.env.KUBECONFIG;
+    onTestFinished(() => {
+      if (kubeconfigBefore === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = kubeconfigBefore;
+    });
+    // The hook in this process, with the cluster's kubeconfig: 200 hook processes would take minutes.
+    const runPod = (kubeconfig: string) => async (job: Json) => {
+      process.env.KUBECONFIG = kubeconfig;
+      return main(['hook', ...hookArgs(job)], { stdout: () => {}, stderr: () => {} });
+    };
+    /** Every VM but `except` runs at its destination, and none runs twice. */
+    const everyVmArrivedOnce = (except: readonly string[] = []) => {
+      for (const [name, { api, kubevirt: model }] of cluster) {
+        const arrived = api.list('VirtualMachineInstance', 'dst').filter((v) => v.status?.phase === 'Running').map((v) => v.metadata.name);
+        expect(arrived.sort(), name).toEqual(entries.filter((e, i) => clusters[i % 3] === name && !except.includes(e.vm)).map((e) => e.vm));
+        for (const entry of entries) expect(model.runningCopies(entry.vm)).toBeLessThanOrEqual(1);
+      }
+    };
+    return { cluster, runPod, everyVmArrivedOnce };
+  }
+
+  it('on the Flux replay, one stuck disk leaves its own lane not Ready and every other lane Ready', async () => {
+    const { workspace, byPath } = fleet({ flux: {}, hook: { kubevirtNamespace: 'kubevirt' } }, entries);
+    const { cluster, runPod, everyVmArrivedOnce } = await clustersWithStuckDisk(workspace, byPath);
+    const results = new Map<string, boolean>();
+    for (const kustomization of byPath['_flux/kustomizations.k8s.yaml']!) {
+      const [, clusterName, migrationName] = /^\.\/dist\/_flux-lanes\/([^/]+)\/(.+)$/.exec(kustomization.spec.path)!;
+      const target = cluster.get(clusterName!)!;
+      const flux = new FluxKustomization(target.api, target.kubevirt, target.kubeconfig, runPod(target.kubeconfig));
+      const result = await flux.reconcile(byPath[`${clusterName}/${migrationName}.k8s.yaml`]!, kustomization.spec);
+      results.set(kustomization.metadata.name, result.ready);
+    }
+    expect([...results].filter(([, ready]) => !ready).map(([name]) => name)).toEqual(['kvmigrate-east-vm-004']);
+    // Flux has no waves: the stuck lane's hook ran too, and its VM moved; the lane still shows the disk's error.
+    everyVmArrivedOnce();
+  }, 600_000);
+
+  it('on the Argo CD replay, one stuck disk fails only its own Application; every other is Synced and Healthy', async () => {
+    const { workspace, byPath } = fleet({ argocd: ARGOCD, hook: { kubevirtNamespace: 'kubevirt' } }, entries);
+    const { cluster, runPod, everyVmArrivedOnce } = await clustersWithStuckDisk(workspace, byPath);
+    const servers = Object.fromEntries(Object.entries(CLUSTERS).map(([name, c]) => [c.server, name]));
+    const results = new Map<string, string>();
+    for (const application of byPath['_argocd/applications.k8s.yaml']!) {
+      const clusterName = servers[application.spec.destination.server] ?? 'default';
+      const target = cluster.get(clusterName)!;
+      const desired = byPath[`${clusterName}/${application.spec.source.directory.include}`]!;
+      const app = new ArgoApplication(target.api, target.kubevirt, {
+        name: application.metadata.name,
+        kubeconfig: target.kubeconfig,
+        ignoreDifferences: application.spec.ignoreDifferences ?? [],
+        runJobPod: runPod(target.kubeconfig),
+      });
+      const result = await app.sync(desired);
+      results.set(application.metadata.name, `${result.phase} ${app.appHealth(desired)} ${app.synced(desired) ? 'Synced' : 'OutOfSync'}`);
+    }
+    const others = [...results].filter(([name]) => name !== 'kvmigrate-east-vm-004');
+    expect(others).toHaveLength(199);
+    expect(new Set(others.map(([, state]) => state))).toEqual(new Set(['Succeeded Healthy Synced']));
+    expect(results.get('kvmigrate-east-vm-004')).toMatch(/^Failed Degraded /);
+    // The stuck lane's migration never started (its hook is a PostSync hook, after the disk's wave); all others moved.
+    everyVmArrivedOnce(['vm-004']);
+  }, 600_000);
+});
