@@ -1,9 +1,19 @@
 // Hostile input, round three: what an attacker's (or a careless tool's) config and manifests do to synthesis. Each
 // case ends in an error at the file and line to blame, exit 1 and nothing written, never a stack trace or a hang.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../lib/diagnostics.ts';
-import { claim, dataVolume, vm, withClaim, withDataVolume, withDataVolumeTemplate } from './support/builders.ts';
+import { YamlFile } from '../lib/config/yaml-file.ts';
+import { DiagnosticBag, InputError } from '../lib/diagnostics.ts';
+import { claim, dataVolume, migration, vm, withClaim, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
 import { compile } from './support/compile.ts';
+import { synth, type Json } from './support/synth.ts';
+
+/** A workspace with one migration of `machine`, not yet synthesized. */
+function workspaceWith(machine: Json, entry: Json = {}, docs: Json[] = []): Workspace {
+  const w = new Workspace();
+  w.setup({ migrations: [migration(machine.metadata.name, entry)] }, { [machine.metadata.name]: [machine, ...docs] });
+  return w;
+}
 
 /** The errors of a synthesis as `file:line: message`, or [] when it succeeds. */
 function placedErrors(run: () => unknown): string[] {
@@ -42,5 +52,47 @@ describe('disk sizes a DataVolume cannot have (CDI refuses a zero size; kvmigrat
     expect(placedErrors(() => compile(machine, { entry: { disks: { root: { size: '0Gi' } } } }))).toEqual([
       'migrations.yaml:10: disks.root: size "0Gi" is not a usable disk size: a disk needs a size above zero',
     ]);
+  });
+});
+
+describe('bounds on what a YAML file may cost (yaml-file.ts YAML_BOUNDS, MAX_FILE_BYTES), each named when hit', () => {
+  it('a manifest nested 50,000 deep is refused at its line as too deep, not with a stack overflow', () => {
+    const w = workspaceWith(vm('a'));
+    appendFileSync(w.path('vms/a.yaml'), `deep: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`);
+    const [error] = placedErrors(() => synth(w));
+    expect(error).toMatch(/^vms\/a\.yaml:\d+: the YAML is nested deeper than 64 levels$/);
+  });
+
+  it('10 MB of empty documents is refused at once, at the first document past the bound', () => {
+    const w = workspaceWith(vm('a'));
+    const before = readFileSync(w.path('vms/a.yaml'), 'utf8').split('\n').length;
+    appendFileSync(w.path('vms/a.yaml'), '---\n'.repeat(2_500_000));
+    expect(placedErrors(() => synth(w))).toEqual([`vms/a.yaml:${before - 1 + 10_001}: the file holds more than 10,000 YAML documents (kvmigrate's bound on documents per file)`]);
+  });
+
+  it('the time bound is checked between documents and named', () => {
+    const bag = new DiagnosticBag();
+    expect(new YamlFile('vms/a.yaml', 'a: 1\n---\nb: 2\n', { documents: 10, milliseconds: 0 }).load(bag)).toBeUndefined();
+    expect(bag.errors.map((e) => e.message)).toEqual(["the YAML took longer than 0 s to read (kvmigrate's bound on the time of one file)"]);
+  });
+
+  it('a 500,000-character source.manifest path is an error at the config line, the path cut short', () => {
+    const w = workspaceWith(vm('a'), { source: { manifest: `vms/${'a'.repeat(500_000)}.yaml` } });
+    const [error, ...more] = placedErrors(() => synth(w));
+    expect(more).toEqual([]);
+    expect(error).toMatch(/^migrations\.yaml:\d+: cannot read source manifest "vms\/a{116}…a{55}\.yaml \(500,009 characters\)" .*: the path is too long \(ENAMETOOLONG\)$/);
+    expect(error!.length).toBeLessThan(1000);
+  });
+});
+
+describe('leftover recovery removes only what is provably kvmigrate\'s (write-output.ts isOwnLeftover)', () => {
+  it('a folder of the user\'s named like a leftover of a dead process stays, and a warning says so', () => {
+    const w = workspaceWith(vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' })));
+    w.write('dist.kvmigrate-old-999999/MINE.txt', 'my notes\n');
+    const result = synth(w);
+    expect(readFileSync(w.path('dist.kvmigrate-old-999999/MINE.txt'), 'utf8')).toBe('my notes\n');
+    expect(result.warnings.map((d) => d.message)).toContain(`left ${w.path('dist.kvmigrate-old-999999')} alone: its name is that of kvmigrate's leftovers, but it holds files kvmigrate did not write`);
+    // Not put in the out dir's place either.
+    expect(existsSync(w.path('dist/MINE.txt'))).toBe(false);
   });
 });

@@ -10,9 +10,14 @@ export function writeFileAtomically(path: string, text: string): void {
   const target = existsSync(path) && lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
   mkdirSync(dirname(target), { recursive: true });
   const staged = join(dirname(target), `.${basename(target)}.kvmigrate-${process.pid}`);
-  writeFileSync(staged, text);
-  if (existsSync(target)) chmodSync(staged, statSync(target).mode & 0o7777);
-  renameSync(staged, target);
+  try {
+    writeFileSync(staged, text);
+    if (existsSync(target)) chmodSync(staged, statSync(target).mode & 0o7777);
+    renameSync(staged, target);
+  } finally {
+    // Nothing half-written stays behind: after a failed write or rename, the staged copy goes too.
+    rmSync(staged, { force: true });
+  }
 }
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { loadConfig } from '../config/load-config.ts';
-import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
+import { displayPath, loadConfig, shownPath } from '../config/load-config.ts';
+import { DiagnosticBag, fileFault, fileFaultReason, InputError, type Diagnostic } from '../diagnostics.ts';
 import { planArgoCd, type OutdirInRepository } from '../plan/argocd.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import { unreleasedHookImageWarning } from './release.ts';
@@ -56,8 +56,25 @@ function outdirInRepository(outdir: string): OutdirInRepository {
 
 /** The out dir is replaced wholesale: refuses one that holds anything but kvmigrate's own output (see refuseOutdir). */
 function checkOutdir(outdir: string, protectedPaths: readonly string[], bag: DiagnosticBag): void {
-  const refusal = refuseOutdir(outdir, protectedPaths);
+  const refusal = onFileFault('read', outdir, () => refuseOutdir(outdir, protectedPaths));
   if (refusal) bag.error(`refusing to replace the out dir: ${refusal.reason}`, undefined, refusal.fix);
+}
+
+/**
+ * Runs a step on the out dir; a file system fault (a folder that cannot be read or written, an immutable file, a full
+ * disk, the file size limit) becomes an input error naming the path, with the promise that the out dir is as it was.
+ */
+function onFileFault<T>(action: 'read' | 'write', outdir: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const fault = fileFault(error);
+    if (!fault) throw error;
+    const path = shownPath(displayPath(fault.path ?? outdir));
+    throw new InputError([
+      { severity: 'error', message: `cannot ${action} ${path}: ${fileFaultReason(fault)}`, location: { file: path }, hint: `the out dir ${displayPath(outdir)} is as it was` },
+    ]);
+  }
 }
 
 /**
@@ -76,7 +93,14 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   bag.throwIfErrors();
   const header = generatedHeader(options.outdir, options.configPath);
   const files = [...migrationFiles, ...renderArgoCd(argocd)].map((f) => ({ ...f, content: header + f.content }));
-  replaceOutputDirectory(options.outdir, files);
+  const left = onFileFault('write', options.outdir, () => replaceOutputDirectory(options.outdir, files));
+  const leftBehind: Diagnostic[] = left.map((message) => ({ severity: 'warning', message }));
   const unreleased = unreleasedHookImageWarning(plans, options.configPath);
-  return { outdir: options.outdir, plans, files, warnings: [...bag.warnings, ...warnings, ...(unreleased ? [unreleased] : [])], clusters: summarize(files) };
+  return {
+    outdir: options.outdir,
+    plans,
+    files,
+    warnings: [...bag.warnings, ...warnings, ...leftBehind, ...(unreleased ? [unreleased] : [])],
+    clusters: summarize(files),
+  };
 }
