@@ -96,3 +96,77 @@ describe('leftover recovery removes only what is provably kvmigrate\'s (write-ou
     expect(existsSync(w.path('dist/MINE.txt'))).toBe(false);
   });
 });
+
+describe('labels and annotations carried from the source VM, checked as the API server does (apimachinery ValidateLabels, ValidateAnnotations)', () => {
+  const bad = (metadata: { labels?: Json; annotations?: Json }, template = false) =>
+    vm('a', (machine) => {
+      Object.assign(template ? machine.spec.template.metadata : machine.metadata, metadata);
+    });
+  const messages = (machine: Json) => placedErrors(() => compile(machine)).map((e) => e.replace(/^vms\/a\.yaml:\d+: /, ''));
+
+  it.each([
+    ['x'.repeat(64), 'the name part must be at most 63 characters'],
+    ['-x', "the name part must consist of alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character"],
+    ['', "the name part must not be empty; the name part must consist of alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character"],
+    ['x/y/z', "a qualified name is a name of alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character, with an optional DNS subdomain prefix and '/' (such as example.com/MyName)"],
+    ['/x', 'the prefix part must not be empty'],
+    ['Example.com/x', "the prefix part must be a DNS subdomain: lowercase alphanumeric characters, '-' or '.', at most 253 characters"],
+  ])('label key %j is refused (IsQualifiedName)', (key, why) => {
+    expect(messages(bad({ labels: { [key]: 'v' } }))).toContain(`VirtualMachine "a": label key "${key}" is not valid: ${why}`);
+  });
+
+  it('a key with a space, on the template: both its parts are named', () => {
+    expect(messages(bad({ labels: { 'bad key': 'v' } }, true))).toEqual([
+      `VirtualMachine "a" spec.template: label key "bad key" is not valid: the name part must consist of alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character`,
+    ]);
+  });
+
+  it.each([
+    ['v'.repeat(64), 'a label value must be at most 63 characters'],
+    ['-v', "a label value must be empty or consist of alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character"],
+    ['a b', "a label value must be empty or consist of alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character"],
+  ])('label value %j is refused (IsValidLabelValue)', (value, why) => {
+    expect(messages(bad({ labels: { app: value } }))).toEqual([`VirtualMachine "a": label "app" has value "${value}", which is not valid: ${why}`]);
+  });
+
+  it('valid keys and values pass: an empty label value, an upper-case annotation key (ValidateAnnotations lowercases it)', () => {
+    expect(messages(bad({ labels: { 'example.com/App_1.x': '', app: 'Web-1' }, annotations: { 'Example.COM/Note': 'any text at all: ✓' } }))).toEqual([]);
+  });
+
+  it('annotation keys follow the same rule; the annotations total at most 256 KiB (totalAnnotationSizeLimitB)', () => {
+    expect(messages(bad({ annotations: { 'a/b/c': 'x' } }))[0]).toMatch(/^VirtualMachine "a": annotation key "a\/b\/c" is not valid: a qualified name/);
+    expect(messages(bad({ annotations: { note: 'x'.repeat(256 * 1024 - 4) } }))).toEqual([]);
+    expect(messages(bad({ annotations: { note: 'x'.repeat(256 * 1024 - 3) } }))).toEqual([
+      `VirtualMachine "a": the annotations kvmigrate carries over total 262,145 bytes, more than the API server's 262,144`,
+    ]);
+  });
+
+  it('the error points at the key in the manifest', () => {
+    const w = workspaceWith(bad({ labels: { '-x': 'v' } }));
+    const line = readFileSync(w.path('vms/a.yaml'), 'utf8').split('\n').findIndex((l) => l.includes('-x: v')) + 1;
+    expect(placedErrors(() => synth(w))[0]).toMatch(new RegExp(`^vms/a\\.yaml:${line}: `));
+  });
+});
+
+describe("keys of Argo CD and Flux on the source are dropped, with a warning (metadata.ts isEngineKey)", () => {
+  it('from the VM and its template: none reaches the output, and one warning per map names them', () => {
+    const machine = vm('a', (m) => {
+      m.metadata.annotations = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled', keep: 'me' };
+      m.metadata.labels = { 'kustomize.toolkit.fluxcd.io/name': 'apps', app: 'web' };
+      m.spec.template.metadata.annotations = { 'fluxcd.io/ignore': 'true', 'argocd.argoproj.io/hook': 'PostSync' };
+    });
+    const result = compile(machine, { docs: [], entry: { source: { manage: true } }, config: { argocd: { repoURL: 'https://git.example.com/x.git' } } });
+    const vms = result.objects.filter((o) => o.kind === 'VirtualMachine');
+    expect(vms.length).toBe(2);
+    for (const object of vms) {
+      const keys = [...Object.keys(object.metadata.labels ?? {}), ...Object.keys(object.metadata.annotations ?? {}), ...Object.keys(object.spec.template.metadata?.annotations ?? {})];
+      expect(keys.filter((k) => /fluxcd\.io\/|argocd\.argoproj\.io\/(?!sync-wave|sync-options)/.test(k))).toEqual([]);
+      expect(object.metadata.annotations['argocd.argoproj.io/sync-options'] ?? 'kvmigrate').not.toBe('Prune=false');
+      expect(object.metadata.annotations.keep).toBe('me');
+    }
+    expect(result.warnings.map((w) => w.message).filter((m) => m.includes('dropped'))).toEqual([
+      'VirtualMachine "a": dropped "kustomize.toolkit.fluxcd.io/name", "argocd.argoproj.io/sync-options", "kustomize.toolkit.fluxcd.io/reconcile": keys of Argo CD or Flux on the source say how its engine treats the source, and would make it treat kvmigrate\'s objects as the source\'s',
+      'VirtualMachine "a" spec.template: dropped "fluxcd.io/ignore", "argocd.argoproj.io/hook": keys of Argo CD or Flux on the source say how its engine treats the source, and would make it treat kvmigrate\'s objects as the source\'s',
+    ]);
+  });
+});

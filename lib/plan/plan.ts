@@ -2,7 +2,7 @@ import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
 import type { HookSettings } from '../config/types.generated.ts';
 import type { MigrationPhase } from '../lifecycle.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
-import { ownMetadata } from './metadata.ts';
+import { carriedTemplateMetadata, checkCarriedMetadata, ownMetadata } from './metadata.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { migrationObjectNames } from '../names.ts';
 import { planDisks, type DiskPlan } from './disks.ts';
@@ -74,10 +74,19 @@ function checkSplitBrain(entry: MigrationEntry, receiver: ReceiverPlan, argocdAp
   );
 }
 
+/** A VM spec whose template metadata is what the receiver carries too (carriedTemplateMetadata). */
+function withCarriedTemplateMetadata(spec: NonNullable<VirtualMachineManifest['spec']>): NonNullable<VirtualMachineManifest['spec']> {
+  const template = spec.template;
+  return template?.metadata ? { ...spec, template: { ...template, metadata: carriedTemplateMetadata(template.metadata) } } : spec;
+}
+
 function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: DiagnosticBag): MigrationPlan | undefined {
   const source = { cluster: entry.source.cluster ?? DEFAULT_CLUSTER, namespace: entry.source.namespace };
   const destination = { cluster: entry.destination.cluster ?? DEFAULT_CLUSTER, namespace: entry.destination.namespace };
   const disks = planDisks(entry, config, bag);
+  const { object: sourceVm, locate } = entry.source.virtualMachine;
+  checkCarriedMetadata(sourceVm.metadata, locate, ['metadata'], `VirtualMachine "${entry.vm}"`, bag);
+  checkCarriedMetadata(sourceVm.spec?.template?.metadata, locate, ['spec', 'template', 'metadata'], `VirtualMachine "${entry.vm}" spec.template`, bag);
   const receiver = planReceiver(entry, bag);
   const prerequisites = checkPrerequisites(entry, bag);
   const instancetypes = planInstancetypes(entry, bag);
@@ -98,7 +107,7 @@ function planMigration(entry: MigrationEntry, config: LoadedConfig, bag: Diagnos
     name: entry.name,
     phase: entry.phase,
     removeReceiverOnAbort: entry.removeReceiverOnAbort,
-    sourceVm: entry.source.manage ? { spec: vm.spec ?? {}, ...ownMetadata(vm.metadata) } : undefined,
+    sourceVm: entry.source.manage ? { spec: withCarriedTemplateMetadata(vm.spec ?? {}), ...ownMetadata(vm.metadata) } : undefined,
     vm: entry.vm,
     migrationID,
     attempt: entry.attempt,
