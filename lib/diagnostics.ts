@@ -116,3 +116,8 @@ export function fileFault(error: unknown): NodeJS.ErrnoException | undefined {
 export function fileFaultReason(error: NodeJS.ErrnoException): string {
   return `${FILE_FAULTS[error.code!] ?? error.message.replace(/,.*$/, '')} (${error.code})`;
 }
+
+/** A text a message quotes, cut in the middle when it is long: a hostile key, value or path may be megabytes. */
+export function abbreviate(text: string): string {
+  return text.length <= 200 ? text : `${text.slice(0, 120)}…${text.slice(-60)} (${text.length.toLocaleString('en')} characters)`;
+}

@@ -1,6 +1,6 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { DiagnosticBag, fileFault, fileFaultReason, type Location } from '../diagnostics.ts';
+import { abbreviate, DiagnosticBag, fileFault, fileFaultReason, type Location } from '../diagnostics.ts';
 import { collapseAnyOf, describeSchemaError, fieldLabel } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
 import type { ArgoCD, Cluster, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
@@ -69,11 +69,6 @@ export function displayPath(path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
-/** A path as messages show it: a path of thousands of characters is cut in the middle. */
-export function shownPath(path: string): string {
-  return path.length <= 200 ? path : `${path.slice(0, 120)}…${path.slice(-60)} (${path.length.toLocaleString('en')} characters)`;
-}
-
 /** What is at `path`: its stat, nothing (absent), or why it cannot even be looked at (a path too long, a folder not searchable). */
 function statInput(path: string): { stat?: Stats; fault?: NodeJS.ErrnoException } {
   try {
@@ -110,7 +105,7 @@ function readInput(path: string, stat: Stats, what: string, where: Location, bag
  * checked as the config's new content (a change not yet written).
  */
 export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string): LoadedConfig | undefined {
-  const file = shownPath(displayPath(resolve(configPath)));
+  const file = abbreviate(displayPath(resolve(configPath)));
   let content = text;
   if (content === undefined) {
     const { stat, fault } = statInput(configPath);
@@ -223,8 +218,8 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
     }
     const manifestPath = resolve(baseDir, migration.source.manifest);
     if (!manifests.has(manifestPath)) {
-      const shown = shownPath(displayPath(manifestPath));
-      const named = `source manifest "${shownPath(migration.source.manifest)}"`;
+      const shown = abbreviate(displayPath(manifestPath));
+      const named = `source manifest "${abbreviate(migration.source.manifest)}"`;
       // One stat per manifest: a fleet has thousands.
       const { stat, fault } = statInput(manifestPath);
       const text = stat?.isFile() ? readInput(manifestPath, stat, `${named} (${shown})`, at(['source', 'manifest']), bag) : undefined;

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { abbreviate } from '../diagnostics.ts';
 import type { YamlPath } from './yaml-file.ts';
 
 /** An ajv error turned into words a user can act on, with the YAML path it points at. */
@@ -21,7 +22,7 @@ function pathOf(pointer: string): (string | number)[] {
 
 /** `migrations[0].source.namespace` */
 export function fieldLabel(path: YamlPath): string {
-  return path.reduce<string>((label, s) => (typeof s === 'number' ? `${label}[${s}]` : label ? `${label}.${s}` : s), '') || '(top level)';
+  return abbreviate(path.reduce<string>((label, s) => (typeof s === 'number' ? `${label}[${s}]` : label ? `${label}.${s}` : s), '') || '(top level)');
 }
 
 /** The value at `path` in the validated document (ajv's non-verbose errors, as the CRD validators', carry no value). */
@@ -44,7 +45,7 @@ export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFi
       return {
         path: [...path, field],
         key: true,
-        message: `${label}: unknown field "${field}"`,
+        message: `${label}: unknown field "${abbreviate(field)}"`,
         hint: known.length > 0 ? `known fields: ${known.join(', ')}` : undefined,
       };
     }
@@ -53,7 +54,7 @@ export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFi
       return {
         path,
         key: false,
-        message: `${label}: ${JSON.stringify(data)} is not valid${parent?.description ? `: ${parent.description}` : ` (${error.message})`}`,
+        message: `${label}: ${abbreviate(JSON.stringify(data) ?? String(data))} is not valid${parent?.description ? `: ${parent.description}` : ` (${error.message})`}`,
       };
     case 'const':
       return { path, key: false, message: `${label}: must be ${JSON.stringify(error.params.allowedValue)}` };
@@ -63,7 +64,7 @@ export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFi
       return { path, key: false, message: `${label}: must be ${type === 'array' ? 'a list' : `${article} ${type}`}` };
     }
     case 'enum':
-      return { path, key: false, message: `${label}: ${JSON.stringify(data)} is not one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return { path, key: false, message: `${label}: ${abbreviate(JSON.stringify(data) ?? String(data))} is not one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:
       return { path, key: false, message: `${label}: ${error.message}` };
   }

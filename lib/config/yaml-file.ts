@@ -22,7 +22,7 @@ export interface YamlBounds {
   readonly documents: number;
   readonly milliseconds: number;
 }
-export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 export const YAML_BOUNDS: YamlBounds = { documents: 10_000, milliseconds: 10_000 };
 
 /** Thrown out of js-yaml's document callback when a bound is hit; reported as an error, never shown as a throw. */
@@ -175,7 +175,11 @@ export class YamlFile {
     const errors = this.parsed().documents.flatMap((d) => d.errors);
     for (const error of errors) {
       const pos = error.linePos?.[0];
-      bag.error(error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { file: this.file, line: pos?.line, column: pos?.col });
+      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      // The yaml package runs out of stack where nesting goes deep (it reports that as an error of its own): the
+      // same fault js-yaml names by its depth bound.
+      const shown = message.startsWith('Maximum call stack size exceeded') ? `the YAML is nested deeper than ${MAX_DEPTH} levels` : message;
+      bag.error(shown, { file: this.file, line: pos?.line, column: pos?.col });
     }
     if (errors.length === 0) {
       bag.error(loadError.reason, { file: this.file, line: loadError.mark.line + 1, column: loadError.mark.column + 1 });

@@ -1,5 +1,5 @@
 import type { Locator, YamlPath } from '../config/yaml-file.ts';
-import type { DiagnosticBag } from '../diagnostics.ts';
+import { abbreviate, type DiagnosticBag } from '../diagnostics.ts';
 import { RESTORE_RUN_STRATEGY_ANNOTATION, type ObjectMeta } from '../kubevirt/api.ts';
 import { annotationBytes, labelValueErrors, qualifiedNameErrors, TOTAL_ANNOTATION_BYTES } from '../kubernetes/validation.ts';
 
@@ -68,8 +68,8 @@ export function checkCarriedMetadata(metadata: ObjectMeta | undefined, locate: L
       const keyErrors = qualifiedNameErrors(field === 'annotations' ? key.toLowerCase() : key);
       const valueErrors = field === 'labels' ? labelValueErrors(String(value)) : [];
       const singular = field === 'labels' ? 'label' : 'annotation';
-      if (keyErrors.length > 0) bag.error(`${what}: ${singular} key "${shorten(key)}" is not valid: ${keyErrors.join('; ')}`, at(field, key), 'the API server refuses the object: fix or remove the key');
-      if (valueErrors.length > 0) bag.error(`${what}: label "${shorten(key)}" has value "${shorten(String(value))}", which is not valid: ${valueErrors.join('; ')}`, at(field, key), 'the API server refuses the object: fix the value');
+      if (keyErrors.length > 0) bag.error(`${what}: ${singular} key "${abbreviate(key)}" is not valid: ${keyErrors.join('; ')}`, at(field, key), 'the API server refuses the object: fix or remove the key');
+      if (valueErrors.length > 0) bag.error(`${what}: label "${abbreviate(key)}" has value "${abbreviate(String(value))}", which is not valid: ${valueErrors.join('; ')}`, at(field, key), 'the API server refuses the object: fix the value');
     }
   }
   const size = annotationBytes(carried(metadata?.annotations, CONTROLLER_OWNED_ANNOTATIONS));
@@ -79,14 +79,9 @@ export function checkCarriedMetadata(metadata: ObjectMeta | undefined, locate: L
   if (dropped.length > 0) {
     const field = metadata?.labels && Object.hasOwn(metadata.labels, dropped[0]!) ? 'labels' : 'annotations';
     bag.warning(
-      `${what}: dropped ${dropped.map((k) => `"${shorten(k)}"`).join(', ')}: keys of Argo CD or Flux on the source say how its engine treats the source, and would make it treat kvmigrate's objects as the source's`,
+      `${what}: dropped ${dropped.map((k) => `"${abbreviate(k)}"`).join(', ')}: keys of Argo CD or Flux on the source say how its engine treats the source, and would make it treat kvmigrate's objects as the source's`,
       at(field, dropped[0]),
       'nothing to do; to silence this, remove them from the manifest',
     );
   }
-}
-
-/** A key or value as messages show it: a hostile one may be megabytes long. */
-function shorten(text: string): string {
-  return text.length <= 80 ? text : `${text.slice(0, 60)}…(${text.length.toLocaleString('en')} characters)`;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { displayPath, loadConfig, shownPath } from '../config/load-config.ts';
-import { DiagnosticBag, fileFault, fileFaultReason, InputError, type Diagnostic } from '../diagnostics.ts';
+import { displayPath, loadConfig } from '../config/load-config.ts';
+import { abbreviate, DiagnosticBag, fileFault, fileFaultReason, InputError, type Diagnostic } from '../diagnostics.ts';
 import { planArgoCd, type OutdirInRepository } from '../plan/argocd.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
 import { unreleasedHookImageWarning } from './release.ts';
@@ -70,7 +70,7 @@ function onFileFault<T>(action: 'read' | 'write', outdir: string, step: () => T)
   } catch (error) {
     const fault = fileFault(error);
     if (!fault) throw error;
-    const path = shownPath(displayPath(fault.path ?? outdir));
+    const path = abbreviate(displayPath(fault.path ?? outdir));
     throw new InputError([
       { severity: 'error', message: `cannot ${action} ${path}: ${fileFaultReason(fault)}`, location: { file: path }, hint: `the out dir ${displayPath(outdir)} is as it was` },
     ]);
