@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { YamlFile } from '../lib/config/yaml-file.ts';
 import { DiagnosticBag, InputError } from '../lib/diagnostics.ts';
 import { claim, dataVolume, migration, vm, withClaim, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { compile } from './support/compile.ts';
+import { compile, messagesOf } from './support/compile.ts';
+import { synthesize } from '../lib/synth/synthesize.ts';
 import { synth, type Json } from './support/synth.ts';
 
 /** A workspace with one migration of `machine`, not yet synthesized. */
@@ -167,6 +168,16 @@ describe("keys of Argo CD and Flux on the source are dropped, with a warning (me
     expect(result.warnings.map((w) => w.message).filter((m) => m.includes('dropped'))).toEqual([
       'VirtualMachine "a": dropped "kustomize.toolkit.fluxcd.io/name", "argocd.argoproj.io/sync-options", "kustomize.toolkit.fluxcd.io/reconcile": keys of Argo CD or Flux on the source say how its engine treats the source, and would make it treat kvmigrate\'s objects as the source\'s',
       'VirtualMachine "a" spec.template: dropped "fluxcd.io/ignore", "argocd.argoproj.io/hook": keys of Argo CD or Flux on the source say how its engine treats the source, and would make it treat kvmigrate\'s objects as the source\'s',
+    ]);
+  });
+});
+
+describe('an out dir path longer than a path may be (PATH_MAX, 4,096)', () => {
+  it('is refused before any folder is walked or written', () => {
+    const w = workspaceWith(vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' })));
+    const outdir = w.path('a/'.repeat(200_000));
+    expect(messagesOf(() => synthesize({ configPath: w.path('migrations.yaml'), outdir }))).toEqual([
+      expect.stringMatching(/^the out dir .*…[a/]* \(\d{3},\d{3} characters\) is a path of \d{3},\d{3} characters, more than the 4,096 a path may have$/),
     ]);
   });
 });

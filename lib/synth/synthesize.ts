@@ -56,6 +56,12 @@ function outdirInRepository(outdir: string): OutdirInRepository {
 
 /** The out dir is replaced wholesale: refuses one that holds anything but kvmigrate's own output (see refuseOutdir). */
 function checkOutdir(outdir: string, protectedPaths: readonly string[], bag: DiagnosticBag): void {
+  // Linux's PATH_MAX: no longer path can be created, and walking the folders of one is slow.
+  const length = resolve(outdir).length;
+  if (length > 4096) {
+    bag.error(`the out dir ${abbreviate(outdir)} is a path of ${length.toLocaleString('en')} characters, more than the 4,096 a path may have`, undefined, 'choose a shorter out dir, such as dist');
+    return;
+  }
   const refusal = onFileFault('read', outdir, () => refuseOutdir(outdir, protectedPaths));
   if (refusal) bag.error(`refusing to replace the out dir: ${refusal.reason}`, undefined, refusal.fix);
 }
