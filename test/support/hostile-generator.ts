@@ -70,6 +70,7 @@ const STRUCTURAL: Record<string, Structural> = {
   },
   replace(data, pick) {
     const candidates = paths(data).filter((p) => p.length > 0);
+    if (candidates.length === 0) return 'replace (nothing)';
     const path = pick.one(candidates);
     at(data, path.slice(0, -1))[path.at(-1)!] = structuredClone(pick.one(VALUES));
     return `replace ${path.join('.')}`;
@@ -82,6 +83,7 @@ const STRUCTURAL: Record<string, Structural> = {
   },
   delete(data, pick) {
     const candidates = paths(data).filter((p) => p.length > 0);
+    if (candidates.length === 0) return 'delete (nothing)';
     const path = pick.one(candidates);
     const parent = at(data, path.slice(0, -1));
     if (Array.isArray(parent)) parent.splice(Number(path.at(-1)), 1);
