@@ -12,6 +12,8 @@ const CONTROLLER_OWNED_ANNOTATIONS = new Set([
   RESTORE_RUN_STRATEGY_ANNOTATION,
 ]);
 const CONTROLLER_OWNED_LABELS = new Set(['app.kubernetes.io/instance']);
+/** Room kept in the API server's annotation budget for the annotations kvmigrate sets itself (a few hundred bytes). */
+const OWN_ANNOTATION_BYTES = 4096;
 
 /**
  * Keys of the GitOps engines, by the domain of their prefix: `argoproj.io` and its subdomains (`argocd.argoproj.io/
@@ -72,9 +74,15 @@ export function checkCarriedMetadata(metadata: ObjectMeta | undefined, locate: L
       if (valueErrors.length > 0) bag.error(`${what}: label "${abbreviate(key)}" has value "${abbreviate(String(value))}", which is not valid: ${valueErrors.join('; ')}`, at(field, key), 'the API server refuses the object: fix the value');
     }
   }
+  // kvmigrate adds annotations of its own (sync wave, run strategy, migration ID): the carried ones leave them room.
   const size = annotationBytes(carried(metadata?.annotations, CONTROLLER_OWNED_ANNOTATIONS));
-  if (size > TOTAL_ANNOTATION_BYTES) {
-    bag.error(`${what}: the annotations kvmigrate carries over total ${size.toLocaleString('en')} bytes, more than the API server's ${TOTAL_ANNOTATION_BYTES.toLocaleString('en')}`, at('annotations'), 'remove the large annotations from the manifest');
+  const limit = TOTAL_ANNOTATION_BYTES - OWN_ANNOTATION_BYTES;
+  if (size > limit) {
+    bag.error(
+      `${what}: the annotations kvmigrate carries over total ${size.toLocaleString('en')} bytes, more than ${limit.toLocaleString('en')}: the API server's ${TOTAL_ANNOTATION_BYTES.toLocaleString('en')} less ${OWN_ANNOTATION_BYTES.toLocaleString('en')} kept for kvmigrate's own`,
+      at('annotations'),
+      'remove the large annotations from the manifest',
+    );
   }
   if (dropped.length > 0) {
     const field = metadata?.labels && Object.hasOwn(metadata.labels, dropped[0]!) ? 'labels' : 'annotations';
