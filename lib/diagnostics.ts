@@ -94,5 +94,42 @@ export function sortByPosition(diagnostics: readonly Diagnostic[]): Diagnostic[]
 
 /** A field's path in words: `migrations[0].source.namespace`. */
 export function fieldLabel(path: YamlPath): string {
-  return path.reduce<string>((label, s) => (typeof s === 'number' ? `${label}[${s}]` : label ? `${label}.${s}` : s), '') || '(top level)';
+  return abbreviate(path.reduce<string>((label, s) => (typeof s === 'number' ? `${label}[${s}]` : label ? `${label}.${s}` : s), '') || '(top level)');
+}
+
+/** What the operating system said, in words, for the faults a user can meet (a file they cannot read or write). */
+const FILE_FAULTS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted (an immutable or protected file)',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  EFBIG: 'the file is larger than the file size limit (ulimit -f)',
+  ENAMETOOLONG: 'the path is too long',
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+  ELOOP: 'too many symbolic links',
+  EIO: 'an input/output error',
+  EMFILE: 'too many open files',
+  EBUSY: 'the file is busy',
+  ENOTEMPTY: 'the folder is not empty',
+  EEXIST: 'it already exists',
+  EXDEV: 'it is on another file system',
+};
+
+/** A file system error (`fs` throws them with a `code`), or undefined for anything else. */
+export function fileFault(error: unknown): NodeJS.ErrnoException | undefined {
+  const fault = error as NodeJS.ErrnoException | undefined;
+  return fault instanceof Error && typeof fault.code === 'string' && typeof fault.syscall === 'string' ? fault : undefined;
+}
+
+/** "permission denied (EACCES)": the reason of a file system error, for a message naming the file itself. */
+export function fileFaultReason(error: NodeJS.ErrnoException): string {
+  return `${FILE_FAULTS[error.code!] ?? error.message.replace(/,.*$/, '')} (${error.code})`;
+}
+
+/** A text a message quotes, cut in the middle when it is long: a hostile key, value or path may be megabytes. */
+export function abbreviate(text: string): string {
+  return text.length <= 200 ? text : `${text.slice(0, 120)}…${text.slice(-60)} (${text.length.toLocaleString('en')} characters)`;
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../lib/diagnostics.ts';
 import { synthesize } from '../lib/synth/synthesize.ts';
-import { GENERATED_HEADER_PREFIX, replaceOutputDirectory } from '../lib/synth/write-output.ts';
+import { GENERATED_HEADER_PREFIX, replaceOutputDirectory, STAGING_MARKER } from '../lib/synth/write-output.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
 
 function workspace(): Workspace {
@@ -90,6 +90,7 @@ describe('a replacement is whole or not at all', () => {
     const w = workspace();
     // What a killed run leaves: its previous output under .kvmigrate-old-<dead pid>, a half-written staging folder.
     w.write('dist.kvmigrate-old-999999/default/a.k8s.yaml', `${GENERATED_HEADER_PREFIX}../migrations.yaml\nkind: Old\n`);
+    w.write(`dist.kvmigrate-new-999999/${STAGING_MARKER}`, `${GENERATED_HEADER_PREFIX}a synthesis in progress\n`);
     w.write('dist.kvmigrate-new-999999/default/a.k8s.yaml', 'half');
     expect(existsSync(w.path('dist'))).toBe(false);
     expect(refusal(w, w.path('dist'))).toBeUndefined();

@@ -1,5 +1,5 @@
 import { ClusterFailure } from '../cluster/cluster-failure.ts';
-import { formatDiagnostic, InputError, type Diagnostic } from '../diagnostics.ts';
+import { fileFault, fileFaultReason, formatDiagnostic, InputError, type Diagnostic } from '../diagnostics.ts';
 
 /** Exit codes shared by every command. */
 export const ExitCode = {
@@ -45,6 +45,7 @@ export interface FailureOptions {
 /** Maps what a command threw to a message (text on stderr, or one JSON object on stdout with `-o json`) and an exit code. */
 export function reportFailure(streams: Streams, error: unknown, options: FailureOptions = {}): number {
   const help = `kvmigrate ${options.command ? `${options.command} ` : ''}--help`;
+  const fault = fileFault(error);
   const [kind, code, message, diagnostics]: [string, number, string, readonly Diagnostic[]] =
     error instanceof InputError
       ? ['input', ExitCode.INPUT, `${error.diagnostics.length} error${error.diagnostics.length === 1 ? '' : 's'}; nothing was written`, error.diagnostics]
@@ -52,7 +53,10 @@ export function reportFailure(streams: Streams, error: unknown, options: Failure
         ? ['cluster', ExitCode.INPUT, error.message, []]
         : error instanceof UsageError
           ? ['usage', ExitCode.USAGE, error.message, []]
-          : ['internal', ExitCode.INTERNAL, error instanceof Error ? (error.stack ?? error.message) : String(error), []];
+          : fault
+            ? // A file the command could not read or write (permissions, an immutable file, a full disk): the user's to fix.
+              ['file', ExitCode.INPUT, `cannot ${fault.syscall} ${fault.path ?? 'a file'}: ${fileFaultReason(fault)}`, []]
+            : ['internal', ExitCode.INTERNAL, error instanceof Error ? (error.stack ?? error.message) : String(error), []];
   if (options.json) {
     streams.stdout(`${JSON.stringify({ error: { kind, message, ...(diagnostics.length > 0 && { diagnostics }), exitCode: code } }, null, 2)}\n`);
     return code;

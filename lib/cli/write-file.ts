@@ -13,18 +13,22 @@ export function writeFileAtomically(path: string, text: string): void {
   const target = existsSync(path) && lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
   mkdirSync(dirname(target), { recursive: true });
   const staged = join(dirname(target), `.${basename(target)}.kvmigrate-${process.pid}`);
-  writeFileSync(staged, text);
-  const existing = existsSync(target) ? statSync(target) : undefined;
-  if (existing && existing.nlink > 1) {
-    // Hard-linked: a rename would split the links. The staged copy, read back whole, makes the in-place write safe
-    // to repeat; only then is the file itself rewritten, keeping its inode and so every link.
-    if (readFileSync(staged, 'utf8') !== text) throw new Error(`${staged}: the copy read back differs from what was written`);
-    writeFileSync(target, text);
+  try {
+    writeFileSync(staged, text);
+    const existing = existsSync(target) ? statSync(target) : undefined;
+    if (existing && existing.nlink > 1) {
+      // Hard-linked: a rename would split the links. The staged copy, read back whole, makes the in-place write safe
+      // to repeat; only then is the file itself rewritten, keeping its inode and so every link.
+      if (readFileSync(staged, 'utf8') !== text) throw new Error(`${staged}: the copy read back differs from what was written`);
+      writeFileSync(target, text);
+      return;
+    }
+    if (existing) chmodSync(staged, existing.mode & 0o7777);
+    renameSync(staged, target);
+  } finally {
+    // Nothing half-written stays behind: after a failed write or rename, the staged copy goes too.
     rmSync(staged, { force: true });
-    return;
   }
-  if (existing) chmodSync(staged, existing.mode & 0o7777);
-  renameSync(staged, target);
 }
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

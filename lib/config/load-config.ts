@@ -1,13 +1,13 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { DiagnosticBag, fieldLabel, type Location } from '../diagnostics.ts';
+import { abbreviate, DiagnosticBag, fieldLabel, fileFault, fileFaultReason, type Location } from '../diagnostics.ts';
 import { collapseAnyOf, describeSchemaError } from './schema-errors.ts';
 import { parseManifestFile, type Located, type ManifestFile } from './source-manifest.ts';
 import type { ArgoCD, Cluster, Fleet, Flux, DiskOverride, HookSettings, Migration, MigrationsConfig, StorageClassSettings, StorageMapping } from './types.generated.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
 import { connectUrlRefusal, DuplicateGuard, sameNamespaceRefusal, type DuplicateField } from '../rules/migration.ts';
 import { validateConfig } from './validators.generated.js';
-import { YamlFile, type Locator, type YamlPath } from './yaml-file.ts';
+import { MAX_FILE_BYTES, YamlFile, type Locator, type YamlPath } from './yaml-file.ts';
 
 /** One migration from the config with defaults applied and its source VM read. */
 export interface MigrationEntry {
@@ -77,18 +77,58 @@ export function displayPath(path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
+/** What is at `path`: its stat, nothing (absent), or why it cannot even be looked at (a path too long, a folder not searchable). */
+function statInput(path: string): { stat?: Stats; fault?: NodeJS.ErrnoException } {
+  try {
+    return { stat: statSync(path, { throwIfNoEntry: false }) };
+  } catch (error) {
+    const fault = fileFault(error);
+    if (!fault) throw error;
+    return { fault };
+  }
+}
+
+/**
+ * The text of a file that `stat` says is a file, or undefined with the reason at `where`: too large to be a config
+ * or manifest (a bound like the YAML ones: it is read whole), or unreadable.
+ */
+function readInput(path: string, stat: Stats, what: string, where: Location, bag: DiagnosticBag): string | undefined {
+  if (stat.size > MAX_FILE_BYTES) {
+    bag.error(`${what} is ${stat.size.toLocaleString('en')} bytes, more than ${MAX_FILE_BYTES.toLocaleString('en')} (kvmigrate's bound on the size of a file)`, where, 'split the file');
+    return undefined;
+  }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const fault = fileFault(error);
+    if (!fault) throw error;
+    bag.error(`cannot read ${what}: ${fileFaultReason(fault)}`, where);
+    return undefined;
+  }
+}
+
 /**
  * Reads, validates and resolves a migrations config and the source manifests it names. Every fault found is put into
  * `bag` with its file, line and column; the result is undefined when there is any error. `text`, when given, is
  * checked as the config's new content (a change not yet written).
  */
 export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string): LoadedConfig | undefined {
-  const file = displayPath(resolve(configPath));
-  if (text === undefined && (!existsSync(configPath) || !statSync(configPath).isFile())) {
-    bag.error(`config file not found`, { file }, 'pass --config FILE, set KVMIGRATE_CONFIG, or create migrations.yaml');
-    return undefined;
+  const file = abbreviate(displayPath(resolve(configPath)));
+  let content = text;
+  if (content === undefined) {
+    const { stat, fault } = statInput(configPath);
+    if (fault) {
+      bag.error(`cannot read the config: ${fileFaultReason(fault)}`, { file });
+      return undefined;
+    }
+    if (!stat?.isFile()) {
+      bag.error(`config file not found`, { file }, 'pass --config FILE, set KVMIGRATE_CONFIG, or create migrations.yaml');
+      return undefined;
+    }
+    content = readInput(configPath, stat, 'the config', { file }, bag);
+    if (content === undefined) return undefined;
   }
-  const yaml = new YamlFile(file, text ?? readFileSync(configPath, 'utf8'));
+  const yaml = new YamlFile(file, content);
   const documents = yaml.load(bag);
   if (!documents) return undefined;
   if (documents.length > 1) bag.error('the config must be a single YAML document', yaml.locator(1)([]));
@@ -183,18 +223,21 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
     if (badAddress) bag.error(`${fieldLabel(['migrations', index, 'connectURL'])}: ${badAddress.message}`, at(['connectURL']));
     const manifestPath = resolve(baseDir, migration.source.manifest);
     if (!manifests.has(manifestPath)) {
-      const shown = displayPath(manifestPath);
+      const shown = abbreviate(displayPath(manifestPath));
+      const named = `source manifest "${abbreviate(migration.source.manifest)}"`;
       // One stat per manifest: a fleet has thousands.
-      const stat = statSync(manifestPath, { throwIfNoEntry: false });
-      if (stat?.isDirectory()) {
-        bag.error(`source manifest "${migration.source.manifest}" is a directory (${shown}), not a file`, at(['source', 'manifest']), 'name the VM\'s YAML file in it, e.g. vms/web.yaml');
-        manifests.set(manifestPath, undefined);
-      } else if (!stat?.isFile()) {
-        bag.error(`source manifest "${migration.source.manifest}" does not exist (looked for ${shown})`, at(['source', 'manifest']));
-        manifests.set(manifestPath, undefined);
-      } else {
-        manifests.set(manifestPath, parseManifestFile(shown, manifestPath, readFileSync(manifestPath, 'utf8'), bag));
+      const { stat, fault } = statInput(manifestPath);
+      const text = stat?.isFile() ? readInput(manifestPath, stat, `${named} (${shown})`, at(['source', 'manifest']), bag) : undefined;
+      if (fault) {
+        bag.error(`cannot read ${named} (${shown}): ${fileFaultReason(fault)}`, at(['source', 'manifest']));
+      } else if (stat?.isDirectory()) {
+        bag.error(`${named} is a directory (${shown}), not a file`, at(['source', 'manifest']), 'name the VM\'s YAML file in it, e.g. vms/web.yaml');
+      } else if (!stat) {
+        bag.error(`${named} does not exist (looked for ${shown})`, at(['source', 'manifest']));
+      } else if (!stat.isFile()) {
+        bag.error(`${named} (${shown}) is not a regular file (a device, a pipe or a socket)`, at(['source', 'manifest']));
       }
+      manifests.set(manifestPath, text === undefined ? undefined : parseManifestFile(shown, manifestPath, text, bag));
     }
     const manifest = manifests.get(manifestPath);
     if (!manifest) return;

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { fieldLabel } from '../diagnostics.ts';
+import { abbreviate, fieldLabel } from '../diagnostics.ts';
 import type { YamlPath } from './yaml-file.ts';
 
 /** An ajv error turned into words a user can act on, with the YAML path it points at. */
@@ -40,7 +40,7 @@ export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFi
       return {
         path: [...path, field],
         key: true,
-        message: `${label}: unknown field "${field}"`,
+        message: `${label}: unknown field "${abbreviate(field)}"`,
         hint: known.length > 0 ? `known fields: ${known.join(', ')}` : undefined,
       };
     }
@@ -49,7 +49,7 @@ export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFi
       return {
         path,
         key: false,
-        message: `${label}: ${JSON.stringify(data)} is not valid${parent?.description ? `: ${parent.description}` : ` (${error.message})`}`,
+        message: `${label}: ${abbreviate(JSON.stringify(data) ?? String(data))} is not valid${parent?.description ? `: ${parent.description}` : ` (${error.message})`}`,
       };
     case 'const':
       return { path, key: false, message: `${label}: must be ${JSON.stringify(error.params.allowedValue)}` };
@@ -59,7 +59,7 @@ export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFi
       return { path, key: false, message: `${label}: must be ${type === 'array' ? 'a list' : `${article} ${type}`}` };
     }
     case 'enum':
-      return { path, key: false, message: `${label}: ${JSON.stringify(data)} is not one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return { path, key: false, message: `${label}: ${abbreviate(JSON.stringify(data) ?? String(data))} is not one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:
       return { path, key: false, message: `${label}: ${error.message}` };
   }

@@ -13,6 +13,30 @@ const SCHEMA = CORE_SCHEMA.extend({ implicit: [MERGE] });
 export const MAX_EXPANDED_VALUES = 1_000_000;
 export const MAX_DEPTH = 64;
 
+/**
+ * Past these, a file is refused before or while it is read, so no input makes a run hang: its size (a fleet's
+ * `kubectl get -o yaml` is a few MB), its documents (`---` repeated ten million times is 40 MB of empty documents),
+ * and the time its documents take to load, checked between documents and while their values are walked.
+ */
+export interface YamlBounds {
+  readonly documents: number;
+  readonly milliseconds: number;
+}
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+export const YAML_BOUNDS: YamlBounds = { documents: 10_000, milliseconds: 10_000 };
+
+/** Thrown out of js-yaml's document callback when a bound is hit; reported as an error, never shown as a throw. */
+class BoundExceeded extends Error {}
+
+/** The 1-based line of the `count`th document marker (`---` at the start of a line), or undefined when there are not that many. */
+function lineOfDocumentMarker(text: string, count: number): number | undefined {
+  const marker = /^---(?=[\s]|$)/gm;
+  for (let seen = 0; marker.exec(text); ) {
+    if (++seen === count) return text.slice(0, marker.lastIndex).split('\n').length;
+  }
+  return undefined;
+}
+
 /** What is wrong with a loaded document as a whole, and where: too large once aliases expand, too deep, or a key no
  * Kubernetes object has that JavaScript treats specially. */
 interface DocumentFault {
@@ -21,7 +45,7 @@ interface DocumentFault {
   readonly path?: YamlPath;
 }
 
-function documentFault(data: unknown): DocumentFault | undefined {
+function documentFault(data: unknown, deadline: number, bounds: YamlBounds): DocumentFault | undefined {
   let values = 0;
   // Every value of every config and manifest passes here: the walk allocates nothing until it finds a fault, whose
   // path is then built on the way back up.
@@ -29,6 +53,7 @@ function documentFault(data: unknown): DocumentFault | undefined {
   const walk = (value: unknown, depth: number): DocumentFault | undefined => {
     if (++values > MAX_EXPANDED_VALUES) return { message: `the YAML expands to more than ${MAX_EXPANDED_VALUES.toLocaleString('en')} values (through aliases)` };
     if (depth > MAX_DEPTH) return { message: `the YAML is nested deeper than ${MAX_DEPTH} levels` };
+    if (values % 65_536 === 0 && Date.now() >= deadline) return { message: timeMessage(bounds) };
     if (value === null || typeof value !== 'object') return undefined;
     if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++) {
@@ -45,6 +70,10 @@ function documentFault(data: unknown): DocumentFault | undefined {
     return undefined;
   };
   return walk(data, 0);
+}
+
+function timeMessage(bounds: YamlBounds): string {
+  return `the YAML took longer than ${bounds.milliseconds / 1000} s to read (kvmigrate's bound on the time of one file)`;
 }
 
 /** A path into a YAML document: map keys and sequence indexes. */
@@ -66,6 +95,7 @@ export class YamlFile {
     /** The file, as the user should see it. */
     public readonly file: string,
     private readonly text: string,
+    private readonly bounds: YamlBounds = YAML_BOUNDS,
   ) {}
 
   /**
@@ -73,15 +103,34 @@ export class YamlFile {
    * (syntax, duplicate keys) at its line and column.
    */
   public load(bag: DiagnosticBag): unknown[] | undefined {
+    const { bounds } = this;
+    // Counted before parsing: empty documents cost js-yaml time but yield nothing to walk.
+    const tooMany = lineOfDocumentMarker(this.text, bounds.documents + 1);
+    if (tooMany !== undefined) {
+      bag.error(`the file holds more than ${bounds.documents.toLocaleString('en')} YAML documents (kvmigrate's bound on documents per file)`, { file: this.file, line: tooMany, column: 1 }, 'split the file');
+      return undefined;
+    }
+    const deadline = Date.now() + bounds.milliseconds;
     try {
       const documents: unknown[] = [];
-      loadAll(this.text, (document) => documents.push(document), { schema: SCHEMA, filename: this.file });
+      loadAll(
+        this.text,
+        (document) => {
+          if (Date.now() >= deadline) throw new BoundExceeded(timeMessage(bounds));
+          documents.push(document);
+        },
+        { schema: SCHEMA, filename: this.file },
+      );
       const kept = documents.filter((d) => d !== null && d !== undefined);
       for (const [index, document] of kept.entries()) {
-        const fault = documentFault(document);
+        const fault = documentFault(document, deadline, bounds);
         if (!fault) continue;
         if (fault.path) {
           bag.error(fault.message, this.locate(index, fault.path, { key: true }), 'remove it');
+          return undefined;
+        }
+        if (fault.message === timeMessage(bounds)) {
+          bag.error(fault.message, { file: this.file }, 'split the file');
           return undefined;
         }
         // Aliases are where expansion comes from: point at the first one.
@@ -92,6 +141,10 @@ export class YamlFile {
       }
       return kept;
     } catch (error) {
+      if (error instanceof BoundExceeded) {
+        bag.error(error.message, { file: this.file }, 'split the file');
+        return undefined;
+      }
       if (!(error instanceof YAMLException)) throw error;
       this.reportSyntax(bag, error);
       return undefined;
@@ -114,10 +167,19 @@ export class YamlFile {
 
   /** Reports the faults the way the `yaml` package words and places them; js-yaml's own when it finds none. */
   private reportSyntax(bag: DiagnosticBag, loadError: YAMLException): void {
+    // js-yaml stops at its own depth bound (maxDepth, 100 nodes); the yaml package would only run out of stack there.
+    if (loadError.reason.startsWith('nesting exceeded maxDepth')) {
+      bag.error(`the YAML is nested deeper than ${MAX_DEPTH} levels`, { file: this.file, line: loadError.mark.line + 1, column: loadError.mark.column + 1 }, 'remove it');
+      return;
+    }
     const errors = this.parsed().documents.flatMap((d) => d.errors);
     for (const error of errors) {
       const pos = error.linePos?.[0];
-      bag.error(error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { file: this.file, line: pos?.line, column: pos?.col });
+      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      // The yaml package runs out of stack where nesting goes deep (it reports that as an error of its own): the
+      // same fault js-yaml names by its depth bound.
+      const shown = message.startsWith('Maximum call stack size exceeded') ? `the YAML is nested deeper than ${MAX_DEPTH} levels` : message;
+      bag.error(shown, { file: this.file, line: pos?.line, column: pos?.col });
     }
     if (errors.length === 0) {
       bag.error(loadError.reason, { file: this.file, line: loadError.mark.line + 1, column: loadError.mark.column + 1 });

@@ -1,6 +1,7 @@
 import type { Located } from '../config/source-manifest.ts';
 import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
-import type { DiagnosticBag } from '../diagnostics.ts';
+import type { Locator, YamlPath } from '../config/yaml-file.ts';
+import type { DiagnosticBag, Location } from '../diagnostics.ts';
 import type { DataVolumeManifest, StorageSpec, VirtualMachineManifest, Volume } from '../kubevirt/api.ts';
 import { largestQuantity, parseQuantity, quantityValue, type Quantity } from '../kubernetes/quantity.ts';
 import { DEFAULT_FILESYSTEM_OVERHEAD, filesystemRequestFor } from '../kubevirt/filesystem-overhead.ts';
@@ -39,15 +40,30 @@ const GENERATED_VOLUME_SOURCES = new Set([
 ]);
 
 interface StorageFacts {
-  readonly size?: string | number;
+  readonly size?: string;
   readonly storageClassName?: string;
   readonly volumeMode?: VolumeMode;
   readonly accessModes?: readonly AccessMode[];
 }
 
-function factsOfStorage(storage: StorageSpec | undefined): StorageFacts {
+/**
+ * A size as the manifest gives it, when it is one a disk can have: a quantity above zero, within what kvmigrate reads
+ * exactly (an exponent of at most 100). The schema passes `0Gi` and `1e400`; CDI would refuse a DataVolume of either,
+ * so the plan refuses them here, where a manifest quantity is read, at its line.
+ */
+function diskSize(size: string | number | undefined, what: string, at: () => Location, bag: DiagnosticBag): string | undefined {
+  if (size === undefined) return undefined;
+  const quantity = parseQuantity(size);
+  if (quantity && quantity.numerator > 0n) return String(size);
+  const why = quantity ? 'a disk needs a size above zero' : 'it is out of the range of a disk size';
+  bag.error(`${what}: size "${size}" is not a usable disk size: ${why}`, at(), 'give the size of the source disk, such as 30Gi');
+  return undefined;
+}
+
+/** The facts of a storage spec at `path` of `object` (a DataVolume's storage or pvc, a claim's spec). */
+function factsOfStorage(storage: StorageSpec | undefined, what: string, locate: Locator, path: YamlPath, bag: DiagnosticBag): StorageFacts {
   return {
-    size: storage?.resources?.requests?.storage,
+    size: diskSize(storage?.resources?.requests?.storage, what, () => locate([...path, 'resources', 'requests', 'storage']), bag),
     storageClassName: storage?.storageClassName,
     // The source manifest's schema checked both against the closed sets (source-manifest.schema.json).
     volumeMode: storage?.volumeMode as VolumeMode | undefined,
@@ -55,24 +71,29 @@ function factsOfStorage(storage: StorageSpec | undefined): StorageFacts {
   };
 }
 
-function factsOfDataVolume(dv: DataVolumeManifest): StorageFacts {
-  return factsOfStorage(dv.spec?.storage ?? dv.spec?.pvc);
+function factsOfDataVolume(dv: DataVolumeManifest, what: string, locate: Locator, path: YamlPath, bag: DiagnosticBag): StorageFacts {
+  const api = dv.spec?.storage ? 'storage' : 'pvc';
+  return factsOfStorage(dv.spec?.[api], what, locate, [...path, 'spec', api], bag);
 }
 
 /** What the source manifest says about the disk behind `claimName`: every layer, most specific first. */
-function sourceStorageLayers(entry: MigrationEntry, claimName: string): StorageFacts[] {
-  const vm = entry.source.virtualMachine.object;
+function sourceStorageLayers(entry: MigrationEntry, claimName: string, bag: DiagnosticBag): StorageFacts[] {
+  const vm = entry.source.virtualMachine;
   const inNamespace = <T extends { object: { metadata?: { name?: string; namespace?: string } } }>(items: readonly T[]) =>
     items.find((i) => i.object.metadata?.name === claimName && (i.object.metadata.namespace ?? entry.source.namespace) === entry.source.namespace);
-  const template = vm.spec?.dataVolumeTemplates?.find((t) => t.metadata?.name === claimName);
+  const templateIndex = vm.object.spec?.dataVolumeTemplates?.findIndex((t) => t.metadata?.name === claimName) ?? -1;
+  const template = vm.object.spec?.dataVolumeTemplates?.[templateIndex];
   const dataVolume = inNamespace(entry.source.manifest.dataVolumes);
-  const claim = inNamespace(entry.source.manifest.claims)?.object;
+  const claim = inNamespace(entry.source.manifest.claims);
+  const capacity = claim?.object.status?.capacity?.storage;
   return [
-    template && factsOfDataVolume(template),
-    dataVolume && factsOfDataVolume(dataVolume.object),
-    claim && factsOfStorage(claim.spec),
+    template && factsOfDataVolume(template, `dataVolumeTemplate "${claimName}"`, vm.locate, ['spec', 'dataVolumeTemplates', templateIndex], bag),
+    dataVolume && factsOfDataVolume(dataVolume.object, `DataVolume "${claimName}"`, dataVolume.locate, [], bag),
+    claim && factsOfStorage(claim.object.spec, `PersistentVolumeClaim "${claimName}"`, claim.locate, ['spec'], bag),
     // A bound claim's real size; the request is what was asked for.
-    claim?.status?.capacity?.storage !== undefined ? { size: claim.status.capacity.storage } : undefined,
+    claim && capacity !== undefined
+      ? { size: diskSize(capacity, `PersistentVolumeClaim "${claimName}" status.capacity`, () => claim.locate(['status', 'capacity', 'storage']), bag) }
+      : undefined,
   ].filter((f): f is StorageFacts => f !== undefined);
 }
 
@@ -84,8 +105,8 @@ function sourceStorageLayers(entry: MigrationEntry, claimName: string): StorageF
  * CDI's importer sizes it by the space it finds (`DataProcessor.getUsableSpace`), which a larger claim gives.
  */
 function sourceSize(layers: readonly StorageFacts[]): Quantity | undefined {
-  // Every size here is a quantity: the source manifest's schema checked them (source-manifest.schema.json).
-  return largestQuantity(layers.flatMap((l) => (l.size === undefined ? [] : [parseQuantity(String(l.size))!])));
+  // Every size here is a positive quantity: diskSize kept only those.
+  return largestQuantity(layers.flatMap((l) => (l.size === undefined ? [] : [parseQuantity(l.size)!])));
 }
 
 /** What decides whether a Filesystem target needs room for CDI's filesystem overhead. */
@@ -112,8 +133,7 @@ function needsFilesystemOverhead(target: TargetFacts): boolean {
 /** The smallest target size that holds `source`, with the overhead CDI applies to the target's class when it may matter. */
 function minimumSize(source: Quantity, target: TargetFacts, storageClasses: LoadedConfig['storageClasses']): string {
   const bytes = quantityValue(source);
-  // A zero size is reported by BlankDataVolume, not hidden behind headroom.
-  if (bytes <= 0n || !needsFilesystemOverhead(target)) return source.text;
+  if (!needsFilesystemOverhead(target)) return source.text;
   // CDI's `GetFilesystemOverheadForStorageClass`: the class's own value, else the global one.
   const overhead = (target.storageClassName !== undefined ? storageClasses.get(target.storageClassName)?.filesystemOverhead : undefined) ?? DEFAULT_FILESYSTEM_OVERHEAD;
   return filesystemRequestFor(bytes, overhead);
@@ -170,7 +190,10 @@ export function planDisks(
       return;
     }
     const override = entry.disks.get(volume.name) ?? {};
-    const layers = sourceStorageLayers(entry, claimName);
+    const errors = bag.errors.length;
+    diskSize(override.size, `disks.${volume.name}`, () => entry.locate(['disks', volume.name, 'size']), bag);
+    const layers = sourceStorageLayers(entry, claimName, bag);
+    if (bag.errors.length > errors) return;
     const first = <K extends keyof StorageFacts>(key: K): StorageFacts[K] => layers.find((l) => l[key] !== undefined)?.[key];
     const sourceVolumeMode = first('volumeMode');
     const source = sourceSize(layers);

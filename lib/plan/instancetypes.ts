@@ -1,7 +1,7 @@
 import type { MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import { INSTANCETYPE_KINDS, type InstancetypeMatcher } from '../kubevirt/api.ts';
-import { ownMetadata } from './metadata.ts';
+import { checkCarriedMetadata, ownMetadata } from './metadata.ts';
 
 /** An instancetype or preference the receiver names, which the destination must hold before the receiver starts. */
 export interface InstancetypePlan {
@@ -63,6 +63,7 @@ export function planInstancetypes(entry: MigrationEntry, bag: DiagnosticBag): In
       (d) => d.object.kind === resolved.kind && d.object.metadata?.name === matcher.name && (d.object.metadata?.namespace ?? entry.source.namespace) === entry.source.namespace,
     );
     if (definition) {
+      checkCarriedMetadata(definition.object.metadata, definition.locate, ['metadata'], `${resolved.kind} "${matcher.name}"`, bag);
       plans.push({ ...plan, copy: { apiVersion: String(definition.object.apiVersion), spec: definition.object.spec ?? {}, ...ownMetadata(definition.object.metadata) } });
       continue;
     }

@@ -2,7 +2,7 @@ import type { LoadedConfig, MigrationEntry } from '../config/load-config.ts';
 import type { HookSettings } from '../config/types.generated.ts';
 import type { MigrationPhase } from '../lifecycle.ts';
 import type { VirtualMachineManifest } from '../kubevirt/api.ts';
-import { ownMetadata } from './metadata.ts';
+import { carriedTemplateMetadata, checkCarriedMetadata, ownMetadata } from './metadata.ts';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
 import { migrationObjectNames } from '../names.ts';
 import { planDisks, type DiskPlan } from './disks.ts';
@@ -79,13 +79,19 @@ function checkSplitBrain(entry: MigrationEntry, sourceVm: SourceVmPlan | undefin
   );
 }
 
+/** A VM spec whose template metadata is what the receiver carries too (carriedTemplateMetadata). */
+function withCarriedTemplateMetadata(spec: NonNullable<VirtualMachineManifest['spec']>): NonNullable<VirtualMachineManifest['spec']> {
+  const template = spec.template;
+  return template?.metadata ? { ...spec, template: { ...template, metadata: carriedTemplateMetadata(template.metadata) } } : spec;
+}
+
 /**
  * A managed source runs Always while it moves, the only strategy KubeVirt halts when the move completes (vm.go
  * `syncRunStrategy`): `running: true`, RerunOnFailure, Manual and Once are emitted as Always, which converts the live
  * VM on sync, unless `source.allowRunStrategy` keeps its own.
  */
 function managedSourceSpec(entry: MigrationEntry, receiver: ReceiverPlan): SourceVmPlan['spec'] {
-  const { running: _running, ...spec } = entry.source.virtualMachine.object.spec ?? {};
+  const { running: _running, ...spec } = withCarriedTemplateMetadata(entry.source.virtualMachine.object.spec ?? {});
   return { ...spec, runStrategy: entry.source.allowRunStrategy ? receiver.restoreRunStrategy : 'Always' };
 }
 
@@ -97,6 +103,9 @@ export function planMigration(entry: MigrationEntry, config: PlanSettings, bag: 
   const source = { cluster: entry.source.cluster ?? DEFAULT_CLUSTER, namespace: entry.source.namespace };
   const destination = { cluster: entry.destination.cluster ?? DEFAULT_CLUSTER, namespace: entry.destination.namespace };
   const disks = planDisks(entry, config, bag);
+  const { object: vm, locate } = entry.source.virtualMachine;
+  checkCarriedMetadata(vm.metadata, locate, ['metadata'], `VirtualMachine "${entry.vm}"`, bag);
+  checkCarriedMetadata(vm.spec?.template?.metadata, locate, ['spec', 'template', 'metadata'], `VirtualMachine "${entry.vm}" spec.template`, bag);
   const receiver = planReceiver(entry, bag);
   const prerequisites = checkPrerequisites(entry, bag);
   const instancetypes = planInstancetypes(entry, bag);
@@ -109,7 +118,6 @@ export function planMigration(entry: MigrationEntry, config: PlanSettings, bag: 
     );
   }
   if (!receiver) return undefined;
-  const vm = entry.source.virtualMachine.object;
   const sourceVm = entry.source.manage ? { spec: managedSourceSpec(entry, receiver), ...ownMetadata(vm.metadata) } : undefined;
   checkSplitBrain(entry, sourceVm, config.argocd !== undefined || config.flux !== undefined, bag);
   const migrationID = entry.migrationID ?? deriveMigrationId({ vm: entry.vm, source, destination, attempt: entry.attempt });

@@ -2,7 +2,7 @@ import type { MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate } from '../kubevirt/api.ts';
 import { isRestoreRunStrategy, runStrategyRefusal, type RestoreRunStrategy } from '../rules/migration.ts';
-import { ownMetadata } from './metadata.ts';
+import { carriedTemplateMetadata, ownMetadata } from './metadata.ts';
 
 /** The receiving VirtualMachine: the source's identity and template, parked until the migration arrives. */
 export interface ReceiverPlan {
@@ -144,7 +144,7 @@ export function planReceiver(entry: MigrationEntry, bag: DiagnosticBag): Receive
   warnMissingFirmwareUuid(entry, bag);
   // kubectl dumps write `creationTimestamp: null` into the template; it carries nothing.
   const { creationTimestamp: _dropped, ...templateMetadata } = source.metadata ?? {};
-  const template = source.metadata ? { ...source, metadata: templateMetadata } : source;
+  const template = source.metadata ? { ...source, metadata: carriedTemplateMetadata(templateMetadata) } : source;
   return {
     restoreRunStrategy: restore,
     template,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { loadConfig } from '../config/load-config.ts';
-import { DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
+import { displayPath, loadConfig } from '../config/load-config.ts';
+import { abbreviate, DiagnosticBag, fileFault, fileFaultReason, InputError, type Diagnostic } from '../diagnostics.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { planArgoCd, runStrategyOwners, type OutdirInRepository } from '../plan/argocd.ts';
 import { perMigration, planLanes, type Lane } from '../plan/fleet.ts';
@@ -80,8 +80,31 @@ function warnWithoutEngine(config: LoadedConfig, lanes: readonly Lane[], bag: Di
 
 /** The out dir is replaced wholesale: refuses one that holds anything but kvmigrate's own output (see refuseOutdir). */
 function checkOutdir(outdir: string, protectedPaths: readonly string[], bag: DiagnosticBag): void {
-  const refusal = refuseOutdir(outdir, protectedPaths);
+  // Linux's PATH_MAX: no longer path can be created, and walking the folders of one is slow.
+  const length = resolve(outdir).length;
+  if (length > 4096) {
+    bag.error(`the out dir ${abbreviate(outdir)} is a path of ${length.toLocaleString('en')} characters, more than the 4,096 a path may have`, undefined, 'choose a shorter out dir, such as dist');
+    return;
+  }
+  const refusal = onFileFault('read', outdir, () => refuseOutdir(outdir, protectedPaths));
   if (refusal) bag.error(`refusing to replace the out dir: ${refusal.reason}`, undefined, refusal.fix);
+}
+
+/**
+ * Runs a step on the out dir; a file system fault (a folder that cannot be read or written, an immutable file, a full
+ * disk, the file size limit) becomes an input error naming the path, with the promise that the out dir is as it was.
+ */
+function onFileFault<T>(action: 'read' | 'write', outdir: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const fault = fileFault(error);
+    if (!fault) throw error;
+    const path = abbreviate(displayPath(fault.path ?? outdir));
+    throw new InputError([
+      { severity: 'error', message: `cannot ${action} ${path}: ${fileFaultReason(fault)}`, location: { file: path }, hint: `the out dir ${displayPath(outdir)} is as it was` },
+    ]);
+  }
 }
 
 /**
@@ -104,7 +127,14 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   bag.throwIfErrors();
   const header = generatedHeader(options.outdir, options.configPath);
   const files = [...migrationFiles, ...renderArgoCd(argocd), ...renderFlux(flux)].map((f) => ({ ...f, content: header + f.content }));
-  replaceOutputDirectory(options.outdir, files);
+  const left = onFileFault('write', options.outdir, () => replaceOutputDirectory(options.outdir, files));
+  const leftBehind: Diagnostic[] = left.map((message) => ({ severity: 'warning', message }));
   const unreleased = unreleasedHookImageWarning(plans, options.configPath);
-  return { outdir: options.outdir, plans, files, warnings: [...bag.warnings, ...warnings, ...(unreleased ? [unreleased] : [])], clusters: summarize(files) };
+  return {
+    outdir: options.outdir,
+    plans,
+    files,
+    warnings: [...bag.warnings, ...warnings, ...leftBehind, ...(unreleased ? [unreleased] : [])],
+    clusters: summarize(files),
+  };
 }

@@ -1,6 +1,7 @@
-import { existsSync, lstatSync, mkdirSync, openSync, readSync, closeSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, openSync, readSync, closeSync, readdirSync, realpathSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { homedir } from 'node:os';
+import { fileFault, fileFaultReason } from '../diagnostics.ts';
 import type { RenderedFile } from './render.ts';
 
 /** The first line of every file kvmigrate writes; an out dir holding anything else is not replaced. */
@@ -94,22 +95,83 @@ export function refuseOutdir(outdir: string, protectedPaths: readonly string[]):
 }
 
 /**
+ * Written first into a staging folder and removed once every file is in it: a staging folder holding it is a
+ * half-written one of kvmigrate's. Its text starts with the generated header, as every file kvmigrate writes.
+ */
+export const STAGING_MARKER = '.kvmigrate-staging';
+
+/**
+ * Whether a folder named like a leftover is provably kvmigrate's: a staging folder with its marker, or a folder whose
+ * every file starts with the generated header (a previous output, a finished staging folder). A folder a user made
+ * under such a name, or one that cannot be read through, is not.
+ */
+function isOwnLeftover(path: string): boolean {
+  try {
+    const marker = join(path, STAGING_MARKER);
+    return (existsSync(marker) && startsWithHeader(marker)) || foreignEntries(path).length === 0;
+  } catch (error) {
+    if (fileFault(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Why a folder could not be removed. rmSync reports a file it may not unlink (an immutable one) as ENOTDIR, having
+ * tried it as a folder next: unlinking it once more gives the operating system's own reason.
+ */
+function removalFault(fault: NodeJS.ErrnoException): string {
+  let cause = fault;
+  if (fault.code === 'ENOTDIR' && fault.path !== undefined) {
+    try {
+      unlinkSync(fault.path);
+    } catch (error) {
+      cause = fileFault(error) ?? fault;
+    }
+  }
+  return `${fileFaultReason(cause)} at ${cause.path ?? fault.path}`;
+}
+
+/**
  * Leftovers of a synthesis that was killed: a finished one's previous output (`<out>.kvmigrate-old-<pid>`) is put
  * back when the out dir is missing (the kill fell between the two renames), else removed; half-written staging folders
- * are removed. Those of a synthesis still running are left alone.
+ * are removed. Those of a synthesis still running are left alone, and so is any that is not provably kvmigrate's
+ * (isOwnLeftover), or that cannot be removed: the returned notes say which, and why.
  */
-export function recoverLeftovers(target: string): void {
+export function recoverLeftovers(target: string): string[] {
   const parent = dirname(target);
-  if (!existsSync(parent)) return;
+  if (!existsSync(parent)) return [];
   const prefix = `${basename(target)}.kvmigrate-`;
+  const notes: string[] = [];
   for (const name of readdirSync(parent).filter((n) => n.startsWith(prefix)).sort()) {
     const match = /^(old|new)-(\d+)$/.exec(name.slice(prefix.length));
     // This process's own leftovers come from an earlier run that reused its pid: dead too.
     const pid = Number(match?.[2]);
     if (!match || (pid !== process.pid && processAlive(pid))) continue;
     const path = join(parent, name);
-    if (match[1] === 'old' && !existsSync(target)) renameSync(path, target);
-    else rmSync(path, { recursive: true, force: true });
+    if (!isOwnLeftover(path)) {
+      notes.push(`left ${path} alone: its name is that of kvmigrate's leftovers, but it holds files kvmigrate did not write`);
+      continue;
+    }
+    try {
+      if (match[1] === 'old' && !existsSync(target)) renameSync(path, target);
+      else rmSync(path, { recursive: true, force: true });
+    } catch (error) {
+      const fault = fileFault(error);
+      if (!fault) throw error;
+      notes.push(`could not remove ${path}, a leftover of an earlier synthesis: ${removalFault(fault)}; remove it by hand`);
+    }
+  }
+  return notes;
+}
+
+/** writeFileSync, whose errors name the file (a failed write, such as EFBIG under `ulimit -f`, names none). */
+function writeFile(path: string, content: string): void {
+  try {
+    writeFileSync(path, content);
+  } catch (error) {
+    const fault = fileFault(error);
+    if (fault && fault.path === undefined) fault.path = path;
+    throw error;
   }
 }
 
@@ -127,24 +189,28 @@ export function processAlive(pid: number): boolean {
 /**
  * Replaces `outdir` with exactly `files`, or leaves it as it was: the files are written to a sibling folder first,
  * the old out dir is moved aside, the new one takes its place, and the old one is removed. A failure of the second
- * rename moves the old one back; a kill between the renames is repaired by the next run (`recoverLeftovers`).
+ * rename moves the old one back; a kill between the renames is repaired by the next run (`recoverLeftovers`). Returns
+ * notes on what was left behind (leftovers not provably kvmigrate's, a previous output that could not be removed).
  */
-export function replaceOutputDirectory(outdir: string, files: readonly RenderedFile[], steps: OutputSteps = NODE_STEPS): void {
+export function replaceOutputDirectory(outdir: string, files: readonly RenderedFile[], steps: OutputSteps = NODE_STEPS): string[] {
   const target = realPath(outdir);
-  recoverLeftovers(target);
+  const notes = recoverLeftovers(target);
   const staging = `${target}.kvmigrate-new-${process.pid}`;
   const previous = `${target}.kvmigrate-old-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   try {
     mkdirSync(staging, { recursive: true });
+    const marker = join(staging, STAGING_MARKER);
+    writeFileSync(marker, `${GENERATED_HEADER_PREFIX}a synthesis in progress (pid ${process.pid}); a leftover of it is removed by the next one\n`);
     const folders = new Set<string>();
     for (const file of files) {
       const path = join(staging, file.path);
       const folder = dirname(path);
       if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
       folders.add(folder);
-      writeFileSync(path, file.content);
+      writeFile(path, file.content);
     }
+    rmSync(marker);
     const hadPrevious = existsSync(target);
     if (hadPrevious) steps.rename(target, previous);
     try {
@@ -153,8 +219,18 @@ export function replaceOutputDirectory(outdir: string, files: readonly RenderedF
       if (hadPrevious) renameSync(previous, target);
       throw error;
     }
-    if (hadPrevious) rmSync(previous, { recursive: true, force: true });
+    if (hadPrevious) {
+      try {
+        rmSync(previous, { recursive: true, force: true });
+      } catch (error) {
+        // The new output is in place; what could not go (an immutable file) stays, and the next run tries again.
+        const fault = fileFault(error);
+        if (!fault) throw error;
+        notes.push(`could not remove the previous output ${previous}: ${removalFault(fault)}; remove it by hand`);
+      }
+    }
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+  return notes;
 }
