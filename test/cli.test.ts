@@ -91,7 +91,7 @@ describe('cluster commands without a cluster', () => {
 
 describe('usage', () => {
   it('--help lists the commands; synth --help its options', () => {
-    expect(kvmigrate(['--help']).stdout).toContain('  synth          compile migrations.yaml');
+    expect(kvmigrate(['--help']).stdout).toMatch(/^  synth +compile migrations\.yaml/m);
     expect(kvmigrate(['synth', '--help']).stdout).toContain('--config FILE');
   });
 
@@ -101,12 +101,52 @@ describe('usage', () => {
 
   it.each([
     [['frobnicate'], 'unknown command "frobnicate"'],
-    [['synth', '--bogus'], "Unknown option '--bogus'"],
+    [['synth', '--bogus'], 'unknown flag: --bogus'],
     [['synth', '-o', 'xml'], 'unknown output format "xml"'],
     [['synth', 'extra'], 'synth takes no arguments'],
   ])('%j exits 2 with a usage error', (args, message) => {
     const result = kvmigrate(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe('usage errors in kubectl\'s words', () => {
+  it('an unknown flag: the flag, the nearest flags, the command\'s usage line; no advice about "--"', () => {
+    const result = kvmigrate(['synth', '--ouput', 'json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "error: unknown flag: --ouput; did you mean --output or --out?\nUsage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]\nRun 'kvmigrate synth --help' for usage.\n",
+    );
+  });
+
+  it('a flag without its value, and a value for a flag that takes none', () => {
+    expect(kvmigrate(['synth', '--out']).stderr).toMatch(/^error: flag needs an argument: --out\nUsage: kvmigrate synth /);
+    expect(kvmigrate(['cutover', 'web', '--force=yes']).stderr).toMatch(/^error: flag --force takes no value\n/);
+  });
+
+  it('an unknown command suggests the nearest', () => {
+    const result = kvmigrate(['synt']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('error: unknown command "synt"; did you mean synth?\nRun \'kvmigrate --help\' for usage.\n');
+  });
+
+  it('`kvmigrate help synth` is `kvmigrate synth --help`', () => {
+    const help = kvmigrate(['help', 'synth']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe(kvmigrate(['synth', '--help']).stdout);
+    expect(kvmigrate(['help', 'synht']).stderr).toContain('did you mean synth?');
+  });
+
+  it('every help\'s option descriptions start in one column, and the command list aligns', async () => {
+    const { USAGE } = await import('../lib/cli/usage.ts');
+    for (const [name, { help }] of Object.entries(USAGE)) {
+      const options = help.slice(help.indexOf('\nOptions:\n')).split('\n').filter((line) => /^ +(-\w, )?--/.test(line));
+      // The flag and its value, two spaces or more, the description; or the flag alone, its description below.
+      const columns = new Set(options.filter((line) => !/^ +(-\w, )?--[\w-]+( \S+)?$/.test(line)).map((line) => /^ +(-\w, )?--[\w-]+( \S+)? {2,}/.exec(line)?.[0].length));
+      expect([name, [...columns]]).toEqual([name, [expect.any(Number)]]);
+    }
+    const commands = kvmigrate(['--help']).stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.split('\n');
+    expect(new Set(commands.map((line) => /^  \S+ +/.exec(line)![0].length)).size).toBe(1);
   });
 });

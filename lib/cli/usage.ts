@@ -130,7 +130,8 @@ Options:
       --add                      append a migration entry to the config
       --to NAMESPACE             with --add: the destination namespace
       --source-cluster NAME      with --add: the source cluster (also selects its kubeContext)
-      --destination-cluster NAME with --add: the destination cluster
+      --destination-cluster NAME
+                                 with --add: the destination cluster
   -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
 ${CLUSTER_FLAGS_HELP}
   -o, --output FMT               text (default) or json
@@ -173,12 +174,12 @@ Each step first reads the migration's objects from both clusters and says what i
   retry     back to migrate as a new attempt: a new migrationID and new migration objects
 
 Options:
-  -c, --config FILE     the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --remove-receiver with abort: remove the receiver VM and its disks from Git too
-      --force           with cutover: skip the cluster check (says so)
-  -o, --output FMT      text (default) or json
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --remove-receiver          with abort: remove the receiver VM and its disks from Git too
+      --force                    with cutover: skip the cluster check (says so)
+  -o, --output FMT               text (default) or json
 ${CLUSTER_FLAGS_HELP}
-  -h, --help            show this help
+  -h, --help                     show this help
 `;
 
 const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS } as const;
