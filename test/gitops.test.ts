@@ -390,6 +390,7 @@ migrations:
     expect(result.config).toBe(CONFIG.replace('# from the lab\n', '# from the lab\n    phase: cutover\n'));
     expect(result.stdout).toContain('vm-migration-ns-ns-live: migrate -> cutover in ');
     expect(result.stdout).toContain('write VM vm-live-migration-destination/vm-migration-ns-ns-live with runStrategy Always');
+    expect(result.stdout).toContain("Checked: the migration arrived at the destination (receive migration Succeeded, or the receiver VM left WaitAsReceiver) and the receiver's VMI runs");
   });
 
   it.each([
@@ -413,6 +414,9 @@ migrations:
     const forced = await step(workspace, ['cutover', 'vm-migration-ns-ns-live', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('Seen in the clusters: not checked (--force)');
+    // Every line is true of what the command did: with --force it claims no check.
+    expect(forced.stdout).toContain('Not checked (--force): whether the migration arrived and runs at the destination');
+    expect(forced.stdout).not.toMatch(/checked first|Checked:/);
   });
 
   it('abort says what it saw: the running migrations it tells you to delete', async () => {

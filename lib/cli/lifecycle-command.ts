@@ -49,7 +49,6 @@ function nextSync(change: PhaseChange, plan: MigrationPlan): string[] {
         plan.sourceVm
           ? `write the source VM ${plan.source.namespace}/${plan.vm} with runStrategy Halted, so no sync starts it again`
           : `leave the source VM ${plan.source.namespace}/${plan.vm} alone (KubeVirt halted it); delete it and its disks once you need no way back`,
-        `checked first: the receive migration ${plan.destination.namespace}/${plan.receiveMigrationName} Succeeded and the receiver runs`,
       ];
     case 'abort':
       return [
@@ -81,7 +80,7 @@ async function runLifecycle(
   streams: Streams,
 ): Promise<number> {
   // A first, dry edit refuses an unknown migration or step before the clusters are asked.
-  const seen = await checkCluster(configPath, editMigrationPhase(configPath, target, edit).change, edit, cluster);
+  const { seen, verdict } = await checkCluster(configPath, editMigrationPhase(configPath, target, edit).change, edit, cluster);
   // The edit that is written, from the file as it is now, under a lock: an edit made meanwhile is not lost.
   const { change, plan } = withFileLock(configPath, () => {
     const edited = editMigrationPhase(configPath, target, edit);
@@ -95,10 +94,11 @@ async function runLifecycle(
   });
   const steps = nextSync(change, plan);
   if (output === 'json') {
-    streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, seen, nextSync: steps }, null, 2)}\n`);
+    streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, seen, verdict, nextSync: steps }, null, 2)}\n`);
   } else {
     const phase = (p: MigrationPhase) => (p === 'migrate' && change.attempt > 1 && change.to === 'migrate' ? `migrate (attempt ${change.attempt})` : p);
     streams.stdout(`Seen in the clusters: ${seen}\n`);
+    if (verdict) streams.stdout(`${verdict}\n`);
     streams.stdout(`${change.name}: ${change.from} -> ${phase(change.to)} in ${displayPath(configPath)}\n`);
     streams.stdout(`Run \`kvmigrate synth\`, review and commit dist/ with it. The next sync will:\n${steps.map((s) => `  - ${s}\n`).join('')}`);
   }
@@ -106,11 +106,19 @@ async function runLifecycle(
 }
 
 /**
- * What the clusters show of the migration before the step, in words. A cutover is refused unless the migration
- * arrived and runs: written early, it stops a running source mid-migration (a managed source is written Halted).
+ * What the clusters show of the migration before the step, in words, and for a cutover what was (or was not) checked.
+ * A cutover is refused unless the migration arrived and runs: written early, it stops a running source mid-migration
+ * (a managed source is written Halted).
  */
-async function checkCluster(configPath: string, change: PhaseChange, edit: PhaseEdit, cluster: { flags: ClusterFlags; force: boolean }): Promise<string> {
-  if (cluster.force) return 'not checked (--force)';
+async function checkCluster(
+  configPath: string,
+  change: PhaseChange,
+  edit: PhaseEdit,
+  cluster: { flags: ClusterFlags; force: boolean },
+): Promise<{ seen: string; verdict?: string }> {
+  if (cluster.force) {
+    return { seen: 'not checked (--force)', verdict: 'Not checked (--force): whether the migration arrived and runs at the destination; see kvmigrate status before you commit' };
+  }
   const { config, plans } = loadPlans(configPath, change.name);
   const connections = new ClusterConnections(cluster.flags, config);
   let observation: Observation;
@@ -119,7 +127,7 @@ async function checkCluster(configPath: string, change: PhaseChange, edit: Phase
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (edit.phase === 'cutover') throw new ClusterFailure(`cutover refused, config untouched: could not read the clusters (${reason}); pass --force to cut over without the check`);
-    return `could not read the clusters (${reason})`;
+    return { seen: `could not read the clusters (${reason})` };
   }
   if (edit.phase === 'cutover' && !observation.arrivedAndRunning) {
     throw new ClusterFailure(
@@ -127,7 +135,10 @@ async function checkCluster(configPath: string, change: PhaseChange, edit: Phase
         'Wait for the receive migration to succeed (kvmigrate status), or pass --force',
     );
   }
-  return observation.seen;
+  return {
+    seen: observation.seen,
+    ...(edit.phase === 'cutover' && { verdict: 'Checked: the migration arrived at the destination (receive migration Succeeded, or the receiver VM left WaitAsReceiver) and the receiver\'s VMI runs' }),
+  };
 }
 
 /** `cutover`, `abort` or `retry`: one lifecycle step of one migration. */
