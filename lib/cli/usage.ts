@@ -9,18 +9,25 @@ export interface CommandUsage {
   readonly help: string;
 }
 
-const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]
+const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR|-] [--check] [-o text|json]
 
 Compiles migrations.yaml into ordered manifests: one folder per cluster under the out dir, one
 multi-document YAML file per migration. The out dir is replaced only when synthesis succeeds.
 
+  --check    writes nothing: compares the out dir with what the config compiles to, prints a unified diff of
+             each differing file on stdout and exits 1 when they differ (the CI gate of a GitOps repository)
+  --out -    writes nothing: prints every file as one YAML stream on stdout, each under "# Source: <folder>/<file>",
+             as --out dist would write them (every cluster folder: pipe one cluster's objects to kubectl)
+
 Options:
   -c, --config FILE   the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --out DIR       output folder (default: dist)
-  -o, --output FMT    summary format on stdout: text (default) or json
+      --out DIR       output folder (default: dist), or - for stdout
+      --check         compare the out dir instead of writing it
+  -o, --output FMT    summary format on stdout: text (default) or json (warnings in it, not on stderr)
   -h, --help          show this help
 
-Exit codes: 0 written, 1 errors in the config or manifests (nothing written), 2 bad usage.
+Exit codes: 0 written (with --check: the out dir is current), 1 errors in the config or manifests (nothing
+written; with --check: the out dir differs), 2 bad usage.
 `;
 
 const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
@@ -186,7 +193,7 @@ const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS }
 const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
 
 export const USAGE = {
-  synth: { options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' } }, help: SYNTH_HELP },
+  synth: { options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' }, check: { type: 'boolean' } }, help: SYNTH_HELP },
   cutover: LIFECYCLE,
   abort: LIFECYCLE,
   retry: LIFECYCLE,
