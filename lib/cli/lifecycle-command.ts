@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { editMigrationPhase, type PhaseChange, type PhaseEdit } from '../config/edit-config.ts';
 import { displayPath, loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
@@ -9,6 +10,7 @@ import type { KubeObject } from '../cluster/cluster-api.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
+import { unifiedDiff } from './unified-diff.ts';
 import { withFileLock, writeFileAtomically } from './write-file.ts';
 
 /** What the clusters show of a migration, in one line, and whether it has arrived and runs at the destination. */
@@ -78,23 +80,28 @@ async function runLifecycle(
   cluster: { flags: ClusterFlags; force: boolean },
   output: 'text' | 'json',
   streams: Streams,
+  dryRun: boolean,
 ): Promise<number> {
   // A first, dry edit refuses an unknown migration or step before the clusters are asked.
   const { seen, verdict } = await checkCluster(configPath, editMigrationPhase(configPath, target, edit).change, edit, cluster);
   // The edit that is written, from the file as it is now, under a lock: an edit made meanwhile is not lost.
-  const { change, plan } = withFileLock(configPath, () => {
+  const { change, plan, diff } = withFileLock(configPath, () => {
     const edited = editMigrationPhase(configPath, target, edit);
     const bag = new DiagnosticBag();
     const config = loadConfig(configPath, bag, edited.text);
     bag.throwIfErrors();
     // Planned before writing: a step whose result synthesis would refuse (the split-brain guard) writes nothing.
     const planned = planMigrations(config!).plans.find((p) => p.name === edited.change.name)!;
-    writeFileAtomically(configPath, edited.text);
-    return { change: edited.change, plan: planned };
+    const shown = displayPath(configPath);
+    if (!dryRun) writeFileAtomically(configPath, edited.text);
+    return { change: edited.change, plan: planned, diff: unifiedDiff(shown, `${shown} (after ${edit.phase === 'migrate' ? 'retry' : edit.phase})`, readFileSync(configPath, 'utf8'), edited.text) };
   });
   const steps = nextSync(change, plan);
   if (output === 'json') {
-    streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, seen, verdict, nextSync: steps }, null, 2)}\n`);
+    streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), dryRun, ...(dryRun && { diff }), migrationID: plan.migrationID, seen, verdict, nextSync: steps }, null, 2)}\n`);
+  } else if (dryRun) {
+    streams.stdout(`Seen in the clusters: ${seen}\n${verdict ? `${verdict}\n` : ''}${diff}`);
+    streams.stdout(`Dry run: ${displayPath(configPath)} was not written. After the step, the next sync would:\n${steps.map((s) => `  - ${s}\n`).join('')}`);
   } else {
     const phase = (p: MigrationPhase) => (p === 'migrate' && change.attempt > 1 && change.to === 'migrate' ? `migrate (attempt ${change.attempt})` : p);
     streams.stdout(`Seen in the clusters: ${seen}\n`);
@@ -150,6 +157,6 @@ export function lifecycleCommand(step: 'cutover' | 'abort' | 'retry'): CommandRu
     const force = flag(args, 'force');
     if (force && step !== 'cutover') throw new UsageError('--force goes with cutover');
     const edit: PhaseEdit = step === 'retry' ? { phase: 'migrate', newAttempt: true } : { phase: step, removeReceiver };
-    return runLifecycle(configPath(args), args.positionals[0]!, edit, { flags: clusterFlags(args), force }, outputFormat(args), streams);
+    return runLifecycle(configPath(args), args.positionals[0]!, edit, { flags: clusterFlags(args), force }, outputFormat(args), streams, flag(args, 'dry-run'));
   };
 }

@@ -10,6 +10,7 @@ import { flag, stringOption, type CommandRun } from './command.ts';
 import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { clusterSettings, ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
+import { unifiedDiff } from './unified-diff.ts';
 import { withFileLock, writeFileAtomically } from './write-file.ts';
 
 interface PullArguments extends ClusterFlags {
@@ -21,6 +22,8 @@ interface PullArguments extends ClusterFlags {
   readonly destinationCluster?: string;
   readonly config: string;
   readonly output: 'text' | 'json';
+  /** Write nothing: print what would change, as unified diffs. */
+  readonly dryRun: boolean;
 }
 
 async function runPull(args: PullArguments, streams: Streams): Promise<number> {
@@ -51,7 +54,14 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
     sourceCluster: args.sourceCluster,
     destinationCluster: args.destinationCluster,
   };
-  const configText = () => appendMigration(configPath, existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined, entry);
+  const currentText = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+  const configText = () => appendMigration(configPath, currentText(configPath), entry);
+  if (args.dryRun) {
+    const diff = (path: string, text: string) => unifiedDiff(currentText(path) === undefined ? '/dev/null' : displayPath(path), `${displayPath(path)} (after pull)`, currentText(path) ?? '', text);
+    streams.stdout(`${diff(manifestPath, pulled.text)}${args.add ? diff(configPath, configText()) : ''}`);
+    streams.stderr('dry run: nothing was written\n');
+    return ExitCode.OK;
+  }
   if (args.add) configText();
   writeFileAtomically(manifestPath, pulled.text);
   // Under a lock, from the file as it is now: an edit made meanwhile is kept.
@@ -84,6 +94,7 @@ export const pullCommand: CommandRun = (args, streams) => {
       destinationCluster: stringOption(args, 'destination-cluster'),
       config: configPath(args),
       output: outputFormat(args),
+      dryRun: flag(args, 'dry-run'),
     },
     streams,
   );

@@ -125,7 +125,7 @@ ${CLUSTER_FLAGS_HELP}
 Exit codes: 0 nothing fails (warnings allowed), 1 a check fails or the config is wrong, 2 bad usage.
 `;
 
-const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
+const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [--dry-run] [options]
 
 Reads a live VirtualMachine and the claims behind its disks, and writes a clean source manifest: the VM as the
 cluster has it (MACs, firmware UUID and serial, machine type kept), plus the facts of its disks (storage class,
@@ -139,6 +139,7 @@ Options:
       --source-cluster NAME      with --add: the source cluster (also selects its kubeContext)
       --destination-cluster NAME
                                  with --add: the destination cluster
+      --dry-run                  print the manifest (and with --add the config change) as unified diffs; write nothing
   -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
 ${CLUSTER_FLAGS_HELP}
   -o, --output FMT               text (default) or json
@@ -166,9 +167,9 @@ Exit codes: 0 no migration failed (with --watch: all succeeded), 1 a migration f
 2 bad usage. NO_COLOR turns colour off.
 `;
 
-const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--force] [--config FILE] [-o text|json] [cluster options]
-       kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json] [cluster options]
-       kvmigrate retry <migration> [--config FILE] [-o text|json] [cluster options]
+const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--force] [--dry-run] [--config FILE] [-o text|json] [cluster options]
+       kvmigrate abort <migration> [--remove-receiver] [--dry-run] [--config FILE] [-o text|json] [cluster options]
+       kvmigrate retry <migration> [--dry-run] [--config FILE] [-o text|json] [cluster options]
 
 Moves a migration to its next lifecycle step by editing migrations.yaml in place (comments and layout kept), then
 says what the next sync will do. <migration> is the entry's name, or its VM name. Commit each step on its own.
@@ -184,13 +185,14 @@ Options:
   -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
       --remove-receiver          with abort: remove the receiver VM and its disks from Git too
       --force                    with cutover: skip the cluster check (says so)
+      --dry-run                  check and print the config change as a unified diff; write nothing
   -o, --output FMT               text (default) or json
 ${CLUSTER_FLAGS_HELP}
   -h, --help                     show this help
 `;
 
 const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS } as const;
-const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
+const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
 
 export const USAGE = {
   synth: { options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' }, check: { type: 'boolean' } }, help: SYNTH_HELP },
@@ -202,7 +204,7 @@ export const USAGE = {
     help: ARGOCD_HEALTH_HELP,
   },
   pull: {
-    options: { ...CLUSTER_COMMAND, out: { type: 'string' }, add: { type: 'boolean' }, to: { type: 'string' }, 'source-cluster': { type: 'string' }, 'destination-cluster': { type: 'string' } },
+    options: { ...CLUSTER_COMMAND, out: { type: 'string' }, add: { type: 'boolean' }, to: { type: 'string' }, 'source-cluster': { type: 'string' }, 'destination-cluster': { type: 'string' }, 'dry-run': { type: 'boolean' } },
     help: PULL_HELP,
   },
   preflight: { options: { ...CLUSTER_COMMAND, migration: { type: 'string' } }, help: PREFLIGHT_HELP },
