@@ -146,16 +146,20 @@ ${CLUSTER_FLAGS_HELP}
   -h, --help                     show this help
 `;
 
-const STATUS_HELP = `Usage: kvmigrate status [--config FILE] [--migration NAME] [--watch] [--prometheus URL] [-o text|json] [options]
+const STATUS_HELP = `Usage: kvmigrate status [MIGRATION] [--namespace NS] [--cluster NAME] [--watch] [--prometheus URL] [-o text|json] [options]
 
 For each migration: the source VM and VMI, the receiver VM and VMI, both migrations' phases, the migration mode,
-start, elapsed time, and the failure reason and conditions. --watch follows changes (watch API, reconnecting) with a
-progress bar per migration over the receive phases (WaitingForSync -> ... -> Succeeded) until every migration has
-Succeeded or Failed; with --prometheus the bar shows the bytes copied. Without a terminal, plain lines.
+start, elapsed time, and the failure reason and conditions. NotSynced: nothing of it exists at the destination yet
+(no receiver VM, no migrations), so the sync has not run. --watch follows changes (watch API, reconnecting), one
+line per migration, until every migration has Succeeded or Failed; with --prometheus, a bar of the bytes copied
+out of the total (KubeVirt keeps no byte counts in the API, so without Prometheus there is no percentage: the
+phases say where a migration stands, not how much is done). Without a terminal, plain lines.
 
 Options:
   -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --migration NAME           show only this migration
+      --migration NAME           show only this migration (also: the MIGRATION argument)
+      --namespace NS             only migrations with this namespace at either end
+      --cluster NAME             only migrations with this cluster (folder) at either end
   -w, --watch                    follow until every migration has ended
       --prometheus URL           Prometheus with KubeVirt's kubevirt_vmi_migration_data_*_bytes metrics
       --timeout SECONDS          with --watch: give up after this long (default: no limit)
@@ -209,7 +213,15 @@ export const USAGE = {
   },
   preflight: { options: { ...CLUSTER_COMMAND, migration: { type: 'string' } }, help: PREFLIGHT_HELP },
   status: {
-    options: { ...CLUSTER_COMMAND, migration: { type: 'string' }, watch: { type: 'boolean', short: 'w' }, prometheus: { type: 'string' }, timeout: { type: 'string' } },
+    options: {
+      ...CLUSTER_COMMAND,
+      migration: { type: 'string' },
+      namespace: { type: 'string' },
+      cluster: { type: 'string' },
+      watch: { type: 'boolean', short: 'w' },
+      prometheus: { type: 'string' },
+      timeout: { type: 'string' },
+    },
     help: STATUS_HELP,
   },
   hook: {

@@ -438,6 +438,8 @@ export class KubeApiServer {
   private watch(type: ResourceType, namespace: string | undefined, url: URL, res: ServerResponse, method: string): void {
     this.requests.push({ method, path: url.pathname, query: url.search, status: 200 });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // As the API server does: the headers go out at once, so a watch of an empty collection opens too.
+    res.flushHeaders();
     const send = (e: WatchEvent) => res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
     const since = url.searchParams.get('resourceVersion');
     if (since) {
