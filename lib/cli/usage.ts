@@ -195,6 +195,18 @@ ${CLUSTER_FLAGS_HELP}
   -h, --help                     show this help
 `;
 
+const VERSION_HELP = `Usage: kvmigrate version [--context NAME] [--kubeconfig FILE] [-o text|json]
+
+Prints this kvmigrate's version. With --context or --kubeconfig, also what that cluster runs: KubeVirt's version
+(the KubeVirt CR's status.observedKubeVirtVersion, in kubevirt or openshift-cnv), CDI's (the CDI CR's
+status.observedVersion), and whether the DecentralizedLiveMigration feature gate is on, read as preflight reads it.
+
+Options:
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json
+  -h, --help                     show this help
+`;
+
 const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS } as const;
 const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
 
@@ -245,6 +257,7 @@ export const USAGE = {
     },
     help: HOOK_HELP,
   },
+  version: { options: { ...OUTPUT_OPTION, ...CLUSTER_FLAGS }, help: VERSION_HELP },
   'hook-kubeconfig': {
     options: { ...CONFIG_OPTION, ...CLUSTER_FLAGS, output: { type: 'string', short: 'o' }, duration: { type: 'string' }, create: { type: 'boolean' } },
     help: HOOK_KUBECONFIG_HELP,

@@ -42,6 +42,7 @@ const RESOURCE_TYPES: readonly ResourceType[] = [
   { apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', plural: 'kubevirts' },
   { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', plural: 'datavolumes' },
   { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'StorageProfile', plural: 'storageprofiles' },
+  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDI', plural: 'cdis' },
   { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers' },
   { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineInstancetype', plural: 'virtualmachineinstancetypes' },
   { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineClusterInstancetype', plural: 'virtualmachineclusterinstancetypes' },
