@@ -207,6 +207,22 @@ ${CLUSTER_FLAGS_HELP}
   -h, --help                     show this help
 `;
 
+const COMPLETION_HELP = `Usage: kvmigrate completion bash|zsh|fish
+       kvmigrate completion migrations [--config FILE]
+
+Prints a completion script for the shell: it completes commands, each command's flags, and for cutover, abort,
+retry, status and hook-kubeconfig the migration names of the config (which it gets from \`kvmigrate completion
+migrations\`, run in the current folder).
+
+  bash   source <(kvmigrate completion bash)              (or save it under /etc/bash_completion.d/)
+  zsh    source <(kvmigrate completion zsh)               (through bashcompinit)
+  fish   kvmigrate completion fish | source
+
+Options:
+  -c, --config FILE   with migrations: the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+  -h, --help          show this help
+`;
+
 const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS } as const;
 const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
 
@@ -258,6 +274,7 @@ export const USAGE = {
     help: HOOK_HELP,
   },
   version: { options: { ...OUTPUT_OPTION, ...CLUSTER_FLAGS }, help: VERSION_HELP },
+  completion: { options: { ...CONFIG_OPTION }, help: COMPLETION_HELP },
   'hook-kubeconfig': {
     options: { ...CONFIG_OPTION, ...CLUSTER_FLAGS, output: { type: 'string', short: 'o' }, duration: { type: 'string' }, create: { type: 'boolean' } },
     help: HOOK_KUBECONFIG_HELP,
