@@ -25,6 +25,7 @@ const COMMANDS: Record<keyof typeof USAGE, { readonly summary: string; readonly 
   status: { summary: "show (or --watch) every migration's progress", load: async () => (await import('./status-command.ts')).statusCommand },
   hook: { summary: 'send: create both migrations from the clusters\' state (the post-sync hook)', load: async () => (await import('./hook-command.ts')).hookCommand },
   version: { summary: 'print the version; with --context, the cluster\'s KubeVirt and CDI versions and the feature gate', load: async () => (await import('./version-command.ts')).versionCommand },
+  init: { summary: 'start a GitOps repository: migrations.yaml, vms/, a CI workflow running synth --check', load: async () => (await import('./init-command.ts')).initCommand },
   completion: { summary: 'print a bash, zsh or fish completion script (commands, flags, migration names)', load: async () => (await import('./completion-command.ts')).completionCommand },
   'hook-kubeconfig': {
     summary: "cross-cluster: make the hook's destination kubeconfig Secret (a bound token, the server and CA)",

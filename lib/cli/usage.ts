@@ -223,6 +223,19 @@ Options:
   -h, --help          show this help
 `;
 
+const INIT_HELP = `Usage: kvmigrate init [--dir DIR]
+
+Starts a GitOps repository for kvmigrate: writes migrations.yaml (no migrations yet), vms/.gitkeep and a GitHub
+Actions workflow, .github/workflows/kvmigrate.yml, that runs \`npx kvmigrate synth --check\` on every push and pull
+request; prints a README section to paste. Writes nothing when any of these files exists.
+
+Options:
+      --dir DIR       where to write (default: the current folder)
+  -h, --help          show this help
+
+Exit codes: 0 written, 1 a file exists (nothing written), 2 bad usage.
+`;
+
 const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS } as const;
 const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
 
@@ -275,6 +288,7 @@ export const USAGE = {
   },
   version: { options: { ...OUTPUT_OPTION, ...CLUSTER_FLAGS }, help: VERSION_HELP },
   completion: { options: { ...CONFIG_OPTION }, help: COMPLETION_HELP },
+  init: { options: { dir: { type: 'string' } }, help: INIT_HELP },
   'hook-kubeconfig': {
     options: { ...CONFIG_OPTION, ...CLUSTER_FLAGS, output: { type: 'string', short: 'o' }, duration: { type: 'string' }, create: { type: 'boolean' } },
     help: HOOK_KUBECONFIG_HELP,
