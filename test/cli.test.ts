@@ -163,7 +163,7 @@ describe('usage errors in kubectl\'s words', () => {
     const result = kvmigrate(['synth', '--ouput', 'json']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "error: unknown flag: --ouput; did you mean --output or --out?\nUsage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]\nRun 'kvmigrate synth --help' for usage.\n",
+      "error: unknown flag: --ouput; did you mean --output or --out?\nUsage: kvmigrate synth [--config FILE] [--out DIR|-] [--check] [-o text|json]\nRun 'kvmigrate synth --help' for usage.\n",
     );
   });
 
