@@ -25,7 +25,7 @@ const CRD_IMPORTS: Record<string, string> = {
 function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
   const crds = crdDirectory();
-  if (!crds) throw new Error('CRD directory not found: set KVMIGRATE_CRDS or place the CRDs in ../shared/crds');
+  if (!crds) throw new Error('CRD directory not found: set KVMIGRATE_CRDS or place the CRDs in ../shared/crds (which files, and where to get them: test/support/crds.ts, CRDS_MISSING_MESSAGE)');
   const provenance = JSON.parse(readFileSync(join(crds, 'PROVENANCE.json'), 'utf8')) as { file: string; repo: string; ref: string }[];
   const work = mkdtempSync(join(tmpdir(), 'kvmigrate-imports-'));
   try {

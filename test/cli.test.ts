@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { Workspace } from './support/builders.ts';
 import { kvmigrate, root, run } from './support/processes.ts';
 
@@ -72,15 +74,60 @@ describe('kvmigrate synth as a process', () => {
     expect(result.stderr).toMatch(/^migrations\.yaml:\d+:\d+: warning: no argocd: or flux: section/m);
   });
 
-  it('-o json prints a machine-readable summary', () => {
+  it('-o json prints a machine-readable summary, its warnings in it and nothing on stderr', () => {
     const result = kvmigrate(['synth', '-o', 'json'], { cwd: exampleWorkspace().dir });
     const summary = JSON.parse(result.stdout);
     expect(summary.clusters).toEqual([{ cluster: 'default', migrations: 1, objects: 11, files: 1 }]);
     expect(summary.migrations[0]).toMatchObject({
       name: 'vm-migration-ns-ns-live',
       migrationID: '52e4398d-bdbf-42b5-b0f4-1e7c6c0a08f5-38cec1f6-43bb-412d-8477-b3d635fd7123',
-      sendTo: 'hook',
+      address: 'discovered',
     });
+    expect(summary.warnings).toEqual([
+      expect.objectContaining({ severity: 'warning', location: { file: 'vms/vm-migration-ns-ns-live.yaml', line: 77, column: 11 }, message: expect.stringContaining('plaintext password'), hint: expect.any(String) }),
+      expect.objectContaining({ severity: 'warning', location: { file: 'migrations.yaml' }, message: expect.stringContaining('hook.image is not set') }),
+    ]);
+    expect(result.stderr).toBe('');
+  });
+
+  it('--check writes nothing and exits 0 when the out dir is current, 1 with a unified diff when it is not', () => {
+    const workspace = exampleWorkspace();
+    expect(kvmigrate(['synth'], { cwd: workspace.dir }).code).toBe(0);
+    const current = kvmigrate(['synth', '--check'], { cwd: workspace.dir });
+    expect(current.code).toBe(0);
+    expect(current.stdout).toBe('');
+    expect(current.stderr).toContain('dist/ is what migrations.yaml compiles to\n');
+
+    const written = workspace.files('dist');
+    workspace.write('migrations.yaml', run('cat', [workspace.path('migrations.yaml')]).stdout.replaceAll('vm-live-migration-destination', 'elsewhere'));
+    workspace.write('dist/default/stale.k8s.yaml', `${written['default/vm-migration-ns-ns-live.k8s.yaml']!.split('\n')[0]}\nkind: Stale\n`);
+    const before = workspace.files('dist');
+    const stale = kvmigrate(['synth', '--check'], { cwd: workspace.dir });
+    expect(stale.code).toBe(1);
+    expect(workspace.files('dist')).toEqual(before);
+    expect(stale.stderr).toContain('dist/ is not what migrations.yaml compiles to (2 files): run `kvmigrate synth` and commit dist/\n');
+    // The diff is the one `diff -u` prints (its header lines aside).
+    expect(kvmigrate(['synth', '--out', 'fresh'], { cwd: workspace.dir }).code).toBe(0);
+    const reference = run('diff', ['-u', 'dist/default/vm-migration-ns-ns-live.k8s.yaml', 'fresh/default/vm-migration-ns-ns-live.k8s.yaml'], { cwd: workspace.dir }).stdout;
+    const at = stale.stdout.indexOf('--- dist/default/vm-migration-ns-ns-live.k8s.yaml\n');
+    const [staleFile, ours] = [stale.stdout.slice(0, at), stale.stdout.slice(at)];
+    expect(ours!.split('\n').slice(2)).toEqual(reference.split('\n').slice(2));
+    expect(ours).toMatch(/^--- dist\/default\/vm-migration-ns-ns-live\.k8s\.yaml\n\+\+\+ dist\/default\/vm-migration-ns-ns-live\.k8s\.yaml \(compiled\)\n@@ /);
+    expect(staleFile).toBe('--- dist/default/stale.k8s.yaml\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-' + before['default/stale.k8s.yaml']!.split('\n')[0] + '\n-kind: Stale\n');
+    const json = JSON.parse(kvmigrate(['synth', '--check', '-o', 'json'], { cwd: workspace.dir }).stdout);
+    expect(json).toMatchObject({ current: false, files: [{ path: 'default/stale.k8s.yaml', state: 'extra' }, { path: 'default/vm-migration-ns-ns-live.k8s.yaml', state: 'changed' }] });
+  });
+
+  it('--out - prints every file as one YAML stream, the documents `synth` writes, and writes nothing', () => {
+    const workspace = exampleWorkspace();
+    const result = kvmigrate(['synth', '--out', '-'], { cwd: workspace.dir });
+    expect(result.code).toBe(0);
+    expect(existsSync(workspace.path('dist'))).toBe(false);
+    expect(result.stdout).toMatch(/^---\n# Source: default\/vm-migration-ns-ns-live\.k8s\.yaml\napiVersion: v1\n/);
+    kvmigrate(['synth'], { cwd: workspace.dir });
+    const documents = (text: string) => parseAllDocuments(text).map((d) => d.toJS()).filter((d) => d !== null);
+    expect(documents(result.stdout)).toEqual(documents(workspace.files('dist')['default/vm-migration-ns-ns-live.k8s.yaml']!));
+    expect(documents(result.stdout)).toHaveLength(11);
   });
 
   it('reads the config named by KVMIGRATE_CONFIG', () => {
@@ -103,7 +150,7 @@ describe('cluster commands without a cluster', () => {
 
 describe('usage', () => {
   it('--help lists the commands; synth --help its options', () => {
-    expect(kvmigrate(['--help']).stdout).toContain('  synth          compile migrations.yaml');
+    expect(kvmigrate(['--help']).stdout).toMatch(/^  synth +compile migrations\.yaml/m);
     expect(kvmigrate(['synth', '--help']).stdout).toContain('--config FILE');
   });
 
@@ -113,12 +160,52 @@ describe('usage', () => {
 
   it.each([
     [['frobnicate'], 'unknown command "frobnicate"'],
-    [['synth', '--bogus'], "Unknown option '--bogus'"],
+    [['synth', '--bogus'], 'unknown flag: --bogus'],
     [['synth', '-o', 'xml'], 'unknown output format "xml"'],
     [['synth', 'extra'], 'synth takes no arguments'],
   ])('%j exits 2 with a usage error', (args, message) => {
     const result = kvmigrate(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe('usage errors in kubectl\'s words', () => {
+  it('an unknown flag: the flag, the nearest flags, the command\'s usage line; no advice about "--"', () => {
+    const result = kvmigrate(['synth', '--ouput', 'json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "error: unknown flag: --ouput; did you mean --output or --out?\nUsage: kvmigrate synth [--config FILE] [--out DIR|-] [--check] [-o text|json]\nRun 'kvmigrate synth --help' for usage.\n",
+    );
+  });
+
+  it('a flag without its value, and a value for a flag that takes none', () => {
+    expect(kvmigrate(['synth', '--out']).stderr).toMatch(/^error: flag needs an argument: --out\nUsage: kvmigrate synth /);
+    expect(kvmigrate(['cutover', 'web', '--force=yes']).stderr).toMatch(/^error: flag --force takes no value\n/);
+  });
+
+  it('an unknown command suggests the nearest', () => {
+    const result = kvmigrate(['synt']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('error: unknown command "synt"; did you mean synth?\nRun \'kvmigrate --help\' for usage.\n');
+  });
+
+  it('`kvmigrate help synth` is `kvmigrate synth --help`', () => {
+    const help = kvmigrate(['help', 'synth']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe(kvmigrate(['synth', '--help']).stdout);
+    expect(kvmigrate(['help', 'synht']).stderr).toContain('did you mean synth?');
+  });
+
+  it('every help\'s option descriptions start in one column, and the command list aligns', async () => {
+    const { USAGE } = await import('../lib/cli/usage.ts');
+    for (const [name, { help }] of Object.entries(USAGE)) {
+      const options = help.slice(help.indexOf('\nOptions:\n')).split('\n').filter((line) => /^ +(-\w, )?--/.test(line));
+      // The flag and its value, two spaces or more, the description; or the flag alone, its description below.
+      const columns = new Set(options.filter((line) => !/^ +(-\w, )?--[\w-]+( \S+)?$/.test(line)).map((line) => /^ +(-\w, )?--[\w-]+( \S+)? {2,}/.exec(line)?.[0].length));
+      expect([name, [...columns]]).toEqual([name, [expect.any(Number)]]);
+    }
+    const commands = kvmigrate(['--help']).stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.split('\n');
+    expect(new Set(commands.map((line) => /^  \S+ +/.exec(line)![0].length)).size).toBe(1);
   });
 });

@@ -40,6 +40,7 @@ describe('config errors name file:line:col and change nothing on disk', () => {
     ['attempt 0', `migrations:\n${entry('a')}    attempt: 0\n`, '8:14', 'migrations[0].attempt: must be >= 1'],
     ['a wrong kind header', `kind: Migrations\nmigrations:\n${entry('a')}`, '1:7', 'kind: must be "MigrationSet"'],
     ['a connectURL port out of range', `migrations:\n${entry('a')}    connectURL: 10.0.0.5:70000\n`, '8:17', 'migrations[0].connectURL: "10.0.0.5:70000" is not host:port, ip:port or [ipv6]:port with a port in 1-65535'],
+    ['a migrationID ending in "-", with the rule it breaks', `migrations:\n${entry('a')}    migrationID: 52e4398d-\n`, '8:18', 'migrations[0].migrationID: "52e4398d-" is not valid: 1-253 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit'],
     ['an unknown phase, listing the allowed ones', `migrations:\n${entry('a')}    phase: finish\n`, '8:12', 'migrations[0].phase: "finish" is not one of "migrate", "cutover", "abort"'],
     ['an attempt that is not a number, in good grammar', `migrations:\n${entry('a')}    attempt: two\n`, '8:14', 'migrations[0].attempt: must be an integer'],
     ['a config without migrations', 'storageClassMap: {}\n', '1:1', '(top level): missing required field "migrations"'],
@@ -265,5 +266,23 @@ describe('messages', () => {
     const lines = result.stderr.split('\n').filter((l) => l.includes(': error: ')).map((l) => Number(/:(\d+):\d+: error/.exec(l)?.[1]));
     expect(lines.length).toBeGreaterThan(1);
     expect(lines).toEqual([...lines].sort((a, b) => a - b));
+  });
+});
+
+describe('YAML mistakes: the line at fault, one error per fault, and how to mend it', () => {
+  it.each([
+    // The parser (yaml's compose) reports this at the end of line 5, as a mapping nested in "src".
+    ['an over-indented key', `migrations:\n${entry('a').replace('    manifest', '      manifest')}`, '5:9', 'this line is indented deeper than "namespace:" on line 4, which already has a value', 'indent it 6 spaces, like "namespace:"'],
+    ['tabs, once for every tabbed line', `migrations:\n${entry('a').replace(/^ {4}/gm, '\t')}`, '3:1', 'a tab indents this line (and lines 4, 5, 6, 7)', 'YAML indents with spaces only: replace each tab with spaces'],
+    ['a key without a space after its colon, before a mapping', `migrations:\n${entry('a').replace('- vm: a', '- vm:a')}`, '2:7', '"vm:" has no space after the colon, so the line is one string, not a key and its value', 'write "vm: a"'],
+    ['a key without a space after its colon, where a mapping belongs', `migrations:\n${entry('a').replace('    namespace: dst', '    namespace:dst')}`, '7:7', 'migrations[0].destination: must be an object', '"namespace:dst" is one string: YAML needs a space after the colon, "namespace: dst"'],
+    ['a size without its unit', `migrations:\n${entry('a')}    disks:\n      root: { size: 40 }\n`, '9:21', 'migrations[0].disks.root.size: must be a string', 'give the unit: 40Gi (a bare number is bytes)'],
+  ])('%s', async (_, config, position, message, hint) => {
+    const workspace = workspaceWith(config);
+    const result = await synthFails(workspace);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`${workspace.path('migrations.yaml')}:${position}: error: ${message}\n  hint: ${result.stderr.split('  hint: ')[1]!.split('\n')[0]}\n1 error; nothing was written\n`);
+    expect(result.stderr).toContain(`  hint: ${hint}`);
+    expect(result.distUnchanged).toBe(true);
   });
 });

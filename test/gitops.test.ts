@@ -393,6 +393,7 @@ migrations:
     expect(result.config).toBe(CONFIG.replace('# from the lab\n', '# from the lab\n    phase: cutover\n'));
     expect(result.stdout).toContain('vm-migration-ns-ns-live: migrate -> cutover in ');
     expect(result.stdout).toContain('write VM vm-live-migration-destination/vm-migration-ns-ns-live with runStrategy Always');
+    expect(result.stdout).toContain("Checked: the migration arrived at the destination (receive migration Succeeded, or the receiver VM left WaitAsReceiver) and the receiver's VMI runs");
   });
 
   it.each([
@@ -416,6 +417,25 @@ migrations:
     const forced = await step(workspace, ['cutover', 'vm-migration-ns-ns-live', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('Seen in the clusters: not checked (--force)');
+    // Every line is true of what the command did: with --force it claims no check.
+    expect(forced.stdout).toContain('Not checked (--force): whether the migration arrived and runs at the destination');
+    expect(forced.stdout).not.toMatch(/checked first|Checked:/);
+  });
+
+  it('--dry-run checks, prints the config change as a unified diff, and writes nothing', async () => {
+    const workspace = labWorkspace();
+    const result = await step(workspace, ['cutover', 'vm-migration-ns-ns-live', '--dry-run'], await cluster('arrived'));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.config).toBe(CONFIG);
+    const file = workspace.path('migrations.yaml');
+    expect(result.stdout).toContain(`--- ${file}\n+++ ${file} (after cutover)\n@@ `);
+    expect(result.stdout).toContain('     migrationID: "52e4398d-lab"   # from the lab\n+    phase: cutover\n');
+    expect(result.stdout).toContain(`Dry run: ${file} was not written. After the step, the next sync would:\n`);
+    const refused = await step(workspace, ['cutover', 'vm-migration-ns-ns-live', '--dry-run'], await cluster('running'));
+    expect(refused.code).toBe(1);
+    const retry = await step(workspace, ['retry', 'vm-migration-ns-ns-live', '--dry-run', '-o', 'json']);
+    expect(retry.config).toBe(CONFIG);
+    expect(JSON.parse(retry.stdout)).toMatchObject({ dryRun: true, diff: expect.stringContaining('-    migrationID: "52e4398d-lab"   # from the lab\n+    attempt: 2\n') });
   });
 
   it('abort says what it saw: the running migrations it tells you to delete', async () => {

@@ -61,6 +61,21 @@ describe('npm pack', () => {
     expect(paths.filter((p) => /^(lib|test|imports|scripts|bench)\//.test(p) || p.endsWith('.tsbuildinfo') || p.includes('kvmigrate-hook'))).toEqual([]);
   });
 
+  it('ships no file the package cannot reach: every build/imports file is imported by a shipped file', () => {
+    const paths = packed.files.map((f) => f.path);
+    const shipped = paths.filter((p) => /\.(js|d\.ts)$/.test(p) && !p.startsWith('build/imports/')).map((p) => readFileSync(join(app, 'node_modules/kvmigrate', p), 'utf8'));
+    const imports = paths.filter((p) => p.startsWith('build/imports/'));
+    expect(imports.length).toBeGreaterThan(0);
+    const unreachable = imports.filter((p) => !shipped.some((text) => text.includes(`imports/${p.split('/').pop()!.replace(/\.(d\.ts|js)$/, '')}`)));
+    expect(unreachable).toEqual([]);
+  });
+
+  it('runs no script when installed: the build runs on prepack, so an install neither warns nor asks for --allow-scripts', () => {
+    const { scripts } = JSON.parse(readFileSync(join(app, 'node_modules/kvmigrate/package.json'), 'utf8'));
+    expect(Object.keys(scripts).filter((name) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(name))).toEqual([]);
+    expect(scripts.prepack).toBe('npm run --silent build');
+  });
+
   it('bundles one copy of the yaml package into the command line, though cdk8s ships its own (same version)', () => {
     const cdk8sYaml = JSON.parse(readFileSync(join(root, 'node_modules/cdk8s/node_modules/yaml/package.json'), 'utf8')).version;
     expect(cdk8sYaml).toBe(JSON.parse(readFileSync(join(root, 'node_modules/yaml/package.json'), 'utf8')).version);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -192,6 +192,24 @@ describe('kvmigrate pull', () => {
     });
     const { creationTimestamp: _, ...templateMetadata } = clusterVm().spec.template.metadata;
     expect(only(objects, 'VirtualMachine').spec.template).toEqual({ ...clusterVm().spec.template, metadata: templateMetadata });
+  });
+
+  it('--add --dry-run prints the manifest and the config change as unified diffs, and writes nothing', async () => {
+    seedCluster();
+    const workspace = new Workspace();
+    const config = 'migrations:\n  - vm: db\n    source: { namespace: shop, manifest: vms/db.yaml }\n    destination: { namespace: shop-new }\n';
+    workspace.write('migrations.yaml', config);
+    const run = await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms'), '--add', '--to', 'shop-new', '--dry-run', '--config', workspace.path('migrations.yaml')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(workspace.path('migrations.yaml'), 'utf8')).toBe(config);
+    expect(existsSync(workspace.path('vms'))).toBe(false);
+    expect(run.stderr).toBe('dry run: nothing was written\n');
+    const manifestDiff = `--- /dev/null\n+++ ${workspace.path('vms/web.yaml')} (after pull)\n@@ -0,0 +1,`;
+    expect(run.stdout.startsWith(manifestDiff)).toBe(true);
+    expect(run.stdout).toContain(readFileSync(GOLDEN, 'utf8').split('\n').slice(0, 3).map((line) => `+${line}\n`).join(''));
+    expect(run.stdout).toContain(
+      `--- ${workspace.path('migrations.yaml')}\n+++ ${workspace.path('migrations.yaml')} (after pull)\n@@ -2,3 +2,9 @@\n   - vm: db\n     source: { namespace: shop, manifest: vms/db.yaml }\n     destination: { namespace: shop-new }\n+  - vm: web\n+    source:\n+      namespace: shop\n+      manifest: vms/web.yaml\n+    destination:\n`,
+    );
   });
 
   it('--add starts a config when there is none, and refuses a second entry for the VM', async () => {

@@ -110,8 +110,39 @@ describe('kvmigrate status', () => {
       startTimestamp: '2026-11-27T10:00:00Z',
       elapsedSeconds: 125,
       outcome: 'InProgress',
-      progress: 7 / 8,
     });
+    // The phases say where a migration stands, not how much of it is done: no percentage without the bytes.
+    expect(web).not.toHaveProperty('progress');
+  });
+
+  it('before the first sync: NotSynced, saying what is missing, not InProgress', async () => {
+    const l = await lab();
+    l.api.remove('VirtualMachine', 'dst', 'web');
+    l.api.remove('VirtualMachineInstance', 'dst', 'web');
+    l.api.remove('VirtualMachineInstanceMigration', 'dst', l.receiveName);
+    l.api.remove('VirtualMachineInstanceMigration', 'src', l.sendName);
+    const run = await status(l, []);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\nweb\s+migrate\s+Running\/Running\s+-\/-\s+-\s+-\s+-\s+-\s+-\s+NotSynced\n/);
+    expect(run.stdout).toContain('web: not synced yet: no receiver VM dst/web and no migrations; commit the synthesized folder and let Argo CD sync it\n');
+    const [web] = JSON.parse((await status(l, ['-o', 'json'])).stdout);
+    expect(web).toMatchObject({ outcome: 'NotSynced', missing: expect.stringContaining('no receiver VM dst/web') });
+    // --watch waits for it: not synced is not an end.
+    const watched = await status(l, ['--watch', '--timeout', '0.5']);
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toBe('web: receive -, send -, source VMI Running, receiver VMI - not synced yet: no receiver VM dst/web and no migrations; commit the synthesized folder and let Argo CD sync it\n');
+  });
+
+  it('filters: a migration name, --namespace and --cluster at either end', async () => {
+    const l = await lab();
+    const names = async (args: string[]) => JSON.parse((await status(l, [...args, '-o', 'json'])).stdout).map((m: { name: string }) => m.name);
+    expect(await names(['web'])).toEqual(['web']);
+    expect(await names(['--namespace', 'src'])).toEqual(['web']);
+    expect(await names(['--namespace', 'dst', '--cluster', 'default'])).toEqual(['web']);
+    const none = await status(l, ['--namespace', 'elsewhere']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^error: no migration in .*migrations\.yaml has namespace "elsewhere" at either end\n/);
+    expect((await status(l, ['nope'])).stderr).toMatch(/^error: no migration named "nope"/);
   });
 
   it('a failed migration: reason and conditions, exit 1', async () => {
@@ -171,7 +202,7 @@ describe('kvmigrate status', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).not.toMatch(ANSI);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toBe('web: receive WaitingForSync, send Synchronizing, source VMI Running, receiver VMI WaitingForSync [13%]');
+    expect(lines[0]).toBe('web: receive WaitingForSync, send Synchronizing, source VMI Running, receiver VMI WaitingForSync');
     expect(lines.at(-1)).toBe('web: receive Succeeded, send -, source VMI Running, receiver VMI WaitingForSync, mode PreCopy [100%] Succeeded');
     expect(lines.some((line) => line.includes('receive Running') && line.includes('mode PreCopy'))).toBe(true);
     // Reconnected: more watch requests than the four streams opened at the start.

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { printable } from '../cluster/printable.ts';
 import { ExitCode, reportFailure, UsageError, type Streams } from './output.ts';
+import { didYouMean } from './suggest.ts';
 
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -62,7 +63,7 @@ export async function runCommand(command: CliCommand, argv: readonly string[], r
     try {
       parsed = parseArgs({ args: [...argv], options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
+      throw usageError(error, command);
     }
     if (parsed.values.help) {
       streams.stdout(command.help);
@@ -70,6 +71,35 @@ export async function runCommand(command: CliCommand, argv: readonly string[], r
     }
     return await command.run({ values: parsed.values as ParsedArguments['values'], positionals: parsed.positionals }, streams);
   } catch (error) {
-    return reportFailure(streams, error, { command: name, json });
+    return reportFailure(streams, error, { command: name, json, usage: usageLines(command.help) });
   }
+}
+
+/** The "Usage:" lines at the top of a command's help, repeated under a usage error. */
+function usageLines(help: string): string {
+  const lines = help.split('\n');
+  const end = lines.findIndex((line) => line.trim() === '');
+  return lines.slice(0, end === -1 ? 1 : end).join('\n');
+}
+
+/**
+ * `parseArgs`'s errors in kubectl's words: which flag, the nearest flags the command has, and no advice about `--`.
+ * Node words them by code (`ERR_PARSE_ARGS_*`, lib/internal/util/parse_args/parse_args.js); an error without a known
+ * code keeps its own message.
+ */
+function usageError(error: unknown, command: CliCommand): UsageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const flag = /^Option '([^' ]+)|^Unknown option '([^']+)'/.exec(message);
+  const name = flag?.[1] ?? flag?.[2] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flags = ['help', ...Object.keys(command.options)].map((option) => `--${option}`);
+    return new UsageError(`unknown flag: ${name}${name.startsWith('--') ? didYouMean(name, flags) : ''}`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (message.includes('does not take an argument')) return new UsageError(`flag ${name} takes no value`);
+    if (message.includes('ambiguous')) return new UsageError(`flag needs an argument: ${name} (for a value starting with "-", write ${name}=VALUE)`);
+    return new UsageError(`flag needs an argument: ${name}`);
+  }
+  return new UsageError(message);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { editMigrationPhase, type PhaseChange, type PhaseEdit } from '../config/edit-config.ts';
 import { displayPath, loadConfig } from '../config/load-config.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
@@ -9,6 +10,7 @@ import type { KubeObject } from '../cluster/cluster-api.ts';
 import { ClusterConnections, loadPlans } from './cluster-options.ts';
 import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
+import { unifiedDiff } from './unified-diff.ts';
 import { withFileLock, writeFileAtomically } from './write-file.ts';
 
 /** What the clusters show of a migration, in one line, and whether it has arrived and runs at the destination. */
@@ -52,7 +54,6 @@ function nextSync(change: PhaseChange, plan: MigrationPlan, destinationContext: 
         plan.sourceVm
           ? `write the source VM ${plan.source.namespace}/${plan.vm} with runStrategy Halted, so no sync starts it again`
           : `leave the source VM ${plan.source.namespace}/${plan.vm} alone (KubeVirt halted it); delete it and its disks once you need no way back`,
-        `checked first: the receive migration ${plan.destination.namespace}/${plan.receiveMigrationName} Succeeded and the receiver runs`,
       ];
     case 'abort':
       return [
@@ -83,26 +84,37 @@ async function runLifecycle(
   cluster: { flags: ClusterFlags; force: boolean },
   output: 'text' | 'json',
   streams: Streams,
+  dryRun: boolean,
 ): Promise<number> {
   // A first, dry edit refuses an unknown migration or step before the clusters are asked.
-  const seen = await checkCluster(configPath, editMigrationPhase(configPath, target, edit).change, edit, cluster);
+  const { seen, verdict } = await checkCluster(configPath, editMigrationPhase(configPath, target, edit).change, edit, cluster);
   // The edit that is written, from the file as it is now, under a lock: an edit made meanwhile is not lost.
-  const { change, plan, destinationContext } = withFileLock(configPath, () => {
+  const { change, plan, diff, destinationContext } = withFileLock(configPath, () => {
     const edited = editMigrationPhase(configPath, target, edit);
     const bag = new DiagnosticBag();
     const config = loadConfig(configPath, bag, edited.text);
     bag.throwIfErrors();
     // Planned before writing: a step whose result synthesis would refuse (the split-brain guard) writes nothing.
     const planned = planMigrations(config!).plans.find((p) => p.name === edited.change.name)!;
-    writeFileAtomically(configPath, edited.text);
-    return { change: edited.change, plan: planned, destinationContext: config!.clusters.get(planned.destination.cluster)?.kubeContext ?? cluster.flags.context };
+    const shown = displayPath(configPath);
+    if (!dryRun) writeFileAtomically(configPath, edited.text);
+    return {
+      change: edited.change,
+      plan: planned,
+      diff: unifiedDiff(shown, `${shown} (after ${edit.phase === 'migrate' ? 'retry' : edit.phase})`, readFileSync(configPath, 'utf8'), edited.text),
+      destinationContext: config!.clusters.get(planned.destination.cluster)?.kubeContext ?? cluster.flags.context,
+    };
   });
   const steps = nextSync(change, plan, destinationContext);
   if (output === 'json') {
-    streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), migrationID: plan.migrationID, seen, nextSync: steps }, null, 2)}\n`);
+    streams.stdout(`${JSON.stringify({ ...change, config: displayPath(configPath), dryRun, ...(dryRun && { diff }), migrationID: plan.migrationID, seen, verdict, nextSync: steps }, null, 2)}\n`);
+  } else if (dryRun) {
+    streams.stdout(`Seen in the clusters: ${seen}\n${verdict ? `${verdict}\n` : ''}${diff}`);
+    streams.stdout(`Dry run: ${displayPath(configPath)} was not written. After the step, the next sync would:\n${steps.map((s) => `  - ${s}\n`).join('')}`);
   } else {
     const phase = (p: MigrationPhase) => (p === 'migrate' && change.attempt > 1 && change.to === 'migrate' ? `migrate (attempt ${change.attempt})` : p);
     streams.stdout(`Seen in the clusters: ${seen}\n`);
+    if (verdict) streams.stdout(`${verdict}\n`);
     streams.stdout(`${change.name}: ${change.from} -> ${phase(change.to)} in ${displayPath(configPath)}\n`);
     streams.stdout(`Run \`kvmigrate synth\`, review and commit dist/ with it. The next sync will:\n${steps.map((s) => `  - ${s}\n`).join('')}`);
   }
@@ -110,11 +122,19 @@ async function runLifecycle(
 }
 
 /**
- * What the clusters show of the migration before the step, in words. A cutover is refused unless the migration
- * arrived and runs: written early, it stops a running source mid-migration (a managed source is written Halted).
+ * What the clusters show of the migration before the step, in words, and for a cutover what was (or was not) checked.
+ * A cutover is refused unless the migration arrived and runs: written early, it stops a running source mid-migration
+ * (a managed source is written Halted).
  */
-async function checkCluster(configPath: string, change: PhaseChange, edit: PhaseEdit, cluster: { flags: ClusterFlags; force: boolean }): Promise<string> {
-  if (cluster.force) return 'not checked (--force)';
+async function checkCluster(
+  configPath: string,
+  change: PhaseChange,
+  edit: PhaseEdit,
+  cluster: { flags: ClusterFlags; force: boolean },
+): Promise<{ seen: string; verdict?: string }> {
+  if (cluster.force) {
+    return { seen: 'not checked (--force)', verdict: 'Not checked (--force): whether the migration arrived and runs at the destination; see kvmigrate status before you commit' };
+  }
   const { config, plans } = loadPlans(configPath, change.name);
   const connections = new ClusterConnections(cluster.flags, config);
   let observation: Observation;
@@ -123,7 +143,7 @@ async function checkCluster(configPath: string, change: PhaseChange, edit: Phase
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (edit.phase === 'cutover') throw new ClusterFailure(`cutover refused, config untouched: could not read the clusters (${reason}); pass --force to cut over without the check`);
-    return `could not read the clusters (${reason})`;
+    return { seen: `could not read the clusters (${reason})` };
   }
   if (edit.phase === 'cutover' && !observation.arrivedAndRunning) {
     throw new ClusterFailure(
@@ -131,7 +151,10 @@ async function checkCluster(configPath: string, change: PhaseChange, edit: Phase
         'Wait for the receive migration to succeed (kvmigrate status), or pass --force',
     );
   }
-  return observation.seen;
+  return {
+    seen: observation.seen,
+    ...(edit.phase === 'cutover' && { verdict: 'Checked: the migration arrived at the destination (receive migration Succeeded, or the receiver VM left WaitAsReceiver) and the receiver\'s VMI runs' }),
+  };
 }
 
 /** `cutover`, `abort` or `retry`: one lifecycle step of one migration. */
@@ -143,6 +166,6 @@ export function lifecycleCommand(step: 'cutover' | 'abort' | 'retry'): CommandRu
     const force = flag(args, 'force');
     if (force && step !== 'cutover') throw new UsageError('--force goes with cutover');
     const edit: PhaseEdit = step === 'retry' ? { phase: 'migrate', newAttempt: true } : { phase: step, removeReceiver };
-    return runLifecycle(configPath(args), args.positionals[0]!, edit, { flags: clusterFlags(args), force }, outputFormat(args), streams);
+    return runLifecycle(configPath(args), args.positionals[0]!, edit, { flags: clusterFlags(args), force }, outputFormat(args), streams, flag(args, 'dry-run'));
   };
 }

@@ -2,6 +2,7 @@ import { VERSION } from '../package-info.generated.ts';
 import { runCommand, type CommandRun } from './command.ts';
 import { USAGE } from './usage.ts';
 import { ExitCode, processStreams, reportFailure, UsageError, type Streams } from './output.ts';
+import { didYouMean } from './suggest.ts';
 
 /**
  * The commands, each loaded only when it runs: a command pays at start-up only for its own dependencies (synth for
@@ -23,11 +24,16 @@ const COMMANDS: Record<keyof typeof USAGE, { readonly summary: string; readonly 
   preflight: { summary: 'check both ends of every migration before committing it', load: async () => (await import('./preflight-command.ts')).preflightCommand },
   status: { summary: "show (or --watch) every migration's progress", load: async () => (await import('./status-command.ts')).statusCommand },
   hook: { summary: 'send: create both migrations from the clusters\' state (the post-sync hook)', load: async () => (await import('./hook-command.ts')).hookCommand },
+  version: { summary: 'print the version; with --context, the cluster\'s KubeVirt and CDI versions and the feature gate', load: async () => (await import('./version-command.ts')).versionCommand },
+  init: { summary: 'start a GitOps repository: migrations.yaml, vms/, a CI workflow running synth --check', load: async () => (await import('./init-command.ts')).initCommand },
+  completion: { summary: 'print a bash, zsh or fish completion script (commands, flags, migration names)', load: async () => (await import('./completion-command.ts')).completionCommand },
   'hook-kubeconfig': {
     summary: "cross-cluster: make the hook's destination kubeconfig Secret (a bound token, the server and CA)",
     load: async () => (await import('./hook-kubeconfig-command.ts')).hookKubeconfigCommand,
   },
 };
+
+const COMMAND_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
 
 const HELP = `kvmigrate: live-migrate KubeVirt VMs between namespaces and clusters through Git.
 
@@ -35,17 +41,29 @@ Usage: kvmigrate <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, { summary }]) => `  ${name.padEnd(14)} ${summary}`)
+  .map(([name, { summary }]) => `  ${name.padEnd(COMMAND_WIDTH)}  ${summary}`)
   .join('\n')}
+  ${'help'.padEnd(COMMAND_WIDTH)}  show this help, or with a command its help: kvmigrate help synth
 
 Options:
   -h, --help     show help (also: kvmigrate <command> --help)
       --version  print the version
 `;
 
+function unknownCommand(name: string): UsageError {
+  return new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}`);
+}
+
 /** Runs the command line `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], streams: Streams = processStreams): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length > 0) {
+    const [topic] = rest;
+    if (rest.length > 1) return reportFailure(streams, new UsageError(`help takes one command (got "${rest.join(' ')}")`));
+    if (!Object.hasOwn(COMMANDS, topic!)) return reportFailure(streams, unknownCommand(topic!));
+    streams.stdout(USAGE[topic as keyof typeof USAGE].help);
+    return ExitCode.OK;
+  }
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     streams.stdout(HELP);
     return name === undefined ? ExitCode.USAGE : ExitCode.OK;
@@ -54,7 +72,7 @@ export async function main(argv: readonly string[], streams: Streams = processSt
     streams.stdout(`${VERSION}\n`);
     return ExitCode.OK;
   }
-  if (!Object.hasOwn(COMMANDS, name)) return reportFailure(streams, new UsageError(`unknown command "${name}"`));
+  if (!Object.hasOwn(COMMANDS, name)) return reportFailure(streams, unknownCommand(name));
   const known = name as keyof typeof USAGE;
   // The command's code loads only once its command line has parsed and is not a request for help.
   return runCommand({ ...USAGE[known], run: async (args, runStreams) => (await COMMANDS[known].load())(args, runStreams) }, rest, streams, name);

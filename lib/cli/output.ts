@@ -40,6 +40,8 @@ export function printDiagnostics(streams: Streams, diagnostics: readonly Diagnos
 export interface FailureOptions {
   readonly command?: string;
   readonly json?: boolean;
+  /** The command's usage lines, printed under a usage error. */
+  readonly usage?: string;
 }
 
 /** Maps what a command threw to a message (text on stderr, or one JSON object on stdout with `-o json`) and an exit code. */
@@ -64,7 +66,7 @@ export function reportFailure(streams: Streams, error: unknown, options: Failure
   if (kind === 'input') {
     printDiagnostics(streams, diagnostics);
     streams.stderr(`${message}\n`);
-  } else if (kind === 'usage') streams.stderr(`error: ${message}\nRun '${help}' for usage.\n`);
+  } else if (kind === 'usage') streams.stderr(`error: ${message}\n${options.usage ? `${options.usage}\n` : ''}Run '${help}' for usage.\n`);
   else streams.stderr(`${kind === 'internal' ? 'internal error' : 'error'}: ${message}\n`);
   return code;
 }

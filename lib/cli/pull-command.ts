@@ -10,6 +10,7 @@ import { flag, stringOption, type CommandRun } from './command.ts';
 import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
 import { clusterSettings, ClusterConnections } from './cluster-options.ts';
 import { ExitCode, UsageError, type Streams } from './output.ts';
+import { unifiedDiff } from './unified-diff.ts';
 import { withFileLock, writeFileAtomically } from './write-file.ts';
 
 interface PullArguments extends ClusterFlags {
@@ -22,6 +23,8 @@ interface PullArguments extends ClusterFlags {
   readonly config: string;
   readonly output: 'text' | 'json';
   readonly force: boolean;
+  /** Write nothing: print what would change, as unified diffs. */
+  readonly dryRun: boolean;
 }
 
 /** Same file, whatever the path: both exist and share device and inode (a hard link, a symlink, `a/../b`). */
@@ -77,6 +80,13 @@ async function runPull(args: PullArguments, streams: Streams): Promise<number> {
     destinationCluster: args.destinationCluster,
   };
   const configText = () => appendMigration(configPath, readEditableConfigIfAny(configPath), entry);
+  if (args.dryRun) {
+    const currentText = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+    const diff = (path: string, text: string) => unifiedDiff(currentText(path) === undefined ? '/dev/null' : displayPath(path), `${displayPath(path)} (after pull)`, currentText(path) ?? '', text);
+    streams.stdout(`${diff(manifestPath, pulled.text)}${args.add ? diff(configPath, configText()) : ''}`);
+    streams.stderr('dry run: nothing was written\n');
+    return ExitCode.OK;
+  }
   if (args.add) configText();
   writeFileAtomically(manifestPath, pulled.text);
   // Under a lock, from the file as it is now: an edit made meanwhile is kept.
@@ -110,6 +120,7 @@ export const pullCommand: CommandRun = (args, streams) => {
       config: configPath(args),
       output: outputFormat(args),
       force: flag(args, 'force'),
+      dryRun: flag(args, 'dry-run'),
     },
     streams,
   );

@@ -14,6 +14,10 @@ import { paint, renderTable } from './table.ts';
 interface StatusArguments extends ClusterFlags {
   readonly config: string;
   readonly migration?: string;
+  /** Only migrations with this namespace at either end. */
+  readonly namespace?: string;
+  /** Only migrations with this cluster at either end. */
+  readonly cluster?: string;
   readonly watch: boolean;
   readonly prometheus?: string;
   readonly timeout?: string;
@@ -52,12 +56,17 @@ function size(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** Progress from the bytes when Prometheus has them (the real measure), else from the receive phase. */
-function fraction(row: Row): number {
+/**
+ * The share of memory copied, from the bytes when Prometheus has them; none otherwise: the receive phases say where
+ * a migration stands, not how much of it is done (it spends nearly all its time in Running).
+ */
+function fraction(row: Row): number | undefined {
+  if (row.status.outcome === 'Succeeded') return 1;
   const { processed, remaining } = row.bytes ?? {};
-  if (row.status.outcome !== 'Succeeded' && processed !== undefined && remaining !== undefined && processed + remaining > 0) return processed / (processed + remaining);
-  return row.status.progress;
+  return processed !== undefined && remaining !== undefined && processed + remaining > 0 ? processed / (processed + remaining) : undefined;
 }
+
+const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 function bytesText(row: Row): string {
   const { processed, remaining } = row.bytes ?? {};
@@ -65,6 +74,7 @@ function bytesText(row: Row): string {
 }
 
 function outcomeText(status: MigrationStatus): string {
+  if (status.outcome === 'NotSynced') return status.missing!;
   if (status.outcome === 'Failed') return `Failed: ${status.failureReason ?? 'no reason reported'}${status.conditions.length > 0 ? ` (${status.conditions.join('; ')})` : ''}`;
   if (status.queued) return describeQueue(status.queued);
   return status.outcome === 'Succeeded' ? 'Succeeded' : (status.receiveMigration ?? 'not started');
@@ -81,26 +91,28 @@ function plainLine(row: Row): string {
     ...(s.mode ? [`mode ${s.mode}`] : []),
     ...(bytesText(row) ? [bytesText(row)] : []),
   ];
-  return `${s.name}: ${parts.join(', ')} [${Math.round(fraction(row) * 100)}%]${s.outcome === 'InProgress' && !s.queued ? '' : ` ${outcomeText(s)}`}`;
+  const share = fraction(row);
+  return `${s.name}: ${parts.join(', ')}${share === undefined ? '' : ` [${percent(share)}]`}${s.outcome === 'InProgress' && !s.queued ? '' : ` ${outcomeText(s)}`}`;
 }
 
+/** A bar while the bytes are known; without them, the phase alone (no made-up percentage). */
 function barLine(row: Row, width: number, colour: boolean): string {
-  const done = Math.round(fraction(row) * 24);
+  const share = fraction(row);
   const shade = row.status.outcome === 'Failed' ? 'red' : row.status.outcome === 'Succeeded' ? 'green' : 'yellow';
-  const bar = paint(colour, shade, `${'█'.repeat(done)}${'░'.repeat(24 - done)}`);
-  const pct = `${Math.round(fraction(row) * 100)}%`.padStart(4);
+  const done = Math.round((share ?? 0) * 24);
+  const progress = share === undefined ? '' : `${paint(colour, shade, `${'█'.repeat(done)}${'░'.repeat(24 - done)}`)} ${percent(share).padStart(4)}  `;
   const extra = [row.status.mode, duration(row.status.elapsedSeconds), bytesText(row)].filter((x) => x && x !== '-').join('  ');
-  return `${row.status.name.padEnd(width)}  ${bar} ${pct}  ${outcomeText(row.status)}${extra ? `  ${extra}` : ''}`;
+  return `${row.status.name.padEnd(width)}  ${progress}${share === undefined ? paint(colour, shade, outcomeText(row.status)) : outcomeText(row.status)}${extra ? `  ${extra}` : ''}`;
 }
 
 function table(rows: readonly Row[], colour: boolean): string {
-  const shade = { Succeeded: 'green', Failed: 'red', InProgress: 'yellow', Queued: 'yellow' } as const;
+  const shade = { Succeeded: 'green', Failed: 'red', InProgress: 'yellow', Queued: 'yellow', NotSynced: 'dim' } as const;
   // BATCH and CLUSTER columns only for a fleet that has more than one of either.
   const fleet = new Set(rows.map((r) => r.batch)).size > 1 || new Set(rows.map((r) => r.cluster)).size > 1;
   const group = (row: Row) => (fleet ? [String(row.batch), row.cluster] : []);
   const body = rows.map((row) => [...group(row), ...rowCells(row)]);
   const details = rows
-    .filter((r) => r.status.outcome === 'Failed' || r.status.queued)
+    .filter((r) => r.status.outcome === 'Failed' || r.status.outcome === 'NotSynced' || r.status.queued)
     .map((r) => `${r.status.name}: ${outcomeText(r.status)}\n`)
     .join('');
   const heading = ['MIGRATION', 'PHASE', 'SOURCE VM/VMI', 'RECEIVER VM/VMI', 'RECEIVE', 'SEND', 'MODE', 'STARTED', 'ELAPSED', 'RESULT'];
@@ -136,7 +148,13 @@ async function beforeDeadline<T>(reading: Promise<T>, deadline: Deadline | undef
 }
 
 async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
-  const { config, plans: selected } = loadPlans(args.config, args.migration);
+  const { config, plans } = loadPlans(args.config, args.migration);
+  const atEitherEnd = (plan: MigrationPlan, field: 'namespace' | 'cluster', value: string | undefined) =>
+    value === undefined || plan.source[field] === value || plan.destination[field] === value;
+  const selected = plans.filter((plan) => atEitherEnd(plan, 'namespace', args.namespace) && atEitherEnd(plan, 'cluster', args.cluster));
+  if (selected.length === 0) {
+    throw new UsageError(`no migration in ${config.file} has ${[args.namespace && `namespace "${args.namespace}"`, args.cluster && `cluster "${args.cluster}"`].filter(Boolean).join(' and ')} at either end`);
+  }
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds (got "${args.timeout}")`);
   const connections = new ClusterConnections(args, config);
@@ -191,12 +209,12 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
       changedSinceRead = false;
       const rows = await beforeDeadline(read(), deadline);
       if (!rows) {
-        const running = last.filter((r) => r.status.outcome === 'InProgress').map((r) => r.status.name);
+        const running = last.filter((r) => r.status.outcome !== 'Succeeded' && r.status.outcome !== 'Failed').map((r) => r.status.name);
         streams.stderr(`error: timed out after ${timeout}s; still running: ${(last.length > 0 ? running : selected.map((p) => p.name)).join(', ')}\n`);
         return ExitCode.INPUT;
       }
       last = rows;
-      const done = rows.every((r) => r.status.outcome !== 'InProgress');
+      const done = rows.every((r) => r.status.outcome === 'Succeeded' || r.status.outcome === 'Failed');
       if (args.output === 'json') {
         const line = JSON.stringify(rows.map((r) => ({ ...r.status, elapsedSeconds: undefined, bytes: r.bytes })));
         if (lastLines.get('') !== line) streams.stdout(`${JSON.stringify(rows.map((r) => ({ ...r.status, bytes: r.bytes })))}\n`);
@@ -214,7 +232,7 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
       }
       if (done) return failed(rows) ? ExitCode.INPUT : ExitCode.OK;
       if (deadline?.expired) {
-        streams.stderr(`error: timed out after ${timeout}s; still running: ${rows.filter((r) => r.status.outcome === 'InProgress').map((r) => r.status.name).join(', ')}\n`);
+        streams.stderr(`error: timed out after ${timeout}s; still running: ${rows.filter((r) => r.status.outcome !== 'Succeeded' && r.status.outcome !== 'Failed').map((r) => r.status.name).join(', ')}\n`);
         return ExitCode.INPUT;
       }
       await new Promise<void>((resolve) => {
@@ -232,12 +250,17 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
 }
 
 export const statusCommand: CommandRun = (args, streams) => {
-  expectPositionals(args, 'status', 0);
+  if (args.positionals.length > 1) expectPositionals(args, 'status', 1, 'at most one migration name');
+  const named = args.positionals[0];
+  const migration = stringOption(args, 'migration');
+  if (named !== undefined && migration !== undefined && named !== migration) throw new UsageError(`two migrations named: "${named}" and --migration "${migration}"`);
   return runStatus(
     {
       ...clusterFlags(args),
       config: configPath(args),
-      migration: stringOption(args, 'migration'),
+      migration: named ?? migration,
+      namespace: stringOption(args, 'namespace'),
+      cluster: stringOption(args, 'cluster'),
       watch: flag(args, 'watch'),
       prometheus: stringOption(args, 'prometheus'),
       timeout: stringOption(args, 'timeout'),

@@ -9,18 +9,25 @@ export interface CommandUsage {
   readonly help: string;
 }
 
-const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR] [-o text|json]
+const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR|-] [--check] [-o text|json]
 
 Compiles migrations.yaml into ordered manifests: one folder per cluster under the out dir, one
 multi-document YAML file per migration. The out dir is replaced only when synthesis succeeds.
 
+  --check    writes nothing: compares the out dir with what the config compiles to, prints a unified diff of
+             each differing file on stdout and exits 1 when they differ (the CI gate of a GitOps repository)
+  --out -    writes nothing: prints every file as one YAML stream on stdout, each under "# Source: <folder>/<file>",
+             as --out dist would write them (every cluster folder: pipe one cluster's objects to kubectl)
+
 Options:
   -c, --config FILE   the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --out DIR       output folder (default: dist)
-  -o, --output FMT    summary format on stdout: text (default) or json
+      --out DIR       output folder (default: dist), or - for stdout
+      --check         compare the out dir instead of writing it
+  -o, --output FMT    summary format on stdout: text (default) or json (warnings in it, not on stderr)
   -h, --help          show this help
 
-Exit codes: 0 written, 1 errors in the config or manifests (nothing written), 2 bad usage.
+Exit codes: 0 written (with --check: the out dir is current), 1 errors in the config or manifests (nothing
+written; with --check: the out dir differs), 2 bad usage.
 `;
 
 const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
@@ -130,7 +137,7 @@ ${CLUSTER_FLAGS_HELP}
 Exit codes: 0 nothing fails (warnings allowed), 1 a check fails or the config is wrong, 2 bad usage.
 `;
 
-const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [options]
+const PULL_HELP = `Usage: kvmigrate pull <namespace>/<vm> [--out DIR] [--add --to NAMESPACE] [--dry-run] [options]
 
 Reads a live VirtualMachine and the claims behind its disks, and writes a clean source manifest: the VM as the
 cluster has it (MACs, firmware UUID and serial, machine type kept), plus the facts of its disks (storage class,
@@ -144,23 +151,29 @@ Options:
       --add                      append a migration entry to the config
       --to NAMESPACE             with --add: the destination namespace
       --source-cluster NAME      with --add: the source cluster (also selects its kubeContext)
-      --destination-cluster NAME with --add: the destination cluster
+      --destination-cluster NAME
+                                 with --add: the destination cluster
+      --dry-run                  print the manifest (and with --add the config change) as unified diffs; write nothing
   -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
 ${CLUSTER_FLAGS_HELP}
   -o, --output FMT               text (default) or json
   -h, --help                     show this help
 `;
 
-const STATUS_HELP = `Usage: kvmigrate status [--config FILE] [--migration NAME] [--watch] [--prometheus URL] [-o text|json] [options]
+const STATUS_HELP = `Usage: kvmigrate status [MIGRATION] [--namespace NS] [--cluster NAME] [--watch] [--prometheus URL] [-o text|json] [options]
 
 For each migration: the source VM and VMI, the receiver VM and VMI, both migrations' phases, the migration mode,
-start, elapsed time, and the failure reason and conditions. --watch follows changes (watch API, reconnecting) with a
-progress bar per migration over the receive phases (WaitingForSync -> ... -> Succeeded) until every migration has
-Succeeded or Failed; with --prometheus the bar shows the bytes copied. Without a terminal, plain lines.
+start, elapsed time, and the failure reason and conditions. NotSynced: nothing of it exists at the destination yet
+(no receiver VM, no migrations), so the sync has not run. --watch follows changes (watch API, reconnecting), one
+line per migration, until every migration has Succeeded or Failed; with --prometheus, a bar of the bytes copied
+out of the total (KubeVirt keeps no byte counts in the API, so without Prometheus there is no percentage: the
+phases say where a migration stands, not how much is done). Without a terminal, plain lines.
 
 Options:
   -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --migration NAME           show only this migration
+      --migration NAME           show only this migration (also: the MIGRATION argument)
+      --namespace NS             only migrations with this namespace at either end
+      --cluster NAME             only migrations with this cluster (folder) at either end
   -w, --watch                    follow until every migration has ended
       --prometheus URL           Prometheus with KubeVirt's kubevirt_vmi_migration_data_*_bytes metrics
       --timeout SECONDS          with --watch: give up after this long, API reads included (default: no limit)
@@ -172,9 +185,9 @@ Exit codes: 0 no migration failed (with --watch: all succeeded), 1 a migration f
 2 bad usage. NO_COLOR turns colour off.
 `;
 
-const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--force] [--config FILE] [-o text|json] [cluster options]
-       kvmigrate abort <migration> [--remove-receiver] [--config FILE] [-o text|json] [cluster options]
-       kvmigrate retry <migration> [--config FILE] [-o text|json] [cluster options]
+const LIFECYCLE_HELP = `Usage: kvmigrate cutover <migration> [--force] [--dry-run] [--config FILE] [-o text|json] [cluster options]
+       kvmigrate abort <migration> [--remove-receiver] [--dry-run] [--config FILE] [-o text|json] [cluster options]
+       kvmigrate retry <migration> [--dry-run] [--config FILE] [-o text|json] [cluster options]
 
 Moves a migration to its next lifecycle step by editing migrations.yaml in place (comments and layout kept), then
 says what the next sync will do. <migration> is the entry's name, or its VM name. Commit each step on its own.
@@ -187,19 +200,61 @@ Each step first reads the migration's objects from both clusters and says what i
   retry     back to migrate as a new attempt: a new migrationID and new migration objects
 
 Options:
-  -c, --config FILE     the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
-      --remove-receiver with abort: remove the receiver VM and its disks from Git too
-      --force           with cutover: skip the cluster check (says so)
-  -o, --output FMT      text (default) or json
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --remove-receiver          with abort: remove the receiver VM and its disks from Git too
+      --force                    with cutover: skip the cluster check (says so)
+      --dry-run                  check and print the config change as a unified diff; write nothing
+  -o, --output FMT               text (default) or json
 ${CLUSTER_FLAGS_HELP}
-  -h, --help            show this help
+  -h, --help                     show this help
+`;
+
+const VERSION_HELP = `Usage: kvmigrate version [--context NAME] [--kubeconfig FILE] [-o text|json]
+
+Prints this kvmigrate's version. With --context or --kubeconfig, also what that cluster runs: KubeVirt's version
+(the KubeVirt CR's status.observedKubeVirtVersion, in kubevirt or openshift-cnv), CDI's (the CDI CR's
+status.observedVersion), and whether the DecentralizedLiveMigration feature gate is on, read as preflight reads it.
+
+Options:
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json
+  -h, --help                     show this help
+`;
+
+const COMPLETION_HELP = `Usage: kvmigrate completion bash|zsh|fish
+       kvmigrate completion migrations [--config FILE]
+
+Prints a completion script for the shell: it completes commands, each command's flags, and for cutover, abort,
+retry, status and hook-kubeconfig the migration names of the config (which it gets from \`kvmigrate completion
+migrations\`, run in the current folder).
+
+  bash   source <(kvmigrate completion bash)              (or save it under /etc/bash_completion.d/)
+  zsh    source <(kvmigrate completion zsh)               (through bashcompinit)
+  fish   kvmigrate completion fish | source
+
+Options:
+  -c, --config FILE   with migrations: the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+  -h, --help          show this help
+`;
+
+const INIT_HELP = `Usage: kvmigrate init [--dir DIR]
+
+Starts a GitOps repository for kvmigrate: writes migrations.yaml (no migrations yet), vms/.gitkeep and a GitHub
+Actions workflow, .github/workflows/kvmigrate.yml, that runs \`npx kvmigrate synth --check\` on every push and pull
+request; prints a README section to paste. Writes nothing when any of these files exists.
+
+Options:
+      --dir DIR       where to write (default: the current folder)
+  -h, --help          show this help
+
+Exit codes: 0 written, 1 a file exists (nothing written), 2 bad usage.
 `;
 
 const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS } as const;
-const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
+const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'boolean' }, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, help: LIFECYCLE_HELP } as const;
 
 export const USAGE = {
-  synth: { options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' } }, help: SYNTH_HELP },
+  synth: { options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' }, check: { type: 'boolean' } }, help: SYNTH_HELP },
   cutover: LIFECYCLE,
   abort: LIFECYCLE,
   retry: LIFECYCLE,
@@ -208,12 +263,20 @@ export const USAGE = {
     help: ARGOCD_HEALTH_HELP,
   },
   pull: {
-    options: { ...CLUSTER_COMMAND, out: { type: 'string' }, force: { type: 'boolean' }, add: { type: 'boolean' }, to: { type: 'string' }, 'source-cluster': { type: 'string' }, 'destination-cluster': { type: 'string' } },
+    options: { ...CLUSTER_COMMAND, out: { type: 'string' }, force: { type: 'boolean' }, add: { type: 'boolean' }, to: { type: 'string' }, 'source-cluster': { type: 'string' }, 'destination-cluster': { type: 'string' }, 'dry-run': { type: 'boolean' } },
     help: PULL_HELP,
   },
   preflight: { options: { ...CLUSTER_COMMAND, migration: { type: 'string' } }, help: PREFLIGHT_HELP },
   status: {
-    options: { ...CLUSTER_COMMAND, migration: { type: 'string' }, watch: { type: 'boolean', short: 'w' }, prometheus: { type: 'string' }, timeout: { type: 'string' } },
+    options: {
+      ...CLUSTER_COMMAND,
+      migration: { type: 'string' },
+      namespace: { type: 'string' },
+      cluster: { type: 'string' },
+      watch: { type: 'boolean', short: 'w' },
+      prometheus: { type: 'string' },
+      timeout: { type: 'string' },
+    },
     help: STATUS_HELP,
   },
   hook: {
@@ -240,6 +303,9 @@ export const USAGE = {
     },
     help: HOOK_HELP,
   },
+  version: { options: { ...OUTPUT_OPTION, ...CLUSTER_FLAGS }, help: VERSION_HELP },
+  completion: { options: { ...CONFIG_OPTION }, help: COMPLETION_HELP },
+  init: { options: { dir: { type: 'string' } }, help: INIT_HELP },
   'hook-kubeconfig': {
     options: { ...CONFIG_OPTION, ...CLUSTER_FLAGS, output: { type: 'string', short: 'o' }, duration: { type: 'string' }, create: { type: 'boolean' } },
     help: HOOK_KUBECONFIG_HELP,

@@ -171,6 +171,12 @@ export class ClusterApi {
     return this.clients.custom.getNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'virtualmachineinstances', name }, this.clients.options);
   }
 
+  /** CDI's own CR (cluster-scoped, one per cluster): its status.observedVersion is the running CDI's version. */
+  public async listCdis(): Promise<KubeObject[]> {
+    const list = await this.clients.custom.listClusterCustomObject({ ...CDI, plural: 'cdis' }, this.clients.options);
+    return (list as { items?: KubeObject[] }).items ?? [];
+  }
+
   public async listKubeVirts(namespace: string): Promise<KubeObject[]> {
     const list = await this.clients.custom.listNamespacedCustomObject({ ...KUBEVIRT, namespace, plural: 'kubevirts' }, this.clients.options);
     return (list as { items?: KubeObject[] }).items ?? [];

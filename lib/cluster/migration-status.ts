@@ -5,10 +5,8 @@ import { ClusterFailure } from './cluster-failure.ts';
 import { findKubeVirt } from './sync-address.ts';
 import { printable } from './printable.ts';
 
-/** The receive side's phases in order (KubeVirt's VirtualMachineInstanceMigration phases); progress is the index. */
-export const RECEIVE_PHASES = ['', 'WaitingForSync', 'Pending', 'Scheduling', 'Scheduled', 'PreparingTarget', 'TargetReady', 'Running', 'Succeeded'] as const;
-
-export type Outcome = 'Succeeded' | 'Failed' | 'InProgress';
+/** NotSynced: the sync has not created the receiver yet (nothing of the migration exists at the destination). */
+export type Outcome = 'Succeeded' | 'Failed' | 'InProgress' | 'NotSynced';
 
 /** Everything `kvmigrate status` shows about one migration. */
 export interface MigrationStatus {
@@ -26,10 +24,10 @@ export interface MigrationStatus {
   readonly failureReason?: string;
   readonly conditions: readonly string[];
   readonly outcome: Outcome;
-  /** 0..1 over the receive phases. */
-  readonly progress: number;
   /** The receive migration is Pending behind KubeVirt's parallel-migration limits (see {@link queuedBehind}). */
   readonly queued?: QueuedBehind;
+  /** With outcome NotSynced: what is missing, and what creates it. */
+  readonly missing?: string;
 }
 
 /** The objects of one migration as they are now; absent ones are undefined. */
@@ -161,10 +159,11 @@ function summarizeRaw(plan: MigrationPlan, objects: MigrationObjects, now: Date)
   const receivePhase: string = receive?.status?.phase ?? '';
   const failed = [receive, send].find((m) => m?.status?.phase === 'Failed');
   const succeeded = receivePhase === 'Succeeded' || (plan.phase === 'cutover' && objects.receiverVm?.spec?.runStrategy !== 'WaitAsReceiver');
-  const outcome: Outcome = failed ? 'Failed' : succeeded ? 'Succeeded' : 'InProgress';
+  // Before the first sync of the receiver there is nothing at the destination: not a migration in progress.
+  const notSynced = plan.phase === 'migrate' && !objects.receiverVm && !receive && !send;
+  const outcome: Outcome = failed ? 'Failed' : succeeded ? 'Succeeded' : notSynced ? 'NotSynced' : 'InProgress';
   const start = state.startTimestamp ? Date.parse(state.startTimestamp) : undefined;
   const end = state.endTimestamp ? Date.parse(state.endTimestamp) : undefined;
-  const index = RECEIVE_PHASES.indexOf(receivePhase as (typeof RECEIVE_PHASES)[number]);
   return {
     name: plan.name,
     phase: plan.phase,
@@ -179,8 +178,10 @@ function summarizeRaw(plan: MigrationPlan, objects: MigrationObjects, now: Date)
     failureReason: failed?.status?.migrationState?.failureReason ?? state.failureReason,
     conditions: [...conditionsOf(failed), ...decentralizedFailures(objects.sourceVmi), ...decentralizedFailures(objects.receiverVmi)],
     outcome,
-    progress: outcome === 'Succeeded' ? 1 : Math.max(index, 0) / (RECEIVE_PHASES.length - 1),
     queued: outcome === 'InProgress' && objects.destinationCluster ? queuedBehind(receive, objects.receiverVmi, objects.destinationCluster) : undefined,
+    ...(notSynced && {
+      missing: `not synced yet: no receiver VM ${plan.destination.namespace}/${plan.vm} and no migrations; commit the synthesized folder and let Argo CD sync it`,
+    }),
   };
 }
 

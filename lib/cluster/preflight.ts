@@ -46,7 +46,7 @@ const warn = (check: string, detail: string, fix?: string): Check => ({ check, r
 const fail = (check: string, detail: string, fix?: string): Check => ({ check, result: 'fail', detail, fix });
 
 /** Runs the checks of one end of the migration that concern KubeVirt itself: feature gate and sync controller. */
-async function checkKubeVirt(
+export async function checkKubeVirt(
   api: ClusterApi,
   context: CallContext,
   side: string,

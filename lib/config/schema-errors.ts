@@ -25,6 +25,18 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
   return path.reduce<unknown>((value, segment) => (value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[segment] : undefined), root);
 }
 
+/**
+ * How to mend a value of the wrong type where the mistake is a common one: a quantity written as a bare number (YAML
+ * reads `size: 40` as the number 40, and a bare quantity means bytes), or `key:value` without the space YAML needs to
+ * see a key, which reads as one string where a mapping belongs.
+ */
+function typeHint(type: string, data: unknown, description: string | undefined): string | undefined {
+  if (type === 'string' && typeof data === 'number' && description?.includes('quantity')) return `give the unit: ${data}Gi (a bare number is bytes)`;
+  const missingSpace = typeof data === 'string' ? /^([\w.-]+):(\S.*)$/.exec(data) : null;
+  if (type.includes('object') && missingSpace) return `"${data}" is one string: YAML needs a space after the colon, "${missingSpace[1]}: ${missingSpace[2]}"`;
+  return undefined;
+}
+
 /** `error` of a validation of `root`, in words. */
 export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFinding {
   const path = pathOf(error.instancePath);
@@ -56,7 +68,7 @@ export function describeSchemaError(error: ErrorObject, root: unknown): SchemaFi
     case 'type': {
       const type = String(error.params.type);
       const article = /^[aeiou]/.test(type) ? 'an' : 'a';
-      return { path, key: false, message: `${label}: must be ${type === 'array' ? 'a list' : `${article} ${type}`}` };
+      return { path, key: false, message: `${label}: must be ${type === 'array' ? 'a list' : `${article} ${type}`}`, hint: typeHint(type, data, parent?.description) };
     }
     case 'enum':
       return { path, key: false, message: `${label}: ${abbreviate(JSON.stringify(data) ?? String(data))} is not one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };

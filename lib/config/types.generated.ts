@@ -91,7 +91,7 @@ export interface Migration {
   source: Source;
   destination: Destination;
   /**
-   * letters, digits, '-', '_' and '.'; the ID both migration objects share (default: derived from the VM, both ends and the attempt)
+   * 1-253 letters, digits, '-', '_' and '.', starting and ending with a letter or digit; the ID both migration objects share (default: derived from the VM, both ends and the attempt)
    */
   migrationID?: string;
   /**
@@ -99,7 +99,7 @@ export interface Migration {
    */
   attempt?: number;
   /**
-   * host:port, ip:port or [ipv6]:port of the destination's synchronization controller, no scheme; when set, the sendTo migration is emitted directly
+   * host:port, ip:port or [ipv6]:port of the destination's synchronization controller, no scheme; the hook still creates both migrations, and uses this address instead of discovering it
    */
   connectURL?: string;
   /**
@@ -168,7 +168,7 @@ export interface DiskOverride {
   accessModes?: ("ReadWriteOnce" | "ReadOnlyMany" | "ReadWriteMany" | "ReadWriteOncePod")[];
 }
 /**
- * The post-sync hook that creates the sendTo migration (when there is no connectURL). Top level: defaults for every migration; in a migration: its own settings over them.
+ * The post-sync hook that creates both migrations of every migration (with or without connectURL). Top level: defaults for every migration; in a migration: its own settings over them.
  */
 export interface HookSettings {
   /**

@@ -165,21 +165,36 @@ export class YamlFile {
     return this.positions;
   }
 
-  /** Reports the faults the way the `yaml` package words and places them; js-yaml's own when it finds none. */
+  /**
+   * Reports the faults the way the `yaml` package words and places them, one per fault, moved to the line at fault
+   * with a hint where the parser's position is not it (see `syntaxFault`); js-yaml's own when it finds none.
+   */
   private reportSyntax(bag: DiagnosticBag, loadError: YAMLException): void {
     // js-yaml stops at its own depth bound (maxDepth, 100 nodes); the yaml package would only run out of stack there.
     if (loadError.reason.startsWith('nesting exceeded maxDepth')) {
       bag.error(`the YAML is nested deeper than ${MAX_DEPTH} levels`, { file: this.file, line: loadError.mark.line + 1, column: loadError.mark.column + 1 }, 'remove it');
       return;
     }
-    const errors = this.parsed().documents.flatMap((d) => d.errors);
+    const all = this.parsed().documents.flatMap((d) => d.errors);
+    // A tab throws the parser off for the rest of the block: what else it finds follows from the tab.
+    const tabs = all.filter((error) => error.code === 'TAB_AS_INDENT');
+    const errors = tabs.length > 0 ? tabs : all;
+    const lines = this.text.split('\n');
+    const reported = new Set<string>();
     for (const error of errors) {
-      const pos = error.linePos?.[0];
-      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      // The yaml package runs out of stack where nesting goes deep (it reports that as an error of its own): the
-      // same fault js-yaml names by its depth bound.
-      const shown = message.startsWith('Maximum call stack size exceeded') ? `the YAML is nested deeper than ${MAX_DEPTH} levels` : message;
-      bag.error(shown, { file: this.file, line: pos?.line, column: pos?.col });
+      const fault = syntaxFault(lines, {
+        code: error.code,
+        // The yaml package runs out of stack where nesting goes deep (it reports that as an error of its own): the
+        // same fault js-yaml names by its depth bound.
+        message: error.message.startsWith('Maximum call stack size exceeded') ? `the YAML is nested deeper than ${MAX_DEPTH} levels` : error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+        line: error.linePos?.[0].line,
+        column: error.linePos?.[0].col,
+      });
+      // The parser often reports one fault twice at one place, and a tab once per indented line: one is enough.
+      const key = fault.code === 'TAB_AS_INDENT' ? fault.code : `${fault.line}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      bag.error(fault.message, { file: this.file, line: fault.line, column: fault.column }, fault.hint);
     }
     if (errors.length === 0) {
       bag.error(loadError.reason, { file: this.file, line: loadError.mark.line + 1, column: loadError.mark.column + 1 });
@@ -212,4 +227,63 @@ export class YamlFile {
     const { line, col } = lines.linePos(located?.range?.[0] ?? 0);
     return { file: this.file, line, column: col };
   }
+}
+
+/** A syntax error as the `yaml` package reports it (by `code`), or as it is reported after `syntaxFault`. */
+interface SyntaxFault {
+  readonly code: string;
+  readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly hint?: string;
+}
+
+const indentOf = (line: string) => /^ */.exec(line)![0].length;
+const isContent = (line: string) => line.trim() !== '' && !line.trimStart().startsWith('#');
+
+/**
+ * Where a syntax fault really is, and how to mend it. The `yaml` package (lib/compose, lib/parse) reports an
+ * over-indented key at the end of the line before it, as a compact mapping nested in the value there
+ * (BLOCK_AS_IMPLICIT_KEY, MULTILINE_IMPLICIT_KEY); and `key:value` (no space) is a plain scalar, so a mapping that
+ * follows it is a multi-line key. Tabs: one fault for the file, naming every line.
+ */
+function syntaxFault(lines: readonly string[], fault: SyntaxFault): SyntaxFault {
+  const text = fault.line === undefined ? undefined : lines[fault.line - 1];
+  if (fault.code === 'TAB_AS_INDENT') {
+    const tabbed = lines.flatMap((line, i) => (/^ *\t/.test(line) ? [i + 1] : []));
+    const others = tabbed.filter((n) => n !== fault.line);
+    return {
+      ...fault,
+      message: `a tab indents this line${others.length > 0 ? ` (and line${others.length === 1 ? '' : 's'} ${others.join(', ')})` : ''}`,
+      hint: 'YAML indents with spaces only: replace each tab with spaces',
+    };
+  }
+  if (text === undefined) return fault;
+  if (fault.code === 'BLOCK_AS_IMPLICIT_KEY' || fault.code === 'MULTILINE_IMPLICIT_KEY') {
+    const missingSpace = /^[ -]*([\w.-]+):(?=[^\s:/])/.exec(text);
+    if (missingSpace) {
+      return {
+        ...fault,
+        message: `"${missingSpace[1]}:" has no space after the colon, so the line is one string, not a key and its value`,
+        column: missingSpace[0].length,
+        hint: `write "${missingSpace[1]}: ${text.slice(missingSpace[0].length).trim()}"`,
+      };
+    }
+    const keyValue = /^( *(?:- +)*)([\w.-]+): +\S/.exec(text);
+    const next = lines.findIndex((line, i) => i >= fault.line! && isContent(line));
+    if (keyValue && next !== -1 && indentOf(lines[next]!) > keyValue[1]!.length) {
+      const key = keyValue[2]!;
+      return {
+        ...fault,
+        message: `this line is indented deeper than "${key}:" on line ${fault.line}, which already has a value`,
+        line: next + 1,
+        column: indentOf(lines[next]!) + 1,
+        hint: `indent it ${keyValue[1]!.length} spaces, like "${key}:", or move "${key}:"'s value onto lines of its own below it`,
+      };
+    }
+  }
+  if (fault.code === 'BAD_INDENT') {
+    return { ...fault, hint: 'every key of one mapping starts in the same column: line it up with the keys above it' };
+  }
+  return fault;
 }

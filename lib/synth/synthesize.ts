@@ -16,6 +16,8 @@ export interface SynthesisOptions {
   readonly configPath: string;
   /** Folder to replace with the manifests. */
   readonly outdir: string;
+  /** Write the out dir (default true); false compiles the files as they would be written there, and writes nothing. */
+  readonly write?: boolean;
 }
 
 export interface ClusterSummary {
@@ -115,7 +117,8 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   const bag = new DiagnosticBag();
   const config = loadConfig(options.configPath, bag);
   bag.throwIfErrors();
-  checkOutdir(options.outdir, [options.configPath, ...new Set(config!.migrations.map((m) => m.source.manifest.path))], bag);
+  const write = options.write ?? true;
+  if (write) checkOutdir(options.outdir, [options.configPath, ...new Set(config!.migrations.map((m) => m.source.manifest.path))], bag);
   bag.throwIfErrors();
   const { plans, warnings } = planMigrations(config!);
   const migrationFiles = renderPlans(plans);
@@ -127,7 +130,7 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   bag.throwIfErrors();
   const header = generatedHeader(options.outdir, options.configPath);
   const files = [...migrationFiles, ...renderArgoCd(argocd), ...renderFlux(flux)].map((f) => ({ ...f, content: header + f.content }));
-  const left = onFileFault('write', options.outdir, () => replaceOutputDirectory(options.outdir, files));
+  const left = write ? onFileFault('write', options.outdir, () => replaceOutputDirectory(options.outdir, files)) : [];
   const leftBehind: Diagnostic[] = left.map((message) => ({ severity: 'warning', message }));
   const unreleased = unreleasedHookImageWarning(plans, options.configPath);
   return {

@@ -21,7 +21,17 @@ interface Crd {
   spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] };
 }
 
-export const CRDS_MISSING_MESSAGE = `CRDs not found: set ${CRD_DIRECTORY_ENV} or place them in ../shared/crds; CRD schema tests are skipped`;
+/**
+ * Where to get the CRDs. KubeVirt's and CDI's are not release assets: their operators generate them at install time
+ * (kubevirt/kubevirt pkg/virt-operator/resource/generate/components/crds.go, CDI pkg/operator/resources/crds_generated.go),
+ * so they are read from a cluster running those versions; Argo CD keeps its CRD in its repository.
+ */
+export const CRDS_MISSING_MESSAGE =
+  `CRDs not found, so the CRD schema tests are skipped. Put these files in a folder and set ${CRD_DIRECTORY_ENV} to it ` +
+  `(or use ../shared/crds beside the repository): ${CRD_FILES.join(', ')}. ` +
+  'The KubeVirt (v1.9) and CDI (v1.66) ones from a cluster running them, each with ' +
+  '`kubectl get crd <plural>.<group> -o yaml > <group>_<plural>.yaml` (kubectl get crd virtualmachines.kubevirt.io -o yaml > kubevirt.io_virtualmachines.yaml); ' +
+  "Argo CD's from its repository at v3.5.1: manifests/crds/application-crd.yaml, saved as argoproj.io_applications.yaml";
 
 function load(): Map<string, ValidateFunction> | undefined {
   const dir = crdDirectory();

@@ -44,6 +44,7 @@ const RESOURCE_TYPES: readonly ResourceType[] = [
   { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', plural: 'datavolumes' },
   { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'StorageProfile', plural: 'storageprofiles' },
   { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDIConfig', plural: 'cdiconfigs' },
+  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDI', plural: 'cdis' },
   { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers' },
   { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineInstancetype', plural: 'virtualmachineinstancetypes' },
   { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineClusterInstancetype', plural: 'virtualmachineclusterinstancetypes' },
@@ -394,6 +395,8 @@ export class KubeApiServer {
   private watch(type: ResourceType, namespace: string | undefined, url: URL, res: ServerResponse, method: string): void {
     this.requests.push({ method, path: url.pathname, query: url.search, status: 200 });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // As the API server does: the headers go out at once, so a watch of an empty collection opens too.
+    res.flushHeaders();
     const send = (e: WatchEvent) => res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
     const since = url.searchParams.get('resourceVersion');
     if (since) {
