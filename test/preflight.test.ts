@@ -30,6 +30,8 @@ function healthy(api: KubeApiServer, side: 'both' | 'source' | 'destination' = '
   api.put(kubevirt('kubevirt', { addresses: ['10.128.0.9:9185'] }));
   api.put(lease('sync-a'));
   api.put(pod('sync-a', { ip: '10.128.0.9' }));
+  // CDI's own config, with its default filesystem overhead (CDIConfigReconciler reconcileFilesystemOverhead).
+  api.put({ apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDIConfig', metadata: { name: 'config' }, spec: {}, status: { filesystemOverhead: { global: '0.06' } } } as KubeObject);
   if (side !== 'destination') {
     api.put(sourceVm() as KubeObject);
     api.put(vmi('web', 'src', 'Running', [{ type: 'LiveMigratable', status: 'True' }, { type: 'StorageLiveMigratable', status: 'True' }]));
@@ -75,7 +77,7 @@ describe('kvmigrate preflight, same cluster', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).not.toContain('\x1b[');
     expect(run.stdout).toContain('web: default/src -> default/dst\n  CHECK                    RESULT  DETAIL\n  source: feature gate     PASS    DecentralizedLiveMigration listed in the KubeVirt CR\n');
-    expect(run.stdout).toMatch(/\n17 checks: 16 pass, 1 warn, 0 fail\n$/);
+    expect(run.stdout).toMatch(/\n18 checks: 17 pass, 1 warn, 0 fail\n$/);
     // The source VM itself carries the MAC in this cluster: only a warning, naming the kubemacpool fix.
     expect(run.stdout).toContain('02:00:00:00:00:01 on the source VM itself');
     expect(run.stdout).toContain('fix: kubemacpool older than v0.51 rejects duplicate MACs');
@@ -230,10 +232,10 @@ describe('preflight rules mirrored from KubeVirt and CDI', () => {
     const cdi = (filesystemOverhead: object) => (api: KubeApiServer) =>
       api.put({ apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDIConfig', metadata: { name: 'config' }, spec: {}, status: { filesystemOverhead } });
     const above = (await checked(cdi({ global: '0.055', storageClass: { fast: '0.1' } }), filesystem))['filesystem overhead']!;
-    expect(above).toMatchObject({ result: 'warn', detail: 'web-root: CDI takes 0.1 of class fast, the disk was sized for 0.055' });
+    expect(above).toMatchObject({ result: 'warn', detail: 'web-root: CDI takes 0.1 of class fast, the disk was sized for 0.06' });
     expect(above.fix).toContain('storageClasses.<class>.filesystemOverhead');
     expect((await checked(cdi({ global: '0.055' }), filesystem))['filesystem overhead']!.result).toBe('pass');
-    // A Block disk has no filesystem: nothing to check.
+    // A Block disk has no filesystem, and a disk given no headroom is sized by the source's own rule: nothing to check.
     expect((await checked(cdi({ global: '0.2' })))['filesystem overhead']).toBeUndefined();
   });
 
@@ -376,6 +378,8 @@ describe('kvmigrate preflight, across clusters', () => {
       'source VM': 'pass',
       'source migrations': 'pass',
       'source run strategy': 'pass',
+      'firmware UUID': 'pass',
+      'filesystem overhead': 'pass',
       'destination namespace': 'pass',
       'destination VM name': 'pass',
       'destination migrations': 'pass',

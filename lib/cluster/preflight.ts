@@ -1,4 +1,5 @@
 import { DEFAULT_KUBEVIRT_NAMESPACE, SYNC_CONTROLLER_LEASE } from '../kubevirt/api.ts';
+import { DEFAULT_FILESYSTEM_OVERHEAD } from '../kubevirt/filesystem-overhead.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, MIGRATION_LABEL } from '../constructs/labels.ts';
 import type { DiskPlan } from '../plan/disks.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
@@ -340,16 +341,14 @@ async function checkKubeVirtFeatures(api: ClusterApi, context: CallContext, plan
   return checks;
 }
 
-/** What kvmigrate assumes CDI takes of a Filesystem claim when the config says nothing (CDI's own default, 5.5 %). */
-const ASSUMED_FILESYSTEM_OVERHEAD = 0.055;
-
 /**
  * The filesystem overhead CDI applies at the destination (CDIConfig `status.filesystemOverhead`: per class, else
- * global; CDI's `GetFilesystemOverheadForStorageClass`) against what the Filesystem disks were sized for: a larger one
- * leaves the target image smaller than the source disk. Nothing when no disk is Filesystem or CDI is not readable.
+ * global; CDI's `GetFilesystemOverheadForStorageClass`) against what the disks given headroom were sized for: a larger
+ * one leaves the target image smaller than the source disk. Nothing when no disk got headroom (the same class in the
+ * same cluster sizes source and target alike).
  */
 async function checkFilesystemOverhead(api: ClusterApi, context: CallContext, plan: MigrationPlan): Promise<Check | undefined> {
-  const disks = plan.disks.filter((d) => d.volumeMode === 'Filesystem');
+  const disks = plan.disks.filter((d) => d.filesystemOverhead !== undefined);
   if (disks.length === 0) return undefined;
   let cdi: KubeObject | undefined;
   try {
@@ -360,9 +359,8 @@ async function checkFilesystemOverhead(api: ClusterApi, context: CallContext, pl
   if (!cdi) return warn('filesystem overhead', 'no CDIConfig config at the destination', 'install CDI there: it creates the blank disks');
   const overhead = cdi.status?.filesystemOverhead ?? {};
   const over = disks.flatMap((disk) => {
-    const applied = Number(overhead.storageClass?.[disk.storageClassName ?? ''] ?? overhead.global ?? ASSUMED_FILESYSTEM_OVERHEAD);
-    // The synth side's `storageClasses.<class>.filesystemOverhead` when the plan carries it.
-    const assumed = (disk as { filesystemOverhead?: number }).filesystemOverhead ?? ASSUMED_FILESYSTEM_OVERHEAD;
+    const assumed = Number(disk.filesystemOverhead);
+    const applied = Number(overhead.storageClass?.[disk.storageClassName ?? ''] ?? overhead.global ?? DEFAULT_FILESYSTEM_OVERHEAD);
     return applied > assumed ? [{ disk, applied, assumed }] : [];
   });
   if (over.length === 0) return pass('filesystem overhead', `CDI's overhead at the destination is within what the Filesystem disks were sized for`);

@@ -23,6 +23,8 @@ export interface DiskPlan {
   readonly sourceVolumeMode?: string;
   /** Annotate the DataVolume with `cdi.kubevirt.io/storage.usePopulator: "true"` (off per storage class). */
   readonly usePopulator: boolean;
+  /** The filesystem overhead the size has room for (a CDI Percent); absent when the target needed no headroom. */
+  readonly filesystemOverhead?: string;
 }
 
 /** Volume sources that KubeVirt generates for the target pod itself, carried by the migration as they are. */
@@ -130,13 +132,9 @@ function needsFilesystemOverhead(target: TargetFacts): boolean {
   return target.sourceVolumeMode === 'Block' || target.sourceVolumeMode !== target.volumeMode || target.sourceClass !== target.storageClassName || target.crossCluster;
 }
 
-/** The smallest target size that holds `source`, with the overhead CDI applies to the target's class when it may matter. */
-function minimumSize(source: Quantity, target: TargetFacts, storageClasses: LoadedConfig['storageClasses']): string {
-  const bytes = quantityValue(source);
-  if (!needsFilesystemOverhead(target)) return source.text;
-  // CDI's `GetFilesystemOverheadForStorageClass`: the class's own value, else the global one.
-  const overhead = (target.storageClassName !== undefined ? storageClasses.get(target.storageClassName)?.filesystemOverhead : undefined) ?? DEFAULT_FILESYSTEM_OVERHEAD;
-  return filesystemRequestFor(bytes, overhead);
+/** The overhead CDI applies to the target's class: the class's own value, else the global one (CDI's `GetFilesystemOverheadForStorageClass`). */
+function overheadOf(storageClassName: string | undefined, storageClasses: LoadedConfig['storageClasses']): string {
+  return (storageClassName !== undefined ? storageClasses.get(storageClassName)?.filesystemOverhead : undefined) ?? DEFAULT_FILESYSTEM_OVERHEAD;
 }
 
 function claimNameOf(volume: Volume): string | undefined {
@@ -211,7 +209,9 @@ export function planDisks(
     const storageClassName = override.storageClass ?? entry.destination.storageClass ?? mapping?.storageClass ?? sourceClass;
     const volumeMode = override.volumeMode ?? mapping?.volumeMode ?? sourceVolumeMode;
     const crossCluster = (entry.source.cluster ?? '') !== (entry.destination.cluster ?? '');
-    const minimum = source && minimumSize(source, { sourceVolumeMode, volumeMode, sourceClass, storageClassName, crossCluster }, storageClasses);
+    // The smallest target that holds the source: with CDI's overhead on top where a Filesystem target needs it.
+    const filesystemOverhead = needsFilesystemOverhead({ sourceVolumeMode, volumeMode, sourceClass, storageClassName, crossCluster }) ? overheadOf(storageClassName, storageClasses) : undefined;
+    const minimum = source && (filesystemOverhead === undefined ? source.text : filesystemRequestFor(quantityValue(source), filesystemOverhead));
     const tooSmall = override.size === undefined ? undefined : diskSizeRefusal(override.size, source?.text, minimum);
     if (tooSmall) {
       bag.error(
@@ -230,6 +230,7 @@ export function planDisks(
       accessModes: override.accessModes ?? mapping?.accessModes ?? first('accessModes'),
       sourceVolumeMode,
       usePopulator: (storageClassName !== undefined ? storageClasses.get(storageClassName)?.usePopulator : undefined) ?? true,
+      filesystemOverhead,
     });
   });
 
