@@ -84,7 +84,8 @@ describe('kvmigrate synth as a process', () => {
       address: 'discovered',
     });
     expect(summary.warnings).toEqual([
-      expect.objectContaining({ severity: 'warning', location: { file: 'vms/vm-migration-ns-ns-live.yaml', line: 77, column: 11 }, message: expect.stringContaining('plaintext password'), hint: expect.any(String) }),
+      expect.objectContaining({ severity: 'warning', location: { file: 'migrations.yaml', line: 9, column: 1 }, message: expect.stringContaining('no argocd: or flux: section') }),
+      expect.objectContaining({ severity: 'warning', location: { file: 'vms/vm-migration-ns-ns-live.yaml', line: 79, column: 11 }, message: expect.stringContaining('plaintext password'), hint: expect.any(String) }),
       expect.objectContaining({ severity: 'warning', location: { file: 'migrations.yaml' }, message: expect.stringContaining('hook.image is not set') }),
     ]);
     expect(result.stderr).toBe('');

@@ -87,7 +87,7 @@ describe('Flux output', () => {
   });
 
   it('a managed source VM with runStrategy Always may migrate under flux: as under argocd: (the split-brain guard)', () => {
-    expect(() => fleet({}, [migration('a', { source: { manage: true } })])).toThrow(/nothing makes Argo CD ignore its runStrategy/);
+    expect(() => fleet({}, [migration('a', { source: { manage: true } })])).toThrow(/nothing makes the sync ignore its runStrategy/);
     expect(() => fleet({ flux: {} }, [migration('a', { source: { manage: true } })])).not.toThrow();
   });
 

@@ -32,7 +32,8 @@ describe('DecentralizedMigration.fromVirtualMachine', () => {
       return { migration, objects: Testing.synth(chart) };
     };
     const { migration, objects } = build();
-    expect(objects.find((o) => o.kind === 'DataVolume')!.spec.storage.resources.requests.storage).toBe('20Gi');
+    // The largest size any layer knows: the claim's capacity (issue 18's sizing rule, lib/plan/disks.ts).
+    expect(objects.find((o) => o.kind === 'DataVolume')!.spec.storage.resources.requests.storage).toBe('21Gi');
     expect(migration.hook).toBeDefined();
     const id = objects.find((o) => o.kind === 'ConfigMap')!.data.migrationID;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);

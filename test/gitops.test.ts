@@ -220,7 +220,7 @@ describe('the split-brain guard', () => {
     };
     expect(rerun({ manage: true, allowRunStrategy: true })).toEqual([]);
     // Converted to Always, the managed source is halted by KubeVirt: the guard applies.
-    expect(rerun({ manage: true })).toEqual([expect.stringContaining('nothing makes Argo CD ignore its runStrategy')]);
+    expect(rerun({ manage: true })).toEqual([expect.stringContaining('nothing makes the sync ignore its runStrategy')]);
   });
 });
 

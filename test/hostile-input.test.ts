@@ -34,7 +34,7 @@ describe('disk sizes a DataVolume cannot have (CDI refuses a zero size; kvmigrat
     ['1e400', 'it is out of the range of a disk size'],
   ])('%s in a dataVolumeTemplate is refused at its line', (size, why) => {
     const machine = vm('a', withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size }));
-    expect(placedErrors(() => compile(machine))).toEqual([`vms/a.yaml:41: dataVolumeTemplate "root-dv": size "${size}" is not a usable disk size: ${why}`]);
+    expect(placedErrors(() => compile(machine))).toEqual([`vms/a.yaml:43: dataVolumeTemplate "root-dv": size "${size}" is not a usable disk size: ${why}`]);
   });
 
   it('in a DataVolume, a claim request and a claim capacity, each at its own line', () => {
@@ -162,7 +162,9 @@ describe("keys of Argo CD and Flux on the source are dropped, with a warning (me
     expect(vms.length).toBe(2);
     for (const object of vms) {
       const keys = [...Object.keys(object.metadata.labels ?? {}), ...Object.keys(object.metadata.annotations ?? {}), ...Object.keys(object.spec.template.metadata?.annotations ?? {})];
-      expect(keys.filter((k) => /fluxcd\.io\/|argocd\.argoproj\.io\/(?!sync-wave|sync-options)/.test(k))).toEqual([]);
+      // kvmigrate's own engine annotations (sync wave and options, Flux's prune) are the only engine keys left.
+      expect(keys.filter((k) => /fluxcd\.io\/(?!prune)|argocd\.argoproj\.io\/(?!sync-wave|sync-options)/.test(k))).toEqual([]);
+      expect(object.metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('Disabled');
       expect(object.metadata.annotations['argocd.argoproj.io/sync-options'] ?? 'kvmigrate').not.toBe('Prune=false');
       expect(object.metadata.annotations.keep).toBe('me');
     }

@@ -91,7 +91,10 @@ function readBody(response: IncomingMessage, limit: number, where: string): Prom
 export function send(url: URL, options: RequestOptions & { body?: string | Buffer }): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const { body, ...rest } = options;
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, rest, resolve);
+    // Node frames no body of a DELETE by default (no chunked encoding for it): without a length the server would
+    // read the DeleteOptions as the next request.
+    const headers = body === undefined ? rest.headers : { ...rest.headers, 'Content-Length': String(Buffer.byteLength(body)) };
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { ...rest, headers }, resolve);
     request.on('error', reject);
     request.end(body);
   });

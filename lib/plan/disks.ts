@@ -69,7 +69,8 @@ function factsOfStorage(storage: StorageSpec | undefined, what: string, locate: 
     storageClassName: storage?.storageClassName,
     // The source manifest's schema checked both against the closed sets (source-manifest.schema.json).
     volumeMode: storage?.volumeMode as VolumeMode | undefined,
-    accessModes: storage?.accessModes as readonly AccessMode[] | undefined,
+    // An empty list states nothing: CDI's StorageProfile fills it in (the `storage` API), as for no list at all.
+    accessModes: storage?.accessModes?.length ? (storage.accessModes as readonly AccessMode[]) : undefined,
   };
 }
 
