@@ -130,6 +130,14 @@ const cases: Record<string, RefusalCase> = {
     prop: 'restoreRunStrategy',
     meaning: ['"WaitAsReceiver" is not a running strategy: the source VM is itself a receiver'],
   },
+  // Issue 18's rule under both faces: virt-controller vm.go syncRunStrategy halts only an Always source.
+  'a source KubeVirt does not halt (RerunOnFailure)': {
+    cli: one({}, withRunStrategy('RerunOnFailure')),
+    construct: migrationWith({ restoreRunStrategy: 'RerunOnFailure' }),
+    kind: 'DecentralizedMigration',
+    prop: 'allowRunStrategy',
+    meaning: ["the source VM's runStrategy is RerunOnFailure", 'from its stale disks, a second copy of the migrated VM'],
+  },
   'a misspelt run strategy': { cli: one({}, withRunStrategy('Allways')), construct: migrationWith({ restoreRunStrategy: loose('Allways') }), kind: 'DecentralizedMigration', prop: 'restoreRunStrategy', meaning: ['"Allways" is not one of KubeVirt\'s run strategies'] },
   'the same namespace at both ends of one cluster': {
     cli: one({ destination: { namespace: 'src' } }),

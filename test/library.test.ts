@@ -72,6 +72,7 @@ describe('the construct library, without any config file', () => {
       migrationID: 'm-1',
       template,
       restoreRunStrategy: 'RerunOnFailure',
+      allowRunStrategy: true,
       disks: [{ name: 'root', size: '20Gi', storageClassName: 'fast' }],
       connectURL: 'west-sync.example:9185',
       sourceScope: east,

@@ -174,7 +174,7 @@ describe('preflight rules mirrored from KubeVirt and CDI', () => {
   // Issue 18.
   it("vm.go: only an Always source is halted once the move completes, so the live VM's RerunOnFailure fails with the patch that makes it Always", async () => {
     const rerun = (await checked((api) => api.update('VirtualMachine', 'src', 'web', (v) => (v.spec.runStrategy = 'RerunOnFailure'))))['source run strategy']!;
-    expect(rerun).toMatchObject({ result: 'fail', detail: expect.stringContaining('restarts it from its stale disks if its VMI ends Failed') });
+    expect(rerun).toMatchObject({ result: 'fail', detail: expect.stringContaining('if its VMI ends Failed instead of Succeeded the controller starts it again') });
     expect(rerun.fix).toBe(`kubectl patch vm -n src web --type merge -p '{"spec":{"runStrategy":"Always"}}', or set source.allowRunStrategy: true on this migration to accept it`);
     expect((await checked((api) => api.update('VirtualMachine', 'src', 'web', (v) => (v.spec.runStrategy = 'Manual'))))['source run strategy']!.detail).toContain('stopped but not Halted');
     expect((await checked(() => {}))['source run strategy']!.result).toBe('pass');

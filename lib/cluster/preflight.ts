@@ -6,6 +6,7 @@ import type { MigrationPlan } from '../plan/plan.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
 import { conflictingMigrations, notMigratable } from './migration-admission.ts';
+import { sourceNotHaltedRefusal } from '../rules/migration.ts';
 import { findKubeVirt } from './sync-address.ts';
 
 export type CheckResult = 'pass' | 'warn' | 'fail';
@@ -130,13 +131,6 @@ async function checkSourceVm(api: ClusterApi, context: CallContext, plan: Migrat
   return checks;
 }
 
-/** What KubeVirt does with a decentralized source of each run strategy but Always once the move completes (vm.go). */
-const RUN_STRATEGY_OUTCOME: Readonly<Record<string, string>> = {
-  RerunOnFailure: 'KubeVirt does not halt it, and restarts it from its stale disks if its VMI ends Failed (`vmiFailed`): two copies of the VM',
-  Manual: 'KubeVirt leaves it stopped but not Halted: anyone may start it again from its stale disks',
-  Once: 'KubeVirt leaves it stopped but not Halted: anyone may start it again from its stale disks',
-};
-
 /**
  * The live source VM's run strategy: since v1.7 only an `Always` source is halted when the move completes (virt-
  * controller vm.go, "decentralized migration completed, setting runStrategy to halted"); `running: true` is Always.
@@ -146,7 +140,8 @@ function checkRunStrategy(vm: KubeObject, plan: MigrationPlan): Check {
   const spec = vm.spec ?? {};
   const strategy: string = spec.runStrategy ?? (spec.running === true ? 'Always' : spec.running === false ? 'Halted' : 'Halted');
   if (strategy === 'Always') return pass('source run strategy', 'Always: KubeVirt halts the source once the move completes');
-  const outcome = RUN_STRATEGY_OUTCOME[strategy] ?? 'a source that is not running does not migrate live';
+  // The same rule as synthesis (lib/rules `sourceNotHaltedRefusal`), on what the cluster holds now.
+  const outcome = sourceNotHaltedRefusal(strategy)?.message ?? 'a source that is not running does not migrate live';
   const patch = `kubectl patch vm -n ${plan.source.namespace} ${plan.vm} --type merge -p '{"spec":{"runStrategy":"Always"}}'`;
   return plan.allowRunStrategy
     ? warn('source run strategy', `${strategy} (accepted by source.allowRunStrategy): ${outcome}`, `to have KubeVirt halt it instead: ${patch}`)

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { InstancetypeMatcher, VirtualMachineInstanceTemplate, VirtualMachineManifest } from '../kubevirt/api.ts';
-import { connectUrlRefusal, dnsLabelRefusal, migrationIdRefusal, runStrategyRefusal, sameNamespaceRefusal, splitBrainRefusal, type AccessMode, type FieldRefusal, type RestoreRunStrategy, type VolumeMode } from '../rules/migration.ts';
+import { connectUrlRefusal, dnsLabelRefusal, migrationIdRefusal, runStrategyRefusal, sameNamespaceRefusal, sourceNotHaltedRefusal, splitBrainRefusal, type AccessMode, type FieldRefusal, type RestoreRunStrategy, type VolumeMode } from '../rules/migration.ts';
 import { BlankDataVolume, diskRefusals } from './blank-data-volume.ts';
 import { clusterOf, duplicateGuardOf, field, throwIfRefused } from './refusals.ts';
 import { InstancetypeCopy, type InstancetypeCopyProps } from './instancetype-copy.ts';
@@ -91,6 +91,13 @@ export interface DecentralizedMigrationProps {
   readonly template: VirtualMachineInstanceTemplate;
   /** The source VM's run strategy, restored at the destination when the migration succeeds: a running one. */
   readonly restoreRunStrategy: RestoreRunStrategy;
+  /**
+   * Accept a source whose run strategy (a managed source's as emitted, else `restoreRunStrategy`) is RerunOnFailure,
+   * Manual or Once: KubeVirt halts only an `Always` source when the move completes, so such a source can boot again
+   * from its stale disks.
+   * @default false - such a source is refused while migrating
+   */
+  readonly allowRunStrategy?: boolean;
   /** The disks to pre-create, one per PVC- or DataVolume-backed volume of the source VM. */
   readonly disks: readonly MigratedDisk[];
   /**
@@ -443,9 +450,10 @@ function decentralizedMigrationRefusals(migration: DecentralizedMigration, props
     ...field('migrationID', migrationIdRefusal(props.migrationID)),
     ...field('connectURL', optional(props.connectURL, connectUrlRefusal)),
     ...field('restoreRunStrategy', runStrategyRefusal(props.restoreRunStrategy)),
+    ...field('allowRunStrategy', phase === 'migrate' && !props.allowRunStrategy ? sourceNotHaltedRefusal(sourceRunStrategy(props)) : undefined),
     ...field(
       'sourceVirtualMachine.runStrategyIgnored',
-      props.sourceVirtualMachine && splitBrainRefusal({ phase, sourceRunStrategy: props.sourceVirtualMachine.spec.runStrategy ?? (props.sourceVirtualMachine.spec.running ? 'Always' : ''), runStrategyIgnored: props.sourceVirtualMachine.runStrategyIgnored ?? false }),
+      props.sourceVirtualMachine && splitBrainRefusal({ phase, sourceRunStrategy: sourceRunStrategy(props), runStrategyIgnored: props.sourceVirtualMachine.runStrategyIgnored ?? false }),
     ),
     ...props.disks.flatMap((disk, index) => diskRefusals(disk, `disks[${index}].`)),
   ];
@@ -470,4 +478,11 @@ function decentralizedMigrationRefusals(migration: DecentralizedMigration, props
       return field(`disks[${index}].name`, clash && { message: `"${disk.name}": ${clash.message} (first at "${clash.first}")`, hint: clash.hint });
     }),
   ];
+}
+
+/** The run strategy the source runs with while it moves: a managed source's as emitted, else the one the receiver restores. */
+function sourceRunStrategy(props: DecentralizedMigrationProps): string {
+  const spec = props.sourceVirtualMachine?.spec;
+  if (!spec) return props.restoreRunStrategy;
+  return spec.runStrategy ?? (spec.running ? 'Always' : '');
 }

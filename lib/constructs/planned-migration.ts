@@ -19,6 +19,7 @@ export function plannedMigrationProps(plan: MigrationPlan, sourceScope: Construc
     migrationID: plan.migrationID,
     template: plan.receiver.template,
     restoreRunStrategy: plan.receiver.restoreRunStrategy,
+    allowRunStrategy: plan.allowRunStrategy,
     instancetype: plan.receiver.instancetype,
     preference: plan.receiver.preference,
     receiverLabels: plan.receiver.labels,

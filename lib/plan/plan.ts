@@ -141,7 +141,7 @@ export function planMigration(entry: MigrationEntry, config: PlanSettings, bag: 
     connectURL: entry.connectURL,
     hook: entry.phase === 'migrate' ? entry.hook : undefined,
     // The field comes with the synth side's run-strategy rule (issue 18); read by name until its type does.
-    allowRunStrategy: (entry.source as { allowRunStrategy?: boolean }).allowRunStrategy === true,
+    allowRunStrategy: entry.source.allowRunStrategy,
     prerequisites,
   };
 }

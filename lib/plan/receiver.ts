@@ -1,7 +1,7 @@
 import type { MigrationEntry } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import type { InstancetypeMatcher, RunStrategy, VirtualMachineInstanceTemplate } from '../kubevirt/api.ts';
-import { isRestoreRunStrategy, runStrategyRefusal, type RestoreRunStrategy } from '../rules/migration.ts';
+import { isRestoreRunStrategy, runStrategyRefusal, sourceNotHaltedRefusal, type RestoreRunStrategy } from '../rules/migration.ts';
 import { carriedTemplateMetadata, ownMetadata } from './metadata.ts';
 
 /** The receiving VirtualMachine: the source's identity and template, parked until the migration arrives. */
@@ -65,26 +65,15 @@ function restoreRunStrategy(entry: MigrationEntry, bag: DiagnosticBag): RestoreR
 }
 
 /**
- * What KubeVirt does, once the move completes, to a source whose run strategy is not Always (virt-controller
- * `vm/vm.go`, `syncRunStrategy`): only an Always source is set Halted ("decentralized migration completed, setting
- * runStrategy to halted").
- */
-const AFTER_THE_MOVE: Readonly<Record<string, string>> = {
-  RerunOnFailure: 'KubeVirt does not halt it, and if its VMI ends Failed instead of Succeeded the controller starts it again (`vmiFailed`)',
-  Manual: 'KubeVirt leaves it stopped but not Halted, and a start request (`virtctl start`) boots it again',
-  Once: 'KubeVirt leaves it stopped but not Halted, and once its finished VMI is deleted the controller starts a new one',
-};
-
-/**
- * A source that is not `Always` is never halted by KubeVirt, so it can boot again from its stale disks beside the
- * migrated VM. Refused with the patch that makes it Always; a managed source is emitted converted (see plan.ts);
- * `source.allowRunStrategy` accepts upstream's behaviour, with a warning that says it.
+ * A source that is not `Always` is never halted by KubeVirt (lib/rules `sourceNotHaltedRefusal`). Refused with the
+ * patch that makes it Always; a managed source is emitted converted (see plan.ts); `source.allowRunStrategy` accepts
+ * upstream's behaviour, with a warning that says it.
  */
 function checkSourceRunStrategy(entry: MigrationEntry, strategy: RunStrategy, bag: DiagnosticBag): void {
-  const after = AFTER_THE_MOVE[strategy];
-  if (entry.phase !== 'migrate' || after === undefined || (entry.source.manage && !entry.source.allowRunStrategy)) return;
+  const refusal = sourceNotHaltedRefusal(strategy);
+  if (entry.phase !== 'migrate' || refusal === undefined || (entry.source.manage && !entry.source.allowRunStrategy)) return;
   const { locate } = entry.source.virtualMachine;
-  const what = `the source VM's runStrategy is ${strategy}: when the move completes ${after}, from its stale disks, a second copy of the migrated VM`;
+  const what = refusal.message;
   const patch = `kubectl patch vm ${entry.vm} -n ${entry.source.namespace} --type=merge -p '{"spec":{"runStrategy":"Always"}}'`;
   if (entry.source.allowRunStrategy) {
     bag.warning(`migration "${entry.name}": ${what} (source.allowRunStrategy accepts it)`, locate(['spec', 'runStrategy']), `to have KubeVirt halt it instead: ${patch}, and runStrategy: Always in ${entry.source.manifest.file}`);

@@ -100,6 +100,27 @@ export function isRestoreRunStrategy(strategy: string): strategy is RestoreRunSt
   return runStrategyRefusal(strategy) === undefined;
 }
 
+/**
+ * What KubeVirt does, once the move completes, to a source whose run strategy is not Always (virt-controller
+ * `vm/vm.go`, `syncRunStrategy`): only an Always source is set Halted ("decentralized migration completed, setting
+ * runStrategy to halted").
+ */
+const AFTER_THE_MOVE: Readonly<Record<string, string>> = {
+  RerunOnFailure: 'KubeVirt does not halt it, and if its VMI ends Failed instead of Succeeded the controller starts it again (`vmiFailed`)',
+  Manual: 'KubeVirt leaves it stopped but not Halted, and a start request (`virtctl start`) boots it again',
+  Once: 'KubeVirt leaves it stopped but not Halted, and once its finished VMI is deleted the controller starts a new one',
+};
+
+/**
+ * A source that is not `Always` is never halted by KubeVirt, so it can boot again from its stale disks beside the
+ * migrated VM: refused unless the user accepts upstream's behaviour (`allowRunStrategy`), when it is a warning.
+ */
+export function sourceNotHaltedRefusal(strategy: string): Refusal | undefined {
+  const after = AFTER_THE_MOVE[strategy];
+  if (after === undefined) return undefined;
+  return refuse(`the source VM's runStrategy is ${strategy}: when the move completes ${after}, from its stale disks, a second copy of the migrated VM`, 'make the source Always, or accept this with allowRunStrategy');
+}
+
 /** Both ends in one cluster and namespace: a decentralized migration needs another namespace or cluster. */
 export function sameNamespaceRefusal(namespace: string): Refusal {
   return refuse(
