@@ -5,7 +5,7 @@ import type { DiagnosticBag, Location } from '../diagnostics.ts';
 import type { DataVolumeManifest, StorageSpec, VirtualMachineManifest, Volume } from '../kubevirt/api.ts';
 import { largestQuantity, parseQuantity, quantityValue, type Quantity } from '../kubernetes/quantity.ts';
 import { DEFAULT_FILESYSTEM_OVERHEAD, filesystemRequestFor } from '../kubevirt/filesystem-overhead.ts';
-import { diskSizeRefusal, type AccessMode, type VolumeMode } from '../rules/migration.ts';
+import { diskSizeRefusal, dnsSubdomainRefusal, type AccessMode, type VolumeMode } from '../rules/migration.ts';
 
 /** A destination disk to pre-create for one PVC- or DataVolume-backed volume of the source VM. */
 export interface DiskPlan {
@@ -62,11 +62,22 @@ function diskSize(size: string | number | undefined, what: string, at: () => Loc
   return undefined;
 }
 
+/**
+ * A source disk's storage class, which the destination disk takes when nothing overrides it: a name the API server
+ * accepts (a DNS subdomain, lib/rules), else an error at its line rather than a refusal inside the construct.
+ */
+function storageClassName(name: string | undefined, what: string, at: () => Location, bag: DiagnosticBag): string | undefined {
+  const refusal = name === undefined ? undefined : dnsSubdomainRefusal(name);
+  if (!refusal) return name;
+  bag.error(`${what}: storageClassName ${refusal.message}`, at(), 'give the storage class name as the cluster has it, or override it with destination.storageClass');
+  return undefined;
+}
+
 /** The facts of a storage spec at `path` of `object` (a DataVolume's storage or pvc, a claim's spec). */
 function factsOfStorage(storage: StorageSpec | undefined, what: string, locate: Locator, path: YamlPath, bag: DiagnosticBag): StorageFacts {
   return {
     size: diskSize(storage?.resources?.requests?.storage, what, () => locate([...path, 'resources', 'requests', 'storage']), bag),
-    storageClassName: storage?.storageClassName,
+    storageClassName: storageClassName(storage?.storageClassName, what, () => locate([...path, 'storageClassName']), bag),
     // The source manifest's schema checked both against the closed sets (source-manifest.schema.json).
     volumeMode: storage?.volumeMode as VolumeMode | undefined,
     // An empty list states nothing: CDI's StorageProfile fills it in (the `storage` API), as for no list at all.

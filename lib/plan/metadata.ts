@@ -48,7 +48,9 @@ export function ownMetadata(metadata: ObjectMeta | undefined): { labels: Record<
 /** A VM template's metadata as the receiver carries it: without the engines' keys (isEngineKey). */
 export function carriedTemplateMetadata<T extends ObjectMeta>(metadata: T): T {
   const without = (map: Readonly<Record<string, string>> | undefined) => map && carried(map, new Set());
-  return { ...metadata, ...(metadata.labels && { labels: without(metadata.labels) }), ...(metadata.annotations && { annotations: without(metadata.annotations) }) };
+  // A template's name, generateName and namespace mean nothing to KubeVirt (the VMI takes the VM's): not carried.
+  const { name: _name, generateName: _generateName, namespace: _namespace, ...rest } = metadata as T & { name?: string; generateName?: string; namespace?: string };
+  return { ...(rest as T), ...(metadata.labels && { labels: without(metadata.labels) }), ...(metadata.annotations && { annotations: without(metadata.annotations) }) };
 }
 
 /**

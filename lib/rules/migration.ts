@@ -6,6 +6,7 @@
 // equal to these (test/construct-rules.test.ts).
 import { RUN_STRATEGIES, type RunStrategy } from '../kubevirt/api.ts';
 import { compareQuantities, parseQuantity } from '../kubernetes/quantity.ts';
+import { abbreviate } from '../diagnostics.ts';
 import { isDnsLabel, isDnsSubdomain, isHostPort } from '../kubernetes/validation.ts';
 
 /** A PersistentVolume's volume modes (core/v1 `PersistentVolumeMode`). */
@@ -38,12 +39,12 @@ const refuse = (message: string, hint?: string): Refusal => ({ message, hint });
 
 /** Names of VMs and namespaces: apimachinery `IsDNS1123Label` (a VMI's name is its hostname). */
 export function dnsLabelRefusal(value: string): Refusal | undefined {
-  return isDnsLabel(value) ? undefined : refuse(`"${value}" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`);
+  return isDnsLabel(value) ? undefined : refuse(`"${abbreviate(value)}" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`);
 }
 
 /** Names of DataVolumes, claims, storage classes and migration objects: apimachinery `IsDNS1123Subdomain`. */
 export function dnsSubdomainRefusal(value: string): Refusal | undefined {
-  return isDnsSubdomain(value) ? undefined : refuse(`"${value}" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters)`);
+  return isDnsSubdomain(value) ? undefined : refuse(`"${abbreviate(value)}" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".", at most 253 characters)`);
 }
 
 export function migrationIdRefusal(value: string): Refusal | undefined {

@@ -103,7 +103,8 @@ const STRUCTURAL: Record<string, Structural> = {
     if (metadatas.length === 0) return 'metadata (nothing)';
     const metadata = at(data, pick.one(metadatas));
     const field = pick.one(['labels', 'annotations'] as const);
-    metadata[field] ??= {};
+    // An earlier mutation may have left a scalar or a list there: start a map of its own.
+    if (typeof metadata[field] !== 'object' || metadata[field] === null || Array.isArray(metadata[field])) metadata[field] = {};
     const kind = pick.one(['key', 'value', 'engine', 'size'] as const);
     if (kind === 'key') define(metadata[field], pick.one(BAD_KEYS), 'v');
     else if (kind === 'value') define(metadata[field], 'app', pick.one(BAD_LABEL_VALUES));
