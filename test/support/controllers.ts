@@ -256,16 +256,7 @@ export class ArgoApplication {
     for (const rule of this.options.ignoreDifferences) {
       const matches = rule.kind === desired.kind && (!rule.name || rule.name === desired.metadata.name) && (!rule.namespace || rule.namespace === desired.metadata.namespace);
       if (!matches) continue;
-      for (const pointer of rule.jsonPointers as string[]) {
-        const path = pointer.split('/').slice(1);
-        const last = path.pop()!;
-        const from = path.reduce((node: Json | undefined, key) => node?.[key], live);
-        const to = path.reduce((node: Json | undefined, key) => node?.[key], target);
-        if (from && to) {
-          if (from[last] === undefined) delete to[last];
-          else to[last] = from[last];
-        }
-      }
+      keepLiveValues(target, live, rule.jsonPointers as string[]);
     }
     return target;
   }
@@ -404,16 +395,7 @@ export class FluxKustomization {
         const t = rule.target ?? {};
         const matches = (!t.kind || t.kind === desired.kind) && (!t.name || t.name === desired.metadata.name) && (!t.namespace || t.namespace === desired.metadata.namespace);
         if (!matches) continue;
-        for (const pointer of rule.paths as string[]) {
-          const path = pointer.split('/').slice(1);
-          const last = path.pop()!;
-          const from = path.reduce((node: Json | undefined, key) => node?.[key], live);
-          const to = path.reduce((node: Json | undefined, key) => node?.[key], target);
-          if (from && to) {
-            if (from[last] === undefined) delete to[last];
-            else to[last] = from[last];
-          }
-        }
+        keepLiveValues(target, live, rule.paths as string[]);
       }
     }
     let refused = admission(this.api, target, live);
@@ -487,6 +469,21 @@ export class FluxKustomization {
       const live = this.api.get(kind, namespace, name);
       if (!live || live.metadata.annotations?.[PRUNE] === 'Disabled') continue;
       this.api.remove(kind, namespace, name);
+    }
+  }
+}
+
+/** The fields at `pointers` (JSON pointers) take their live values in `target`: Argo CD's ignoreDifferences with
+ * RespectIgnoreDifferences, and Flux's `spec.ignore` (both keep what the cluster holds there). */
+function keepLiveValues(target: Json, live: KubeObject, pointers: readonly string[]): void {
+  for (const pointer of pointers) {
+    const path = pointer.split('/').slice(1);
+    const last = path.pop()!;
+    const from = path.reduce((node: Json | undefined, key) => node?.[key], live);
+    const to = path.reduce((node: Json | undefined, key) => node?.[key], target);
+    if (from && to) {
+      if (from[last] === undefined) delete to[last];
+      else to[last] = from[last];
     }
   }
 }
