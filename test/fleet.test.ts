@@ -43,6 +43,27 @@ describe('isolation: one Application / Kustomization per migration above the thr
     expect(names(fleet({ argocd: ARGOCD, fleet: { isolation: 'cluster' } }, many(12)).byPath['_argocd/applications.k8s.yaml'])).toEqual(['kvmigrate-default']);
   });
 
+  it('lane names stay within 63 characters, distinct and referenced as written (kustomize-controller SetOwnerLabels labels objects with the name)', () => {
+    const cluster = 'production-east-datacenter-cluster';
+    const long = (suffix: string) => `a-very-long-virtual-machine-name-that-goes-on-${suffix}`;
+    const migrations = [long('one'), long('two')].map((name) => migration(name, { source: { cluster } }));
+    const { byPath } = fleet({ argocd: ARGOCD, flux: {}, clusters: { [cluster]: { server: 'https://east.example:6443', kubeConfigSecret: 'east-kubeconfig' } }, fleet: { batchSize: 1 } }, migrations);
+    for (const path of ['_argocd/applications.k8s.yaml', '_flux/kustomizations.k8s.yaml']) {
+      const lanes = names(byPath[path]);
+      expect(lanes).toHaveLength(2);
+      expect(new Set(lanes).size).toBe(2);
+      for (const name of lanes) {
+        expect(name.length).toBeLessThanOrEqual(63);
+        expect(name).toMatch(/^kvmigrate-production-east-datacenter-cluster-a-very-[a-z-]*-[0-9a-f]{8}$/);
+      }
+    }
+    // The second batch's Kustomization depends on the first's by the name it has.
+    const [first, second] = byPath['_flux/kustomizations.k8s.yaml']!;
+    expect(second!.spec.dependsOn).toEqual([{ name: first!.metadata.name }]);
+    // Names that fit are kept whole.
+    expect(names(fleet({ argocd: ARGOCD, fleet: { isolation: 'migration' } }, many(1)).byPath['_argocd/applications.k8s.yaml'])).toEqual(['kvmigrate-default-vm-000']);
+  });
+
   it("a per-migration Application syncs only its migration's file and ignores only its own VMs' runStrategy", () => {
     const { byPath } = fleet({ argocd: ARGOCD, fleet: { isolation: 'migration' } }, many(2, () => ({ source: { manage: true } })));
     const [first] = byPath['_argocd/applications.k8s.yaml']!;

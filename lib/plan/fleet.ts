@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load-config.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
+import { boundedName, MAX_NAME_LENGTH, shortHash } from '../names.ts';
 import type { MigrationPlan } from './plan.ts';
 
 /** Above this many migrations, each gets its own Application / Kustomization unless `fleet.isolation` says otherwise. */
@@ -13,7 +14,7 @@ export interface Lane {
   readonly cluster: string;
   /** The migration, for a per-migration lane. */
   readonly migration?: string;
-  /** `kvmigrate-<cluster>` or `kvmigrate-<cluster>-<migration>`. */
+  /** `kvmigrate-<cluster>` or `kvmigrate-<cluster>-<migration>`, within 63 characters (see {@link laneName}). */
   readonly name: string;
   /** The migrations whose objects the lane holds. */
   readonly plans: readonly MigrationPlan[];
@@ -40,6 +41,17 @@ export function perMigration(config: LoadedConfig, plans: readonly MigrationPlan
   return isolation === 'migration' || (isolation === 'auto' && (plans.length > ISOLATION_THRESHOLD || batches > 1));
 }
 
+/**
+ * `kvmigrate-<cluster>[-<migration>]`, its head and a hash of the whole when longer than 63 characters:
+ * kustomize-controller puts a Kustomization's name in a label on every object it applies (`SetOwnerLabels`), and the
+ * API server refuses a label value longer than 63; Argo CD's label tracking cuts the instance label to 63, where two
+ * long names would share one.
+ */
+export function laneName(cluster: string, migration?: string): string {
+  const name = ['kvmigrate', cluster, ...(migration === undefined ? [] : [migration])].join('-');
+  return name.length <= MAX_NAME_LENGTH ? name : boundedName(name, shortHash(name));
+}
+
 /** The lanes of the cluster folders that have output (`files`: `[cluster, migration]` of each rendered file). */
 export function planLanes(plans: readonly MigrationPlan[], files: readonly (readonly [string, string])[], isolated: boolean): Lane[] {
   const byName = new Map(plans.map((p) => [p.name, p]));
@@ -47,13 +59,12 @@ export function planLanes(plans: readonly MigrationPlan[], files: readonly (read
     const clusters = [...new Set(files.map(([cluster]) => cluster))];
     return clusters.map((cluster) => ({
       cluster,
-      name: `kvmigrate-${cluster}`,
+      name: laneName(cluster),
       plans: files.filter(([c]) => c === cluster).map(([, m]) => byName.get(m)!),
       batch: 1,
       after: [],
     }));
   }
-  const laneName = (cluster: string, migration: string) => `kvmigrate-${cluster}-${migration}`;
   const lanes = files.map(([cluster, migration]) => ({ cluster, migration, plan: byName.get(migration)! }));
   const batchLanes = new Map<number, string[]>();
   for (const { cluster, migration, plan } of lanes) {
