@@ -194,7 +194,7 @@ describe('kvmigrate diff', () => {
     const down = await diff(workspace, kubeconfig);
     expect(down.code).toBe(2);
     expect(down.stdout).toBe('');
-    expect(down.stderr).toMatch(/^error: cluster "west" \(context "west-admin", http:\/\/127\.0\.0\.1:\d+\): read .+: cannot reach the API server \(ECONNREFUSED.*; check the kubeconfig's server and context\n$/);
+    expect(down.stderr).toMatch(/\nerror: cluster "west" \(context "west-admin", http:\/\/127\.0\.0\.1:\d+\): read .+: cannot reach the API server \(ECONNREFUSED.*; check the kubeconfig's server and context\n$/);
     expect(down.stderr).not.toMatch(/\n\s+at /);
   });
 
