@@ -88,7 +88,7 @@ async function runDiff(args: DiffArguments, streams: Streams): Promise<number> {
   const objectsOf = (cluster: string) => {
     let objects = liveObjects.get(cluster);
     if (!objects) {
-      objects = new LiveObjects(connections.cluster(cluster).clients, { log, deadline: new Deadline((2 * connections.requestTimeoutMs) / 1000), pollMs: 500 });
+      objects = new LiveObjects(connections.cluster(cluster).clients);
       liveObjects.set(cluster, objects);
     }
     return objects;
@@ -103,7 +103,9 @@ async function runDiff(args: DiffArguments, streams: Streams): Promise<number> {
 
   const results = await mapLimit(targets, 8, async (target): Promise<Result> => {
     try {
-      return { ...target, diff: await diffObject(objectsOf(target.cluster), target.object, { fieldManager, ignored: ignoredOf(target) }) };
+      // Retries of one object's calls end after twice --request-timeout (60s by default), as for preflight.
+      const context = { log, deadline: new Deadline((2 * connections.requestTimeoutMs) / 1000), pollMs: 500 };
+      return { ...target, diff: await diffObject(objectsOf(target.cluster), target.object, { fieldManager, ignored: ignoredOf(target), context }) };
     } catch (error) {
       if (!(error instanceof ClusterFailure)) throw error;
       const api = connections.cluster(target.cluster);

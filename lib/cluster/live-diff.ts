@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { CallContext } from './cluster-calls.ts';
 import type { KubeObject } from './cluster-api.ts';
 import type { LiveObjects, ObjectReference } from './live-objects.ts';
 
@@ -18,6 +19,8 @@ export interface DiffOptions {
   readonly fieldManager: string;
   /** JSON pointers the engine neither compares nor writes on this object (its ignoreDifferences, its spec.ignore). */
   readonly ignored: readonly string[];
+  /** How this object's calls are retried, and until when. */
+  readonly context: CallContext;
 }
 
 const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
@@ -65,9 +68,9 @@ export function comparable(object: KubeObject, ignored: readonly string[]): Kube
  */
 export async function diffObject(objects: LiveObjects, desired: ObjectReference, options: DiffOptions): Promise<ObjectDiff> {
   if (isHook(desired)) return { change: 'hook' };
-  const found = await objects.get(desired);
+  const found = await objects.get(desired, options.context);
   if (!found) return { change: 'create' };
   const live = comparable(found, options.ignored);
-  const merged = comparable(await objects.applyDryRun(desired, options.fieldManager), options.ignored);
+  const merged = comparable(await objects.applyDryRun(desired, options.fieldManager, options.context), options.ignored);
   return { change: isDeepStrictEqual(live, merged) ? 'unchanged' : 'update', live, merged };
 }

@@ -22,15 +22,12 @@ export type ObjectReference = Required<Pick<KubeObject, 'apiVersion' | 'kind'>> 
 export class LiveObjects {
   private readonly discovery = new Map<string, Promise<readonly ApiResource[] | undefined>>();
 
-  public constructor(
-    private readonly clients: KubeClients,
-    private readonly context: CallContext,
-  ) {}
+  public constructor(private readonly clients: KubeClients) {}
 
   /** The live object, or undefined when there is none. */
-  public async get(object: ObjectReference): Promise<KubeObject | undefined> {
-    const path = await this.pathOf(object);
-    return call(this.context, `read ${describe(object)}`, () => this.request(HttpMethod.GET, path));
+  public async get(object: ObjectReference, context: CallContext): Promise<KubeObject | undefined> {
+    const path = await this.pathOf(object, context);
+    return call(context, `read ${describe(object)}`, () => this.request(HttpMethod.GET, path));
   }
 
   /**
@@ -38,10 +35,10 @@ export class LiveObjects {
    * admission and the merge with fields other managers own, all the server's. `force` takes over fields another
    * manager owns, as both GitOps engines apply (kubectl `diff --server-side --force-conflicts`, `InfoObject.Merged`).
    */
-  public async applyDryRun(object: ObjectReference, fieldManager: string): Promise<KubeObject> {
-    const path = await this.pathOf(object);
+  public async applyDryRun(object: ObjectReference, fieldManager: string, context: CallContext): Promise<KubeObject> {
+    const path = await this.pathOf(object, context);
     const query = new URLSearchParams({ dryRun: 'All', fieldManager, force: 'true' });
-    const result = await call(this.context, `dry-run apply ${describe(object)}`, () =>
+    const result = await call(context, `dry-run apply ${describe(object)}`, () =>
       this.request(HttpMethod.PATCH, `${path}?${query}`, { body: JSON.stringify(object), contentType: 'application/apply-patch+yaml' }),
     );
     // An apply creates what is missing: no answer at all is the server's fault, not a missing object.
@@ -50,12 +47,12 @@ export class LiveObjects {
   }
 
   /** `/api/v1/namespaces/<ns>/<resource>/<name>` or `/apis/<group>/<version>/...`, the resource from discovery. */
-  private async pathOf(object: ObjectReference): Promise<string> {
+  private async pathOf(object: ObjectReference, context: CallContext): Promise<string> {
     const { apiVersion, kind, metadata } = object;
     const root = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     let resources = this.discovery.get(apiVersion);
     if (!resources) {
-      resources = call(this.context, `read the API's ${apiVersion} resources`, () => this.request(HttpMethod.GET, root)).then((list) => (list as { resources?: ApiResource[] } | undefined)?.resources);
+      resources = call(context, `read the API's ${apiVersion} resources`, () => this.request(HttpMethod.GET, root)).then((list) => (list as { resources?: ApiResource[] } | undefined)?.resources);
       this.discovery.set(apiVersion, resources);
     }
     // Subresources (`virtualmachines/status`) share the kind: the resource is the entry without a slash.
