@@ -349,7 +349,8 @@ export class KubeApiServer {
       const groupVersion = discovery[1] ?? discovery[2]!;
       const resources = RESOURCE_TYPES.filter((t) => t.apiVersion === groupVersion).map((t) => ({ name: t.plural, singularName: '', namespaced: t.namespaced ?? true, kind: t.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }));
       if (resources.length === 0) return answer(404, status(404, 'NotFound', 'the server could not find the requested resource'));
-      return answer(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources });
+      // As kube-apiserver answers: the core group's list has no apiVersion, every other group's has v1.
+      return answer(200, { kind: 'APIResourceList', ...(discovery[2] && { apiVersion: 'v1' }), groupVersion, resources });
     }
 
     const route = this.route(url.pathname);
