@@ -198,6 +198,15 @@ describe('kvmigrate diff', () => {
     expect(down.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a kind the cluster does not serve (CDI not installed): an error saying so, exit 2', async () => {
+    const { api, workspace } = await lab();
+    // kube-apiserver answers a group version it does not serve with a plain-text 404.
+    api.inject({ method: 'GET', path: /^\/apis\/cdi\.kubevirt\.io\/v1beta1$/, status: 404, body: '404 page not found\n', contentType: 'text/plain; charset=utf-8' });
+    const run = await diff(workspace, api.writeKubeconfig(workspace.dir));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/\nerror: cluster "default" \(context "test", http:\/\/127\.0\.0\.1:\d+\): the API server serves no DataVolume in cdi\.kubevirt\.io\/v1beta1: install what provides it \(its CRD\) before the sync\n$/);
+  });
+
   it('a config error: file:line:col, exit 2 (1 means differences), nothing read', async () => {
     const { api, workspace } = await lab();
     workspace.write('migrations.yaml', 'migrations:\n  - vm: web\n    source: { namespace: src, manifest: vms/missing.yaml }\n    destination: { namespace: dst }\n');

@@ -52,7 +52,14 @@ export class LiveObjects {
     const root = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     let resources = this.discovery.get(apiVersion);
     if (!resources) {
-      resources = call(context, `read the API's ${apiVersion} resources`, () => this.request(HttpMethod.GET, root)).then((list) => (list as { resources?: ApiResource[] } | undefined)?.resources);
+      // A group version nobody serves is a plain-text 404 (kube-apiserver's "404 page not found"), not a Status.
+      const notServed = (error: unknown) => {
+        if (error instanceof ApiException && error.code === 404) return undefined;
+        throw error;
+      };
+      resources = call(context, `read the API's ${apiVersion} resources`, () => this.request(HttpMethod.GET, root).catch(notServed)).then(
+        (list) => (list as { resources?: ApiResource[] } | undefined)?.resources,
+      );
       this.discovery.set(apiVersion, resources);
     }
     // Subresources (`virtualmachines/status`) share the kind: the resource is the entry without a slash.

@@ -348,7 +348,13 @@ export class KubeApiServer {
     if (discovery && method === 'GET') {
       const groupVersion = discovery[1] ?? discovery[2]!;
       const resources = RESOURCE_TYPES.filter((t) => t.apiVersion === groupVersion).map((t) => ({ name: t.plural, singularName: '', namespaced: t.namespaced ?? true, kind: t.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }));
-      if (resources.length === 0) return answer(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+      if (resources.length === 0) {
+        // As kube-apiserver answers a group version it does not serve: plain text, no Status.
+        this.requests.push({ method, path: url.pathname, query: url.search, body, status: 404 });
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('404 page not found\n');
+        return;
+      }
       // As kube-apiserver answers: the core group's list has no apiVersion, every other group's has v1.
       return answer(200, { kind: 'APIResourceList', ...(discovery[2] && { apiVersion: 'v1' }), groupVersion, resources });
     }
