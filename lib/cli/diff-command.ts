@@ -27,8 +27,9 @@ interface DiffArguments extends ClusterFlags {
 const DIFFERENCES_FOUND = 1;
 
 /**
- * The field manager of the engine that applies the folders: kustomize-controller's own name (its `controllerName`,
- * the fluxcd/pkg ssa owner it applies as), else Argo CD's (`common.ArgoCDSSAManager`, its server-side apply and diff).
+ * The field manager of the engine that applies the folders: kustomize-controller applies as its controller name
+ * (`ssa.Owner{Field: r.ControllerName}` in its reconciler); Argo CD's server-side apply and server-side diff as
+ * `common.ArgoCDSSAManager`.
  */
 const FLUX_FIELD_MANAGER = 'kustomize-controller';
 const ARGOCD_FIELD_MANAGER = 'argocd-controller';
