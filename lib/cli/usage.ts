@@ -51,6 +51,8 @@ default cluster, and only when no migration is filtered.
   unchanged  the apply would leave it as it is
   hook       an Argo CD hook (the PostSync Job): each sync runs it anew, so it is not compared
 
+The config's warnings and a count of each change go to stderr.
+
 Options:
   -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
       --out DIR                  the out dir the config is compiled for, as synth --out (default: dist)
