@@ -25,6 +25,9 @@ describe('kvmigrate completion', () => {
     expect(bashComplete(workspace, 'kvmigrate synth --ch')).toEqual(['--check']);
     expect(bashComplete(workspace, 'kvmigrate status --na')).toEqual(['--namespace']);
     expect(bashComplete(workspace, 'kvmigrate cutover vm-')).toEqual(['vm-migration-ns-ns-live']);
+    expect(bashComplete(workspace, 'kvmigrate di')).toEqual(['diff']);
+    expect(bashComplete(workspace, 'kvmigrate diff --clu')).toEqual(['--cluster']);
+    expect(bashComplete(workspace, 'kvmigrate diff vm-')).toEqual(['vm-migration-ns-ns-live']);
   });
 
   it('zsh and fish scripts; an unknown shell is a usage error', () => {

@@ -6,7 +6,8 @@ import type { Cluster } from '../config/types.generated.ts';
 import { ClusterApi } from '../cluster/cluster-api.ts';
 import { connect } from '../cluster/kube-clients.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
-import type { ClusterFlags } from './common-options.ts';
+import { stringOption, type ParsedArguments } from './command.ts';
+import { expectPositionals, type ClusterFlags } from './common-options.ts';
 import { UsageError } from './output.ts';
 
 /** Connects to each cluster once: its `kubeContext` from the config, else `--context`, else the current context. */
@@ -44,9 +45,35 @@ export function loadPlans(configPath: string, only?: string): { config: LoadedCo
   const bag = new DiagnosticBag();
   const config = loadConfig(configPath, bag);
   bag.throwIfErrors();
-  const plans = planMigrations(config!).plans.filter((p) => only === undefined || p.name === only);
-  if (only !== undefined && plans.length === 0) throw new UsageError(`no migration named "${only}" in ${config!.file}`);
-  return { config: config!, plans };
+  return { config: config!, plans: selectMigrations(config!.file, planMigrations(config!).plans, { migration: only }) };
+}
+
+/** Which migrations a command shows: one by name, those with a namespace or a cluster (folder) at either end. */
+export interface MigrationFilter {
+  readonly migration?: string;
+  readonly namespace?: string;
+  readonly cluster?: string;
+}
+
+/** The MIGRATION argument (or --migration, not both differing), --namespace and --cluster of a command line. */
+export function migrationFilter(args: ParsedArguments, command: string): MigrationFilter {
+  if (args.positionals.length > 1) expectPositionals(args, command, 1, 'at most one migration name');
+  const named = args.positionals[0];
+  const migration = stringOption(args, 'migration');
+  if (named !== undefined && migration !== undefined && named !== migration) throw new UsageError(`two migrations named: "${named}" and --migration "${migration}"`);
+  return { migration: named ?? migration, namespace: stringOption(args, 'namespace'), cluster: stringOption(args, 'cluster') };
+}
+
+/** The plans `filter` selects; a filter that selects nothing is a usage error naming what it asked for. */
+export function selectMigrations(file: string, plans: readonly MigrationPlan[], filter: MigrationFilter): readonly MigrationPlan[] {
+  const named = plans.filter((p) => filter.migration === undefined || p.name === filter.migration);
+  if (filter.migration !== undefined && named.length === 0) throw new UsageError(`no migration named "${filter.migration}" in ${file}`);
+  const atEitherEnd = (plan: MigrationPlan, field: 'namespace' | 'cluster') => filter[field] === undefined || plan.source[field] === filter[field] || plan.destination[field] === filter[field];
+  const selected = named.filter((plan) => atEitherEnd(plan, 'namespace') && atEitherEnd(plan, 'cluster'));
+  if (selected.length === 0 && (filter.namespace !== undefined || filter.cluster !== undefined)) {
+    throw new UsageError(`no migration in ${file} has ${[filter.namespace && `namespace "${filter.namespace}"`, filter.cluster && `cluster "${filter.cluster}"`].filter(Boolean).join(' and ')} at either end`);
+  }
+  return selected;
 }
 
 /**

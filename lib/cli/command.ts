@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { printable } from '../cluster/printable.ts';
 import { ExitCode, reportFailure, UsageError, type Streams } from './output.ts';
 import { didYouMean } from './suggest.ts';
+import type { CommandUsage } from './usage.ts';
 
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -12,9 +13,7 @@ export interface ParsedArguments {
 }
 
 /** One `kvmigrate` command: its options (besides `--help`), its help text, and what it does. */
-export interface CliCommand {
-  readonly options: OptionsConfig;
-  readonly help: string;
+export interface CliCommand extends CommandUsage {
   run(args: ParsedArguments, streams: Streams): number | Promise<number>;
 }
 
@@ -71,7 +70,7 @@ export async function runCommand(command: CliCommand, argv: readonly string[], r
     }
     return await command.run({ values: parsed.values as ParsedArguments['values'], positionals: parsed.positionals }, streams);
   } catch (error) {
-    return reportFailure(streams, error, { command: name, json, usage: usageLines(command.help) });
+    return reportFailure(streams, error, { command: name, json, usage: usageLines(command.help), exitShift: command.failureExitShift });
   }
 }
 

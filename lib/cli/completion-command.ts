@@ -5,7 +5,7 @@ import { ExitCode, UsageError } from './output.ts';
 import { USAGE } from './usage.ts';
 
 /** The commands whose argument is a migration name: completion offers the config's. */
-const TAKES_MIGRATION = ['cutover', 'abort', 'retry', 'status', 'hook-kubeconfig'];
+const TAKES_MIGRATION = ['diff', 'cutover', 'abort', 'retry', 'status', 'hook-kubeconfig'];
 
 const flagsOf = (command: keyof typeof USAGE) => ['--help', ...Object.keys(USAGE[command].options).map((option) => `--${option}`)].join(' ');
 

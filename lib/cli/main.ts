@@ -10,6 +10,7 @@ import { didYouMean } from './suggest.ts';
  */
 const COMMANDS: Record<keyof typeof USAGE, { readonly summary: string; readonly load: () => Promise<CommandRun> }> = {
   synth: { summary: 'compile migrations.yaml into ordered manifests under dist/', load: async () => (await import('./synth-command.ts')).synthCommand },
+  diff: { summary: 'show what the next sync would change in the clusters (create, update, unchanged), like kubectl diff', load: async () => (await import('./diff-command.ts')).diffCommand },
   cutover: {
     summary: 'after success: make the destination VM final, halt a managed source VM (edits the config)',
     load: async () => (await import('./lifecycle-command.ts')).lifecycleCommand('cutover'),

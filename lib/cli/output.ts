@@ -1,5 +1,6 @@
 import { ClusterFailure } from '../cluster/cluster-failure.ts';
 import { fileFault, fileFaultReason, formatDiagnostic, InputError, type Diagnostic } from '../diagnostics.ts';
+import type { CommandUsage } from './usage.ts';
 
 /** Exit codes shared by every command. */
 export const ExitCode = {
@@ -42,13 +43,15 @@ export interface FailureOptions {
   readonly json?: boolean;
   /** The command's usage lines, printed under a usage error. */
   readonly usage?: string;
+  /** Added to every failure's exit code: see {@link CommandUsage.failureExitShift}. */
+  readonly exitShift?: number;
 }
 
 /** Maps what a command threw to a message (text on stderr, or one JSON object on stdout with `-o json`) and an exit code. */
 export function reportFailure(streams: Streams, error: unknown, options: FailureOptions = {}): number {
   const help = `kvmigrate ${options.command ? `${options.command} ` : ''}--help`;
   const fault = fileFault(error);
-  const [kind, code, message, diagnostics]: [string, number, string, readonly Diagnostic[]] =
+  const [kind, baseCode, message, diagnostics]: [string, number, string, readonly Diagnostic[]] =
     error instanceof InputError
       ? ['input', ExitCode.INPUT, `${error.diagnostics.length} error${error.diagnostics.length === 1 ? '' : 's'}; nothing was written`, error.diagnostics]
       : error instanceof ClusterFailure
@@ -59,6 +62,7 @@ export function reportFailure(streams: Streams, error: unknown, options: Failure
             ? // A file the command could not read or write (permissions, an immutable file, a full disk): the user's to fix.
               ['file', ExitCode.INPUT, `cannot ${fault.syscall} ${fault.path ?? 'a file'}: ${fileFaultReason(fault)}`, []]
             : ['internal', ExitCode.INTERNAL, error instanceof Error ? (error.stack ?? error.message) : String(error), []];
+  const code = baseCode + (options.exitShift ?? 0);
   if (options.json) {
     streams.stdout(`${JSON.stringify({ error: { kind, message, ...(diagnostics.length > 0 && { diagnostics }), exitCode: code } }, null, 2)}\n`);
     return code;

@@ -6,18 +6,14 @@ import { ResourceWatch } from '../cluster/resource-watch.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import { flag, stringOption, type CommandRun } from './command.ts';
-import { clusterFlags, configPath, expectPositionals, outputFormat, type ClusterFlags } from './common-options.ts';
-import { ClusterConnections, loadPlans } from './cluster-options.ts';
+import { clusterFlags, configPath, outputFormat, type ClusterFlags } from './common-options.ts';
+import { ClusterConnections, loadPlans, migrationFilter, selectMigrations, type MigrationFilter } from './cluster-options.ts';
 import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
 
 interface StatusArguments extends ClusterFlags {
   readonly config: string;
-  readonly migration?: string;
-  /** Only migrations with this namespace at either end. */
-  readonly namespace?: string;
-  /** Only migrations with this cluster at either end. */
-  readonly cluster?: string;
+  readonly filter: MigrationFilter;
   readonly watch: boolean;
   readonly prometheus?: string;
   readonly timeout?: string;
@@ -148,13 +144,8 @@ async function beforeDeadline<T>(reading: Promise<T>, deadline: Deadline | undef
 }
 
 async function runStatus(args: StatusArguments, streams: Streams): Promise<number> {
-  const { config, plans } = loadPlans(args.config, args.migration);
-  const atEitherEnd = (plan: MigrationPlan, field: 'namespace' | 'cluster', value: string | undefined) =>
-    value === undefined || plan.source[field] === value || plan.destination[field] === value;
-  const selected = plans.filter((plan) => atEitherEnd(plan, 'namespace', args.namespace) && atEitherEnd(plan, 'cluster', args.cluster));
-  if (selected.length === 0) {
-    throw new UsageError(`no migration in ${config.file} has ${[args.namespace && `namespace "${args.namespace}"`, args.cluster && `cluster "${args.cluster}"`].filter(Boolean).join(' and ')} at either end`);
-  }
+  const { config, plans } = loadPlans(args.config);
+  const selected = selectMigrations(config.file, plans, args.filter);
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds (got "${args.timeout}")`);
   const connections = new ClusterConnections(args, config);
@@ -249,18 +240,12 @@ async function runStatus(args: StatusArguments, streams: Streams): Promise<numbe
   }
 }
 
-export const statusCommand: CommandRun = (args, streams) => {
-  if (args.positionals.length > 1) expectPositionals(args, 'status', 1, 'at most one migration name');
-  const named = args.positionals[0];
-  const migration = stringOption(args, 'migration');
-  if (named !== undefined && migration !== undefined && named !== migration) throw new UsageError(`two migrations named: "${named}" and --migration "${migration}"`);
-  return runStatus(
+export const statusCommand: CommandRun = (args, streams) =>
+  runStatus(
     {
       ...clusterFlags(args),
       config: configPath(args),
-      migration: named ?? migration,
-      namespace: stringOption(args, 'namespace'),
-      cluster: stringOption(args, 'cluster'),
+      filter: migrationFilter(args, 'status'),
       watch: flag(args, 'watch'),
       prometheus: stringOption(args, 'prometheus'),
       timeout: stringOption(args, 'timeout'),
@@ -268,4 +253,3 @@ export const statusCommand: CommandRun = (args, streams) => {
     },
     streams,
   );
-};

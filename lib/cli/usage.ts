@@ -7,6 +7,12 @@ import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, CONFIG_OPTION, OUTPUT_OPTION } from 
 export interface CommandUsage {
   readonly options: OptionsConfig;
   readonly help: string;
+  /**
+   * Added to the exit code of every failure, for a command whose exit code 1 means something else: `diff`, where 1
+   * means differences found and any failure exits higher, as kubectl diff's `CheckDiffErr` adds one to its codes.
+   * @default 0
+   */
+  readonly failureExitShift?: number;
 }
 
 const SYNTH_HELP = `Usage: kvmigrate synth [--config FILE] [--out DIR|-] [--check] [-o text|json]
@@ -28,6 +34,38 @@ Options:
 
 Exit codes: 0 written (with --check: the out dir is current), 1 errors in the config or manifests (nothing
 written; with --check: the out dir differs), 2 bad usage.
+`;
+
+const DIFF_HELP = `Usage: kvmigrate diff [MIGRATION] [--namespace NS] [--cluster NAME] [--config FILE] [--out DIR] [-o text|json] [options]
+
+Shows what the next sync would change in the clusters, object by object, like kubectl diff: compiles the config in
+memory as \`kvmigrate synth\` does (writes nothing), then for each object of each cluster folder reads the live object
+with that cluster's credentials and asks its API server for a server-side apply dry run (dryRun=All, force, as the
+engine's field manager: kustomize-controller with flux:, else argocd-controller). The answer is compared with the
+live object without managedFields, resourceVersion, generation, and the fields the engine ignores (the runStrategy
+KubeVirt rewrites on receivers and migrating source VMs). The objects of _argocd/ and _flux/ are read in the
+default cluster, and only when no migration is filtered.
+
+  create     the object does not exist yet
+  update     the apply would change it; a unified diff (YAML, sorted keys) of the live object and the result follows
+  unchanged  the apply would leave it as it is
+  hook       an Argo CD hook (the PostSync Job): each sync runs it anew, so it is not compared
+
+The config's warnings and a count of each change go to stderr.
+
+Options:
+  -c, --config FILE              the migrations config (default: $KVMIGRATE_CONFIG, else migrations.yaml)
+      --out DIR                  the out dir the config is compiled for, as synth --out (default: dist)
+      --migration NAME           only this migration's objects (also: the MIGRATION argument)
+      --namespace NS             only migrations with this namespace at either end
+      --cluster NAME             only migrations with this cluster (folder) at either end
+${CLUSTER_FLAGS_HELP}
+  -o, --output FMT               text (default) or json: { differences, fieldManager, objects: [{ change, folder,
+                                 cluster, migration, apiVersion, kind, namespace, name, diff }], warnings }
+  -h, --help                     show this help
+
+Exit codes (kubectl diff's): 0 nothing would change, 1 something would be created or updated, 2 errors in the
+config or a cluster that cannot be read (unreachable: the message names the cluster and context), 3 bad usage.
 `;
 
 const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
@@ -224,8 +262,8 @@ ${CLUSTER_FLAGS_HELP}
 const COMPLETION_HELP = `Usage: kvmigrate completion bash|zsh|fish
        kvmigrate completion migrations [--config FILE]
 
-Prints a completion script for the shell: it completes commands, each command's flags, and for cutover, abort,
-retry, status and hook-kubeconfig the migration names of the config (which it gets from \`kvmigrate completion
+Prints a completion script for the shell: it completes commands, each command's flags, and for diff, cutover,
+abort, retry, status and hook-kubeconfig the migration names of the config (which it gets from \`kvmigrate completion
 migrations\`, run in the current folder).
 
   bash   source <(kvmigrate completion bash)              (or save it under /etc/bash_completion.d/)
@@ -255,6 +293,11 @@ const LIFECYCLE = { options: { ...CLUSTER_COMMAND, 'remove-receiver': { type: 'b
 
 export const USAGE = {
   synth: { options: { ...CONFIG_OPTION, ...OUTPUT_OPTION, out: { type: 'string' }, check: { type: 'boolean' } }, help: SYNTH_HELP },
+  diff: {
+    options: { ...CLUSTER_COMMAND, out: { type: 'string' }, migration: { type: 'string' }, namespace: { type: 'string' }, cluster: { type: 'string' } },
+    help: DIFF_HELP,
+    failureExitShift: 1,
+  },
   cutover: LIFECYCLE,
   abort: LIFECYCLE,
   retry: LIFECYCLE,

@@ -50,6 +50,8 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 export function answerFault(url: URL, method: string, body: unknown): string | undefined {
   if (!isObject(body)) return `a JSON ${Array.isArray(body) ? 'array' : typeof body}, not a Kubernetes object`;
   const { kind, apiVersion } = body;
+  // The core group's discovery document (GET /api/v1) is the one answer kube-apiserver sends without an apiVersion.
+  if (kind === 'APIResourceList' && apiVersion === undefined && url.pathname === '/api/v1') return Array.isArray(body.resources) ? undefined : 'an APIResourceList without resources';
   if (typeof kind !== 'string' || typeof apiVersion !== 'string') return 'an object without kind and apiVersion';
   for (const field of ['metadata', 'spec', 'status'] as const) {
     if (body[field] !== undefined && !isObject(body[field])) return `${kind} whose ${field} is not an object`;

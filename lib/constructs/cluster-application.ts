@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { Application, type ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io.ts';
 import { withSyncWave } from './argocd-annotations.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './labels.ts';
+import { RUN_STRATEGY_POINTER } from '../rules/migration.ts';
 
 /** A VirtualMachine whose `spec.runStrategy` KubeVirt rewrites, so Argo CD must not compare or restore it. */
 export interface RunStrategyOwnedByKubeVirt {
@@ -83,7 +84,7 @@ export class ClusterApplication extends Construct {
         kind: 'VirtualMachine',
         name: vm.name,
         namespace: vm.namespace,
-        jsonPointers: ['/spec/runStrategy'],
+        jsonPointers: [RUN_STRATEGY_POINTER],
       })),
     ];
     this.apiObject = new Application(this, 'Resource', {

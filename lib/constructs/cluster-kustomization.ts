@@ -4,6 +4,7 @@ import { renderCel } from '../health/cel.ts';
 import { HEALTH_RULES } from '../health/rules.ts';
 import type { RunStrategyOwnedByKubeVirt } from './cluster-application.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './labels.ts';
+import { RUN_STRATEGY_POINTER } from '../rules/migration.ts';
 
 /** The Flux source a {@link ClusterKustomization} reads. */
 export interface FluxSourceReference {
@@ -67,7 +68,7 @@ export class ClusterKustomization extends Construct {
     super(scope, id);
     const namespace = props.namespace ?? 'flux-system';
     const ignore = (props.runStrategyOwnedByKubeVirt ?? []).map((vm) => ({
-      paths: ['/spec/runStrategy'],
+      paths: [RUN_STRATEGY_POINTER],
       target: { group: 'kubevirt.io', kind: 'VirtualMachine', name: vm.name, namespace: vm.namespace },
     }));
     this.apiObject = new ApiObject(this, 'Resource', {

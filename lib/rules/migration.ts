@@ -20,6 +20,12 @@ export type AccessMode = (typeof ACCESS_MODES)[number];
 /** The run strategies a live source VM can have, and so the receiver can return to once the VM has arrived. */
 export type RestoreRunStrategy = Exclude<RunStrategy, 'Halted' | 'WaitAsReceiver'>;
 
+/**
+ * The field of a VirtualMachine that KubeVirt rewrites during a migration (a receiver's WaitAsReceiver becomes the
+ * restored strategy, a migrated source is halted): every GitOps engine must neither compare nor write it back.
+ */
+export const RUN_STRATEGY_POINTER = '/spec/runStrategy';
+
 /** What the migrationID may hold: it becomes a label-like value in both migration objects. */
 export const MIGRATION_ID_PATTERN = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 export const MIGRATION_ID_MAX_LENGTH = 253;

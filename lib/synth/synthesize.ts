@@ -7,6 +7,7 @@ import { planArgoCd, runStrategyOwners, type OutdirInRepository } from '../plan/
 import { perMigration, planLanes, type Lane } from '../plan/fleet.ts';
 import { planFlux } from '../plan/flux.ts';
 import { planMigrations, type MigrationPlan } from '../plan/plan.ts';
+import { RUN_STRATEGY_POINTER } from '../rules/migration.ts';
 import { unreleasedHookImageWarning } from './release.ts';
 import { renderArgoCd, renderFlux, renderPlans, type RenderedFile } from './render.ts';
 import { generatedHeader, refuseOutdir, replaceOutputDirectory } from './write-output.ts';
@@ -29,6 +30,8 @@ export interface ClusterSummary {
 
 export interface SynthesisResult {
   readonly outdir: string;
+  /** The config compiled. */
+  readonly config: LoadedConfig;
   readonly plans: readonly MigrationPlan[];
   readonly files: readonly RenderedFile[];
   readonly warnings: readonly Diagnostic[];
@@ -69,7 +72,7 @@ function warnWithoutEngine(config: LoadedConfig, lanes: readonly Lane[], bag: Di
   const snippet = [
     'spec:',
     '  ignoreDifferences:',
-    ...owners.flatMap((vm) => [`    - group: kubevirt.io  # ${vm.cluster}`, '      kind: VirtualMachine', `      name: ${vm.name}`, `      namespace: ${vm.namespace}`, '      jsonPointers: [/spec/runStrategy]']),
+    ...owners.flatMap((vm) => [`    - group: kubevirt.io  # ${vm.cluster}`, '      kind: VirtualMachine', `      name: ${vm.name}`, `      namespace: ${vm.namespace}`, `      jsonPointers: [${RUN_STRATEGY_POINTER}]`]),
     '  syncPolicy:',
     '    syncOptions: [RespectIgnoreDifferences=true]',
   ];
@@ -135,6 +138,7 @@ export function synthesize(options: SynthesisOptions): SynthesisResult {
   const unreleased = unreleasedHookImageWarning(plans, options.configPath);
   return {
     outdir: options.outdir,
+    config: config!,
     plans,
     files,
     warnings: [...bag.warnings, ...warnings, ...leftBehind, ...(unreleased ? [unreleased] : [])],

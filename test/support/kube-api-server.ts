@@ -21,6 +21,8 @@ interface ResourceType {
   readonly apiVersion: string;
   readonly kind: string;
   readonly plural: string;
+  /** False for a cluster-scoped kind, as discovery says. */
+  readonly namespaced?: false;
 }
 
 /** The resources served, by the URL prefix of their group/version. */
@@ -30,26 +32,31 @@ const RESOURCE_TYPES: readonly ResourceType[] = [
   { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' },
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
   { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
-  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces' },
-  { apiVersion: 'v1', kind: 'Node', plural: 'nodes' },
-  { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', plural: 'storageclasses' },
+  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+  { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', plural: 'storageclasses', namespaced: false },
   { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', plural: 'network-attachment-definitions' },
   { apiVersion: 'hco.kubevirt.io/v1beta1', kind: 'HyperConverged', plural: 'hyperconvergeds' },
-  { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews' },
+  { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false },
   { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings' },
+  { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs' },
+  { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', plural: 'applications' },
+  { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', plural: 'kustomizations' },
   { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', plural: 'virtualmachineinstancemigrations' },
   { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', plural: 'virtualmachineinstances' },
   { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', plural: 'virtualmachines' },
   { apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', plural: 'kubevirts' },
   { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', plural: 'datavolumes' },
-  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'StorageProfile', plural: 'storageprofiles' },
-  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDIConfig', plural: 'cdiconfigs' },
-  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDI', plural: 'cdis' },
-  { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers' },
+  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'StorageProfile', plural: 'storageprofiles', namespaced: false },
+  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDIConfig', plural: 'cdiconfigs', namespaced: false },
+  { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'CDI', plural: 'cdis', namespaced: false },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false },
   { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineInstancetype', plural: 'virtualmachineinstancetypes' },
-  { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineClusterInstancetype', plural: 'virtualmachineclusterinstancetypes' },
+  { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineClusterInstancetype', plural: 'virtualmachineclusterinstancetypes', namespaced: false },
   { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachinePreference', plural: 'virtualmachinepreferences' },
-  { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineClusterPreference', plural: 'virtualmachineclusterpreferences' },
+  { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineClusterPreference', plural: 'virtualmachineclusterpreferences', namespaced: false },
 ];
 
 function typeOfKind(kind: string): ResourceType {
@@ -133,6 +140,8 @@ export class KubeApiServer {
   private readonly hanging = new Set<ServerResponse>();
   private readonly reactions: { method: string; path: RegExp; action: () => void }[] = [];
   private revision = 100;
+  /** What each field manager last applied to each object (server-side apply), by manager and object key. */
+  private readonly applied = new Map<string, KubeObject>();
   /** Every request answered, in order. */
   public readonly requests: RecordedRequest[] = [];
   /** The bearer token this server accepts; other tokens get 401. */
@@ -334,6 +343,22 @@ export class KubeApiServer {
       return answer(201, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: account, namespace }, spec: body?.spec ?? {}, status: { token, expirationTimestamp } });
     }
 
+    // Discovery (`/api/v1`, `/apis/<group>/<version>`): the resources of a group version, as kubectl's RESTMapper reads them.
+    const discovery = /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))$/.exec(url.pathname);
+    if (discovery && method === 'GET') {
+      const groupVersion = discovery[1] ?? discovery[2]!;
+      const resources = RESOURCE_TYPES.filter((t) => t.apiVersion === groupVersion).map((t) => ({ name: t.plural, singularName: '', namespaced: t.namespaced ?? true, kind: t.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }));
+      if (resources.length === 0) {
+        // As kube-apiserver answers a group version it does not serve: plain text, no Status.
+        this.requests.push({ method, path: url.pathname, query: url.search, body, status: 404 });
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('404 page not found\n');
+        return;
+      }
+      // As kube-apiserver answers: the core group's list has no apiVersion, every other group's has v1.
+      return answer(200, { kind: 'APIResourceList', ...(discovery[2] && { apiVersion: 'v1' }), groupVersion, resources });
+    }
+
     const route = this.route(url.pathname);
     if (!route) return answer(404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
     const { type, namespace, name } = route;
@@ -378,6 +403,7 @@ export class KubeApiServer {
       if (!this.get(type.kind, namespace!, name)) return notFound();
       return answer(200, this.put({ ...body, apiVersion: type.apiVersion, kind: type.kind, metadata: { ...body.metadata, name, namespace } }));
     }
+    if (method === 'PATCH' && name) return this.apply(type, namespace, name, req.headers['content-type'], url.searchParams, body, answer);
     if (method === 'DELETE' && name) {
       const object = this.get(type.kind, namespace!, name);
       if (!object) return notFound();
@@ -390,6 +416,32 @@ export class KubeApiServer {
       return answer(200, object);
     }
     return answer(405, status(405, 'MethodNotAllowed', `${method} is not supported by the test API server`));
+  }
+
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml), emulated minimally: the applied object is merged into the
+   * live one (maps field by field, every other value, lists included, replaced whole: no list merge keys), and fields
+   * this manager applied last time but no longer applies are removed. Ownership conflicts are not emulated (every
+   * apply acts as with force). With `dryRun=All` the result is answered and nothing is stored.
+   */
+  private apply(type: ResourceType, namespace: string | undefined, name: string, contentType: string | undefined, params: URLSearchParams, body: any, answer: (status: number, payload: unknown) => void): void {
+    if (contentType !== 'application/apply-patch+yaml') {
+      return answer(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`));
+    }
+    const manager = params.get('fieldManager');
+    if (!manager) return answer(422, status(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'));
+    if (body?.apiVersion !== type.apiVersion || body?.kind !== type.kind) return answer(400, status(400, 'BadRequest', `the apiVersion and kind of the object (${body?.apiVersion} ${body?.kind}) do not match the request`));
+    if (body.metadata?.name !== name) return answer(400, status(400, 'BadRequest', `the name of the object (${body.metadata?.name}) does not match the name on the URL (${name})`));
+    const key = `${manager}|${this.key(type.kind, namespace, name)}`;
+    const existing = this.get(type.kind, namespace ?? '', name);
+    const merged: KubeObject = existing ? structuredClone(existing) : { apiVersion: type.apiVersion, kind: type.kind, metadata: { name, namespace } };
+    dropUnapplied(merged, this.applied.get(key), body);
+    mergeApplied(merged, body);
+    const entry = { manager, operation: 'Apply', apiVersion: type.apiVersion, time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), fieldsType: 'FieldsV1', fieldsV1: {} };
+    merged.metadata.managedFields = [...(existing?.metadata.managedFields ?? []).filter((f: { manager: string }) => f.manager !== manager), entry];
+    if (params.get('dryRun') === 'All') return answer(existing ? 200 : 201, merged);
+    this.applied.set(key, structuredClone(body));
+    return answer(existing ? 200 : 201, this.put(merged));
   }
 
   private watch(type: ResourceType, namespace: string | undefined, url: URL, res: ServerResponse, method: string): void {
@@ -414,6 +466,24 @@ export class KubeApiServer {
       this.watchers.delete(watcher);
       this.hanging.delete(res);
     });
+  }
+}
+
+const isMap = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Removes from `target` what `previous` (a manager's last apply) set and `next` (its new apply) no longer sets. */
+function dropUnapplied(target: Record<string, any>, previous: Record<string, any> | undefined, next: Record<string, any>): void {
+  for (const [field, value] of Object.entries(previous ?? {})) {
+    if (!(field in next)) delete target[field];
+    else if (isMap(value) && isMap(next[field]) && isMap(target[field])) dropUnapplied(target[field], value, next[field]);
+  }
+}
+
+/** Merges an applied object into `target`: maps field by field, every other value replaced. */
+function mergeApplied(target: Record<string, any>, applied: Record<string, any>): void {
+  for (const [field, value] of Object.entries(applied)) {
+    if (isMap(value) && isMap(target[field])) mergeApplied(target[field], value);
+    else target[field] = structuredClone(value);
   }
 }
 
