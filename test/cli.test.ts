@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Workspace } from './support/builders.ts';
 import { kvmigrate, root, run } from './support/processes.ts';
+import { USAGE } from '../lib/cli/usage.ts';
 
 function exampleWorkspace(): Workspace {
   const workspace = new Workspace();
@@ -199,14 +200,24 @@ describe('usage errors in kubectl\'s words', () => {
   });
 
   it('every help\'s option descriptions start in one column, and the command list aligns', async () => {
-    const { USAGE } = await import('../lib/cli/usage.ts');
     for (const [name, { help }] of Object.entries(USAGE)) {
       const options = help.slice(help.indexOf('\nOptions:\n')).split('\n').filter((line) => /^ +(-\w, )?--/.test(line));
       // The flag and its value, two spaces or more, the description; or the flag alone, its description below.
       const columns = new Set(options.filter((line) => !/^ +(-\w, )?--[\w-]+( \S+)?$/.test(line)).map((line) => /^ +(-\w, )?--[\w-]+( \S+)? {2,}/.exec(line)?.[0].length));
       expect([name, [...columns]]).toEqual([name, [expect.any(Number)]]);
     }
-    const commands = kvmigrate(['--help']).stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.split('\n');
+    const help = kvmigrate(['--help']).stdout;
+    const commands = help.slice(0, help.indexOf('\nOptions:')).split('\n').filter((line) => line.startsWith('  '));
+    expect(commands.length).toBeGreaterThan(10);
     expect(new Set(commands.map((line) => /^  \S+ +/.exec(line)![0].length)).size).toBe(1);
+  });
+
+  it('--help lists every command once, grouped, the move first in the order a user runs it', () => {
+    const help = kvmigrate(['--help']).stdout;
+    const groups = help.split('\n\n').filter((part) => /^[A-Z][^\n]*:\n {2}[a-z]/.test(part));
+    expect(groups.map((group) => group.split(':\n')[0])).toEqual(['Move a VM, in this order', 'Set up the clusters', 'Other']);
+    const names = (group: string) => [...group.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]);
+    expect(names(groups[0]!)).toEqual(['init', 'pull', 'preflight', 'synth', 'diff', 'status', 'cutover', 'abort', 'retry']);
+    expect(groups.flatMap(names).sort()).toEqual([...Object.keys(USAGE), 'help'].sort());
   });
 });
