@@ -30,7 +30,7 @@ Exit codes: 0 written (with --check: the out dir is current), 1 errors in the co
 written; with --check: the out dir differs), 2 bad usage.
 `;
 
-const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
+const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [--applications] [-o yaml|json]
 
 Prints the Argo CD health checks that let kvmigrate's sync waves finish: DataVolume, VirtualMachine,
 VirtualMachineInstance and VirtualMachineInstanceMigration. They replace Argo CD's bundled checks for these kinds
@@ -46,6 +46,9 @@ instance-wide, keeping the bundled behaviour for every state a migration does no
 Options:
       --namespace NS   Argo CD's namespace (default argocd)
       --create-list    with --format operator: create spec.resourceHealthChecks first
+      --applications   add the check of argoproj.io/Application (Argo CD has none since 1.8), which a parent
+                       Application needs to sync a fleet's batches as sync waves; it makes every parent Application
+                       of the instance follow its children's health
   -o, --output FMT     yaml (default) or json
   -h, --help           show this help
 `;
@@ -259,7 +262,7 @@ export const USAGE = {
   abort: LIFECYCLE,
   retry: LIFECYCLE,
   'argocd-health': {
-    options: { ...OUTPUT_OPTION, namespace: { type: 'string' }, format: { type: 'string' }, 'create-list': { type: 'boolean' } },
+    options: { ...OUTPUT_OPTION, namespace: { type: 'string' }, format: { type: 'string' }, 'create-list': { type: 'boolean' }, applications: { type: 'boolean' } },
     help: ARGOCD_HEALTH_HELP,
   },
   pull: {
