@@ -40,13 +40,14 @@ export class ClusterConnections {
  * Loads and plans a config for a cluster command, keeping only the migration named `only` when given; input errors
  * throw, warnings are not repeated here.
  */
-export function loadPlans(configPath: string, only?: string): { config: LoadedConfig; plans: readonly MigrationPlan[] } {
+export function loadPlans(configPath: string, only?: string): { config: LoadedConfig; plans: readonly MigrationPlan[]; all: readonly MigrationPlan[] } {
   const bag = new DiagnosticBag();
   const config = loadConfig(configPath, bag);
   bag.throwIfErrors();
-  const plans = planMigrations(config!).plans.filter((p) => only === undefined || p.name === only);
+  const all = planMigrations(config!).plans;
+  const plans = all.filter((p) => only === undefined || p.name === only);
   if (only !== undefined && plans.length === 0) throw new UsageError(`no migration named "${only}" in ${config!.file}`);
-  return { config: config!, plans };
+  return { config: config!, plans, all };
 }
 
 /**

@@ -128,6 +128,8 @@ Checks both ends of every migration in phase migrate before you commit it: the D
 gate and KubeVirt versions, the synchronization controller, the source VM and its VMI, the destination namespace,
 VM name, storage classes and referenced Secrets/ConfigMaps/networks, MAC addresses, two schedulable nodes (same
 cluster) or exchanged CA bundles (cross-cluster), and your permissions. Each check passes, warns or fails with a fix.
+Then, per destination cluster and batch, how the fleet queues behind KubeVirt's live migration limits: rounds, their
+time where it can be told, and a warning when hooks that wait (hook.wait) can time out still queued.
 A migration's checks give up on an API server that does not answer after twice --request-timeout (60s by default).
 
 Options:
