@@ -546,6 +546,10 @@ describe("kvmigrate preflight: how the fleet queues behind KubeVirt's migration 
     // A transfer slower than its completion timeout is aborted at it: a round lasts no longer than that.
     const slowest = (await queue(fleet(5), await kubevirtCluster({ bandwidthPerMigration: '1Mi' }))).queues[0]!;
     expect([slowest.leastSeconds, slowest.mostSeconds]).toEqual([5400, 5400]);
+    // completionTimeoutPerGiB 0: shouldTriggerTimeout never ends a migration, so nothing bounds a round.
+    const unbounded = await queue(fleet(5, { hook: { wait: true } }), await kubevirtCluster({ completionTimeoutPerGiB: 0 }));
+    expect(unbounded.queues[0]!.mostSeconds).toBeUndefined();
+    expect(unbounded.checks[0]!.detail).toContain('no bound: completionTimeoutPerGiB is 0, so KubeVirt never aborts a slow migration. 3 hooks following their migrations (hook.wait) can time out still queued: vm-2, vm-3, vm-4 wait without bound');
   });
 
   it('without the right to list migrations cluster-wide, says the queue is not estimated (a warning, not a failure)', async () => {

@@ -31,9 +31,10 @@ export interface BatchQueue {
   readonly leastSeconds?: number;
   /**
    * The most time the rounds can take before KubeVirt aborts a migration: each round as long as its largest
-   * migration's completion timeout (`completionTimeoutPerGiB` x its data in GB).
+   * migration's completion timeout (`completionTimeoutPerGiB` x its data in GB). Undefined when
+   * `completionTimeoutPerGiB` is 0: virt-launcher's `shouldTriggerTimeout` then never ends a migration.
    */
-  readonly mostSeconds: number;
+  readonly mostSeconds?: number;
   /** Migrations whose hook follows them (`hook.wait`) and whose time queued can reach `hook.migrationTimeoutSeconds`. */
   readonly hookDeadlines: readonly HookDeadline[];
 }
@@ -41,7 +42,7 @@ export interface BatchQueue {
 export interface HookDeadline {
   readonly migration: string;
   /** The rounds before the migration's own, at most (completion timeouts) and, with a bandwidth, at least. */
-  readonly queuedMostSeconds: number;
+  readonly queuedMostSeconds?: number;
   readonly queuedLeastSeconds?: number;
   readonly migrationTimeoutSeconds: number;
 }
@@ -100,7 +101,7 @@ export function batchQueues(cluster: string, plans: readonly MigrationPlan[], li
     }
     rounds.push(round);
     const longest = (seconds: (plan: MigrationPlan) => number) => rounds.map((r) => Math.max(...r.map(seconds)));
-    const completionOf = (p: MigrationPlan) => limits.completionTimeoutPerGiB * Math.ceil(migrationDataBytes(p) / GB);
+    const completionOf = (p: MigrationPlan) => (limits.completionTimeoutPerGiB > 0 ? limits.completionTimeoutPerGiB * Math.ceil(migrationDataBytes(p) / GB) : Infinity);
     const completion = longest(completionOf);
     // A transfer slower than its completion timeout is aborted at it: no round lasts longer.
     const transfer =
@@ -111,7 +112,7 @@ export function batchQueues(cluster: string, plans: readonly MigrationPlan[], li
         const migrationTimeoutSeconds = plan.hook?.migrationTimeoutSeconds ?? DEFAULT_MIGRATION_TIMEOUT_SECONDS;
         const queuedMostSeconds = before(completion, index);
         if (!plan.hook?.wait || queuedMostSeconds < migrationTimeoutSeconds) return [];
-        return [{ migration: plan.name, queuedMostSeconds, ...(transfer && { queuedLeastSeconds: before(transfer, index) }), migrationTimeoutSeconds }];
+        return [{ migration: plan.name, ...(Number.isFinite(queuedMostSeconds) && { queuedMostSeconds }), ...(transfer && { queuedLeastSeconds: before(transfer, index) }), migrationTimeoutSeconds }];
       }),
     );
     const sameCluster = incoming.some((p) => p.source.cluster === p.destination.cluster);
@@ -132,7 +133,7 @@ export function batchQueues(cluster: string, plans: readonly MigrationPlan[], li
       atATime,
       rounds: rounds.length,
       ...(transfer && { leastSeconds: before(transfer, transfer.length) }),
-      mostSeconds: before(completion, completion.length),
+      ...(limits.completionTimeoutPerGiB > 0 && { mostSeconds: before(completion, completion.length) }),
       hookDeadlines,
     };
   });

@@ -529,9 +529,10 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** How long a hook's migration waits queued: a range with a bandwidth, else at most. */
 function waited(hook: HookDeadline): string {
-  const most = duration(hook.queuedMostSeconds);
-  if (hook.queuedLeastSeconds === undefined) return `up to ${most}`;
-  return hook.queuedLeastSeconds === hook.queuedMostSeconds ? most : `at least ${duration(hook.queuedLeastSeconds)} and up to ${most}`;
+  const least = hook.queuedLeastSeconds === undefined ? undefined : duration(hook.queuedLeastSeconds);
+  const most = hook.queuedMostSeconds === undefined ? 'without bound' : `up to ${duration(hook.queuedMostSeconds)}`;
+  if (least === undefined) return most;
+  return hook.queuedLeastSeconds === hook.queuedMostSeconds ? least : `at least ${least} and ${most}`;
 }
 
 /** The check of one batch's queue at its destination cluster. */
@@ -543,7 +544,10 @@ function queueCheck(queue: BatchQueue): Check {
       ? `${queue.atATime} at a time (parallelOutboundMigrationsPerNode ${limits.parallelOutboundMigrationsPerNode}: receivers have no node yet and count against one another)`
       : `${queue.atATime} at a time (parallelMigrationsPerCluster ${limits.parallelMigrationsPerCluster})`;
   const now = queue.behindRunning ? `, behind the ${plural(queue.runningNow, 'migration')} running now` : '';
-  const most = `at most ${duration(queue.mostSeconds)} before KubeVirt's completion timeouts (completionTimeoutPerGiB ${limits.completionTimeoutPerGiB} s) abort one`;
+  const most =
+    queue.mostSeconds === undefined
+      ? 'no bound: completionTimeoutPerGiB is 0, so KubeVirt never aborts a slow migration'
+      : `at most ${duration(queue.mostSeconds)} before KubeVirt's completion timeouts (completionTimeoutPerGiB ${limits.completionTimeoutPerGiB} s) abort one`;
   const time =
     queue.leastSeconds === undefined
       ? `bandwidthPerMigration is unlimited, so how long each round takes depends on the network; ${most}`
@@ -557,7 +561,7 @@ function queueCheck(queue: BatchQueue): Check {
     check,
     `${detail}. ${plural(queue.hookDeadlines.length, 'hook')} following ${queue.hookDeadlines.length === 1 ? 'its migration' : 'their migrations'} (hook.wait) ${certain ? 'will' : 'can'} time out still queued: ${shown} ` +
       `wait ${waited(longest)} before their round, past hook.migrationTimeoutSeconds ${longest.migrationTimeoutSeconds} s`,
-    `raise hook.migrationTimeoutSeconds to ${longest.queuedMostSeconds + longest.migrationTimeoutSeconds} or more, use smaller batches (fleet.batchSize), or raise ${queue.limit} in the KubeVirt CR's spec.configuration.migrations`,
+    `raise hook.migrationTimeoutSeconds${longest.queuedMostSeconds === undefined ? '' : ` to ${longest.queuedMostSeconds + longest.migrationTimeoutSeconds} or more`}, use smaller batches (fleet.batchSize), or raise ${queue.limit} in the KubeVirt CR's spec.configuration.migrations`,
   );
 }
 
