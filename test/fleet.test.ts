@@ -112,6 +112,57 @@ describe('order between lanes', () => {
     ]);
   });
 
+  it('batches as sync waves: the argocd-cm kvmigrate writes then carries the argoproj.io/Application health check, and only then', () => {
+    const key = 'resource.customizations.health.argoproj.io_Application';
+    const batched = fleet({ argocd: ARGOCD, fleet: { batchSize: 2 } }, many(3)).byPath['_argocd/argocd-cm.k8s.yaml']![0]!;
+    expect(batched.data[key]).toContain('-- kvmigrate: Argo CD health of Application (argoproj.io)');
+    // One batch: no waves, so nothing to gate; the check would change every app of apps of the instance for nothing.
+    const unbatched = fleet({ argocd: ARGOCD }, many(ISOLATION_THRESHOLD + 1)).byPath['_argocd/argocd-cm.k8s.yaml']![0]!;
+    expect(Object.keys(unbatched.data)).toHaveLength(4);
+    expect(unbatched.data[key]).toBeUndefined();
+  });
+
+  it("on the Argo CD replay of an app of apps, batch 2's Applications are not applied while batch 1's is Progressing, nor after one is Degraded", async () => {
+    const { workspace, byPath } = fleet({ argocd: ARGOCD, fleet: { batchSize: 2 } }, many(4));
+    const api = await KubeApiServer.start();
+    servers.push(api);
+    // The parent syncs dist/_argocd: the argocd-cm with the checks, and the lanes' Applications as waves 1 and 2.
+    const [configMap] = byPath['_argocd/argocd-cm.k8s.yaml']!;
+    const desired = [configMap!, ...byPath['_argocd/applications.k8s.yaml']!];
+    const healthScripts = new Map(Object.entries(configMap!.data as Record<string, string>).map(([key, script]) => [key.split('_').at(-1)!, script]));
+    const parent = new ArgoApplication(api, new KubeVirtModel(api), { name: 'vm-moves', kubeconfig: api.writeKubeconfig(workspace.dir, 'kube'), ignoreDifferences: [], healthScripts });
+    const application = (name: string) => api.get('Application', 'argocd', `kvmigrate-default-${name}`);
+    /** What Argo CD's controller writes on a child once it assessed it (controller/health.go setApplicationHealth). */
+    const childHealth = (name: string, status: string, message?: string) =>
+      api.update('Application', 'argocd', `kvmigrate-default-${name}`, (a) => (a.status = { sync: { status: 'Synced' }, health: { status, ...(message && { message }) } }));
+
+    // No child has been assessed yet: wave 1 waits (the gitops-engine sync waits on a wave until it is Healthy).
+    const first = await parent.sync(desired);
+    expect(first.phase).toBe('Stuck');
+    expect(first.message).toContain('Application/argocd/kvmigrate-default-vm-000 Progressing');
+    expect([application('vm-000'), application('vm-001')].every(Boolean)).toBe(true);
+    expect([application('vm-002'), application('vm-003')]).toEqual([undefined, undefined]);
+
+    // One child of batch 1 is done, the other still migrating: batch 2 still waits.
+    childHealth('vm-000', 'Healthy');
+    childHealth('vm-001', 'Progressing');
+    expect((await parent.sync(desired)).phase).toBe('Stuck');
+    expect(application('vm-002')).toBeUndefined();
+
+    // A failed migration in batch 1 stops the parent: batch 2 never starts behind it.
+    childHealth('vm-001', 'Degraded', 'VirtualMachineInstanceMigration dst/vm-001 is Degraded');
+    const failed = await parent.sync(desired);
+    expect(failed).toMatchObject({ phase: 'Failed', message: 'Application/argocd/kvmigrate-default-vm-001 is Degraded: VirtualMachineInstanceMigration dst/vm-001 is Degraded' });
+    expect(application('vm-002')).toBeUndefined();
+
+    // Batch 1 all Healthy: the next sync applies batch 2, whose wave then waits on its own children.
+    childHealth('vm-001', 'Healthy');
+    const second = await parent.sync(desired);
+    expect(second.phase).toBe('Stuck');
+    expect(second.applied.filter((a) => a.startsWith('Application'))).toEqual(['Application 1', 'Application 1', 'Application 2', 'Application 2']);
+    expect([application('vm-002'), application('vm-003')].every(Boolean)).toBe(true);
+  });
+
   it('batches with fleet.isolation: cluster is an error naming the field', () => {
     expect(() => fleet({ flux: {}, fleet: { isolation: 'cluster', batchSize: 1 } }, many(2))).toThrow(
       '2 batches, but fleet.isolation is cluster: a batch is a set of per-migration Applications or Kustomizations',

@@ -310,6 +310,15 @@ describe('kvmigrate argocd-health', () => {
     expect(cm.data['resource.customizations.health.kubevirt.io_VirtualMachineInstanceMigration']).toBe(healthChecks()[3]!.script);
   });
 
+  it('--applications adds the argoproj.io/Application check, in both formats; without it the four stay alone', async () => {
+    const key = 'resource.customizations.health.argoproj.io_Application';
+    expect(parse((await run([])).stdout).data[key]).toBeUndefined();
+    const cm = parse((await run(['--applications'])).stdout);
+    expect(cm.data[key]).toBe(healthChecks({ applications: true })[4]!.script);
+    const patch = JSON.parse((await run(['--format', 'operator', '--applications', '-o', 'json'])).stdout);
+    expect(patch.at(-1).value).toMatchObject({ group: 'argoproj.io', kind: 'Application' });
+  });
+
   it('prints the argocd-operator change as a JSON patch that appends to the list, never replaces it', async () => {
     const patch = JSON.parse((await run(['--format', 'operator', '-o', 'json'])).stdout);
     expect(patch.map((op: Json) => [op.op, op.path, `${op.value.group}/${op.value.kind}`])).toEqual(

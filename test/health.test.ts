@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { healthChecks } from '../lib/argocd/health-checks.ts';
 import { fluxStatusOf, renderCel } from '../lib/health/cel.ts';
-import { HEALTH_RULES, type HealthStatus } from '../lib/health/rules.ts';
+import { APPLICATION_HEALTH, HEALTH_RULES, type HealthStatus } from '../lib/health/rules.ts';
 import { fluxHealth } from './support/flux-health.ts';
 import { argoResourceHealth, runHealthScript } from './support/lua-health.ts';
 
@@ -12,8 +12,9 @@ const HEALTH_DIR = resolve(import.meta.dirname, '../lib/argocd/health');
 const STATUS = { healthy: 'Healthy', progressing: 'Progressing', degraded: 'Degraded', suspended: 'Suspended', unknown: 'Unknown', missing: 'Missing' } as const;
 
 // One data-driven test per fixture, as Argo CD's resource_customizations do: `<expected>_<case>.yaml` beside the
-// script, with the expected message in a `# message:` comment. Adding a case is adding a file.
-for (const check of healthChecks()) {
+// script, with the expected message in a `# message:` comment. Adding a case is adding a file. The Application check
+// (argo-cd docs/operator-manual/health.md "Argo CD App": the child's status.health) is among them.
+for (const check of healthChecks({ applications: true })) {
   const dir = join(HEALTH_DIR, check.group, check.kind, 'testdata');
   const fixtures = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
 
@@ -32,11 +33,11 @@ for (const check of healthChecks()) {
 // The same rules rendered to Flux's healthCheckExprs, evaluated as fluxcd/pkg runtime/cel StatusEvaluator.Evaluate
 // does, must give Flux's counterpart of the Lua script's answer on every fixture: Healthy is Current, Degraded is
 // Failed, anything else InProgress; an object without status fails to evaluate (Unknown: not ready either).
-for (const rules of HEALTH_RULES) {
+for (const rules of [...HEALTH_RULES, APPLICATION_HEALTH]) {
   const dir = join(HEALTH_DIR, rules.group, rules.kind, 'testdata');
   const fixtures = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
   const entry = renderCel(rules);
-  const script = healthChecks().find((c) => c.kind === rules.kind)!.script;
+  const script = healthChecks({ applications: true }).find((c) => c.kind === rules.kind)!.script;
 
   describe(`${rules.group}/${rules.kind}: Flux CEL agrees with the Lua script`, () => {
     it.each(fixtures)('%s', (fixture) => {
@@ -49,7 +50,7 @@ for (const rules of HEALTH_RULES) {
 
 describe('the health rules rendered to CEL', () => {
   it('end every kind with a rule that always applies, so the Lua script always returns and the CEL chain is total', () => {
-    for (const rules of HEALTH_RULES) expect(rules.rules.at(-1)!.when).toBeUndefined();
+    for (const rules of [...HEALTH_RULES, APPLICATION_HEALTH]) expect(rules.rules.at(-1)!.when).toBeUndefined();
   });
 
   it('never fail on a partial status: a status without the fields a rule reads is InProgress, not an error', () => {
@@ -75,16 +76,26 @@ describe('the health rules rendered to CEL', () => {
 });
 
 describe('the health scripts themselves', () => {
-  it('cover the four kinds, each with fixtures for every expected status it can give', () => {
-    expect(healthChecks().map((c) => `${c.group}/${c.kind}`)).toEqual([
-      'cdi.kubevirt.io/DataVolume',
-      'kubevirt.io/VirtualMachine',
-      'kubevirt.io/VirtualMachineInstance',
-      'kubevirt.io/VirtualMachineInstanceMigration',
-    ]);
+  it('cover the four kinds, each with fixtures for every expected status it can give; Application only when asked for', () => {
+    const kinds = ['cdi.kubevirt.io/DataVolume', 'kubevirt.io/VirtualMachine', 'kubevirt.io/VirtualMachineInstance', 'kubevirt.io/VirtualMachineInstanceMigration'];
+    expect(healthChecks().map((c) => `${c.group}/${c.kind}`)).toEqual(kinds);
+    expect(healthChecks({ applications: true }).map((c) => `${c.group}/${c.kind}`)).toEqual([...kinds, 'argoproj.io/Application']);
+    // Flux orders its lanes by dependsOn: its health expressions stay those of the four kinds.
+    expect(HEALTH_RULES.map((r) => r.kind)).not.toContain('Application');
   });
 
-  it.each(healthChecks().map((c) => [c.kind, c.script]))('%s uses Lua 5.1 syntax and no string library', (_, script) => {
+  it('Application: the health Argo CD gives the child, Progressing until it has one (the check argo-cd docs restore since 1.8)', () => {
+    const script = healthChecks({ applications: true }).find((c) => c.kind === 'Application')!.script;
+    const app = (status?: object) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a' }, spec: {}, ...(status && { status }) });
+    for (const health of ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown']) {
+      expect(runHealthScript(script, app({ health: { status: health, message: 'from the child' } }))).toEqual({ status: health, message: 'from the child' });
+    }
+    expect(runHealthScript(script, app()).status).toBe('Progressing');
+    expect(runHealthScript(script, app({ health: {} })).status).toBe('Progressing');
+    expect(fluxHealth(renderCel(APPLICATION_HEALTH), app({ health: {} }))).toBe('InProgress');
+  });
+
+  it.each(healthChecks({ applications: true }).map((c) => [c.kind, c.script]))('%s uses Lua 5.1 syntax and no string library', (_, script) => {
     const code = script.replace(/--.*$/gm, '').replace(/"(?:[^"\\]|\\.)*"/g, '""');
     expect(code).not.toMatch(/\bstring\./);
     expect(code).not.toMatch(/\/\/|<<|>>|\bgoto\b|::\w+::|[^~=<>]~[^=]|&|\|/);

@@ -77,7 +77,7 @@ describe('kvmigrate preflight, same cluster', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).not.toContain('\x1b[');
     expect(run.stdout).toContain('web: default/src -> default/dst\n  CHECK                    RESULT  DETAIL\n  source: feature gate     PASS    DecentralizedLiveMigration listed in the KubeVirt CR\n');
-    expect(run.stdout).toMatch(/\n18 checks: 17 pass, 1 warn, 0 fail\n$/);
+    expect(run.stdout).toMatch(/\n19 checks: 18 pass, 1 warn, 0 fail\n$/);
     // The source VM itself carries the MAC in this cluster: only a warning, naming the kubemacpool fix.
     expect(run.stdout).toContain('02:00:00:00:00:01 on the source VM itself');
     expect(run.stdout).toContain('fix: kubemacpool older than v0.51 rejects duplicate MACs');
@@ -414,5 +414,149 @@ describe('kvmigrate preflight, across clusters', () => {
     expect(code).toBe(1);
     expect(checks).toMatchObject({ 'KubeVirt versions': 'warn', 'CA bundles': 'fail', 'MAC addresses': 'warn' });
     expect(MAC).toBe(((vm('other').spec.template.spec.domain.devices.interfaces[0]) as { macAddress: string }).macAddress);
+  });
+});
+
+describe("kvmigrate preflight: how the fleet queues behind KubeVirt's migration limits", () => {
+  // Each VM moves 1Gi of memory and a 10Gi disk: 11 GiB, 12 GB as virt-launcher's manager.go
+  // `getVMIMigrationDataSize` counts it (ScaledValue(Giga), rounded up).
+  const fleetVm = (name: string) => vm(name, withDataVolume('root', `${name}-root`), withDataVolumeTemplate(`${name}-root`, { size: '10Gi', storageClassName: 'fast' }));
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `vm-${i}`);
+
+  function fleet(n: number, extra: object = {}, each: (i: number) => object = () => ({})): Workspace {
+    const workspace = new Workspace();
+    workspace.setup({ ...extra, migrations: names(n).map((name, i) => migration(name, each(i))) }, Object.fromEntries(names(n).map((name) => [name, [fleetVm(name)]])));
+    return workspace;
+  }
+
+  /** The cluster's KubeVirt CR, with `spec.configuration.migrations` when given. */
+  async function kubevirtCluster(migrations?: object): Promise<KubeApiServer> {
+    const api = await cluster();
+    healthy(api);
+    const cr = kubevirt('kubevirt', { addresses: ['10.128.0.9:9185'] });
+    if (migrations) (cr.spec as { configuration: object }).configuration = { ...(cr.spec as { configuration: object }).configuration, migrations };
+    api.put(cr);
+    return api;
+  }
+
+  /** The queue part of `preflight -o json`; only vm-0's own checks run (the queue covers the whole fleet). */
+  async function queue(workspace: Workspace, api: KubeApiServer, args: string[] = ['--migration', 'vm-0']) {
+    const run = await preflight(workspace, api, ['-o', 'json', ...args]);
+    return JSON.parse(run.stdout).queue as { checks: { check: string; result: string; detail: string; fix?: string }[]; queues: Record<string, any>[] };
+  }
+
+  it("virt-config.go defaults and migration.go handleTargetPodCreation: receivers have no node until ackMigrationCompletion, so parallelOutboundMigrationsPerNode (2) paces them", async () => {
+    const { checks, queues } = await queue(fleet(5), await kubevirtCluster());
+    expect(queues).toEqual([
+      {
+        cluster: 'default',
+        batch: 1,
+        migrations: 5,
+        limits: { parallelMigrationsPerCluster: 5, parallelOutboundMigrationsPerNode: 2, completionTimeoutPerGiB: 150 },
+        runningNow: 0,
+        receivingNow: 0,
+        behindRunning: false,
+        limit: 'parallelOutboundMigrationsPerNode',
+        atATime: 2,
+        rounds: 3,
+        // 3 rounds of 150 s x 12 GB; no bandwidth limit, so no least time.
+        mostSeconds: 5400,
+        hookDeadlines: [],
+      },
+    ]);
+    expect(checks).toEqual([
+      {
+        check: 'queue: default, batch 1',
+        result: 'pass',
+        detail:
+          '5 migrations in, 2 at a time (parallelOutboundMigrationsPerNode 2: receivers have no node yet and count against one another): 3 rounds; ' +
+          "bandwidthPerMigration is unlimited, so how long each round takes depends on the network; at most 1h30m0s before KubeVirt's completion timeouts (completionTimeoutPerGiB 150 s) abort one",
+      },
+    ]);
+  });
+
+  it('custom limits: a same-cluster move takes two of parallelMigrationsPerCluster (its sendTo runs there too); bandwidthPerMigration gives the least time', async () => {
+    const api = await kubevirtCluster({ parallelMigrationsPerCluster: 4, parallelOutboundMigrationsPerNode: 10, bandwidthPerMigration: '64Mi', completionTimeoutPerGiB: 100 });
+    const [same] = (await queue(fleet(5), api)).queues;
+    // 11 GiB at 64 MiB/s: 176 s a round; 100 s x 12 GB at most.
+    expect(same).toMatchObject({ limit: 'parallelMigrationsPerCluster', atATime: 2, rounds: 3, leastSeconds: 528, mostSeconds: 3600 });
+    expect(same!.limits).toEqual({ parallelMigrationsPerCluster: 4, parallelOutboundMigrationsPerNode: 10, bandwidthPerMigration: 67108864, bandwidthText: '64Mi', completionTimeoutPerGiB: 100 });
+    // Across clusters only the receive side is here: four at a time, two rounds.
+    const across = fleet(5, { clusters: { east: { kubeContext: 'east-admin' }, west: { kubeContext: 'west-admin' } } }, () => ({
+      source: { cluster: 'east' },
+      destination: { cluster: 'west' },
+      hook: { destinationKubeconfigSecret: 'west' },
+    }));
+    // Both contexts reach the one emulated cluster: only its role as destination matters here.
+    across.write('kubeconfig', twoClusterKubeconfig(api, api));
+    let stdout = '';
+    await main(['preflight', '--config', across.path('migrations.yaml'), '--kubeconfig', across.path('kubeconfig'), '--migration', 'vm-0', '-o', 'json'], { stdout: (t) => (stdout += t), stderr: () => {} });
+    // The planned destination disk has room for CDI's filesystem overhead on top: 186 s a round, 13 GB.
+    expect(JSON.parse(stdout).queue.queues).toEqual([expect.objectContaining({ cluster: 'west', atATime: 4, rounds: 2, leastSeconds: 372, mostSeconds: 2600 })]);
+  });
+
+  it('findRunningMigrations: what runs now takes its slots in the first round (the reader status uses for Queued)', async () => {
+    const api = await kubevirtCluster();
+    // Another receive side running: its VMI has no node yet.
+    api.put({ ...vmi('db', 'other', 'WaitingForSync'), status: { phase: 'WaitingForSync' } });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'db-receive', namespace: 'other' }, spec: { vmiName: 'db', receive: { migrationID: 'x' } }, status: { phase: 'Running' } });
+    const [busy] = (await queue(fleet(4), api)).queues;
+    expect(busy).toMatchObject({ runningNow: 1, receivingNow: 1, behindRunning: false, rounds: 3 });
+    // Two running: the node's limit is full, the batch waits behind them.
+    api.put({ ...vmi('cache', 'other', 'WaitingForSync'), status: { phase: 'WaitingForSync' } });
+    api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'cache-receive', namespace: 'other' }, spec: { vmiName: 'cache', receive: { migrationID: 'y' } }, status: { phase: 'Scheduled' } });
+    const { queues, checks } = await queue(fleet(4), api);
+    expect(queues[0]).toMatchObject({ runningNow: 2, receivingNow: 2, behindRunning: true, rounds: 2 });
+    expect(checks[0]!.detail).toContain(': 2 rounds, behind the 2 migrations running now;');
+  });
+
+  it('batches: each batch queues on its own, one check per destination cluster and batch, in the table too', async () => {
+    const workspace = fleet(7, { fleet: { batchSize: 3 } });
+    const api = await kubevirtCluster();
+    const { queues } = await queue(workspace, api, []);
+    expect(queues.map((q) => [q.batch, q.migrations, q.rounds])).toEqual([
+      [1, 3, 2],
+      [2, 3, 2],
+      [3, 1, 1],
+    ]);
+    const table = await preflight(workspace, api, []);
+    expect(table.stdout).toContain("queue behind KubeVirt's migration limits, by destination and batch:\n  CHECK");
+    expect(table.stdout).toMatch(/\n {2}queue: default, batch 2 +PASS +3 migrations in, 2 at a time/);
+    // With --migration, the queue of that migration's batch only.
+    expect((await queue(workspace, api, ['--migration', 'vm-4'])).queues.map((q) => q.batch)).toEqual([2]);
+  });
+
+  it("warns when a hook that waits (hook.wait) can still be queued at its hook.migrationTimeoutSeconds, KubeVirt's completion timeout bounding each round", async () => {
+    const api = await kubevirtCluster();
+    // 3 rounds of at most 1800 s: vm-4 (third round) can wait 3600 s, past 3000 s.
+    const { checks, queues } = await queue(fleet(5, { hook: { wait: true, migrationTimeoutSeconds: 3000 } }), api);
+    expect(queues[0]!.hookDeadlines).toEqual([{ migration: 'vm-4', queuedMostSeconds: 3600, migrationTimeoutSeconds: 3000 }]);
+    expect(checks[0]).toMatchObject({
+      result: 'warn',
+      detail: expect.stringContaining('1 hook following its migration (hook.wait) can time out still queued: vm-4 wait up to 1h0m0s before their round, past hook.migrationTimeoutSeconds 3000 s'),
+      fix: "raise hook.migrationTimeoutSeconds to 6600 or more, use smaller batches (fleet.batchSize), or raise parallelOutboundMigrationsPerNode in the KubeVirt CR's spec.configuration.migrations",
+    });
+    // A hook that does not wait ends once the sendTo exists: nothing to outlive.
+    expect((await queue(fleet(5, { hook: { migrationTimeoutSeconds: 3000 } }), api)).checks[0]!.result).toBe('pass');
+    // With a bandwidth so low that even the least time passes the deadline, it will time out.
+    // 11 GiB at 7 MiB/s: 1610 s a round, so vm-4 waits at least 3220 s.
+    const slow = await kubevirtCluster({ bandwidthPerMigration: '7Mi' });
+    const certain = (await queue(fleet(5, { hook: { wait: true, migrationTimeoutSeconds: 3000 } }), slow)).checks[0]!;
+    expect(certain.detail).toContain('(hook.wait) will time out still queued: vm-4 wait at least 53m40s and up to 1h0m0s before their round');
+    // A transfer slower than its completion timeout is aborted at it: a round lasts no longer than that.
+    const slowest = (await queue(fleet(5), await kubevirtCluster({ bandwidthPerMigration: '1Mi' }))).queues[0]!;
+    expect([slowest.leastSeconds, slowest.mostSeconds]).toEqual([5400, 5400]);
+    // completionTimeoutPerGiB 0: shouldTriggerTimeout never ends a migration, so nothing bounds a round.
+    const unbounded = await queue(fleet(5, { hook: { wait: true } }), await kubevirtCluster({ completionTimeoutPerGiB: 0 }));
+    expect(unbounded.queues[0]!.mostSeconds).toBeUndefined();
+    expect(unbounded.checks[0]!.detail).toContain('no bound: completionTimeoutPerGiB is 0, so KubeVirt never aborts a slow migration. 3 hooks following their migrations (hook.wait) can time out still queued: vm-2, vm-3, vm-4 wait without bound');
+  });
+
+  it('without the right to list migrations cluster-wide, says the queue is not estimated (a warning, not a failure)', async () => {
+    const api = await kubevirtCluster();
+    api.inject({ method: 'GET', path: /^\/apis\/kubevirt\.io\/v1\/virtualmachineinstancemigrations$/, status: 403, times: 100 });
+    const { checks, queues } = await queue(fleet(2), api);
+    expect(queues).toEqual([]);
+    expect(checks).toEqual([expect.objectContaining({ check: 'queue: default', result: 'warn', detail: expect.stringContaining('how the fleet queues is not estimated') })]);
   });
 });

@@ -1,5 +1,5 @@
 import { renderLua } from '../health/lua.ts';
-import { HEALTH_RULES } from '../health/rules.ts';
+import { APPLICATION_HEALTH, HEALTH_RULES, type KindHealth } from '../health/rules.ts';
 
 /** A resource kind whose Argo CD health check kvmigrate replaces. */
 export interface HealthCheck {
@@ -9,12 +9,25 @@ export interface HealthCheck {
   readonly script: string;
 }
 
-let cached: readonly HealthCheck[] | undefined;
+/** Which checks: the four of kvmigrate's kinds, and with `applications` the one of `argoproj.io/Application`. */
+export interface HealthCheckChoice {
+  /** Add the Application check, which a parent Application needs to sync batches as waves (app of apps). */
+  readonly applications?: boolean;
+}
 
-/** The four health checks: DataVolume, VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration. */
-export function healthChecks(): readonly HealthCheck[] {
-  cached ??= HEALTH_RULES.map((health) => ({ group: health.group, kind: health.kind, script: renderLua(health) }));
-  return cached;
+const render = (health: KindHealth): HealthCheck => ({ group: health.group, kind: health.kind, script: renderLua(health) });
+let kinds: readonly HealthCheck[] | undefined;
+let withApplications: readonly HealthCheck[] | undefined;
+
+/**
+ * The health checks: DataVolume, VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration, and with
+ * `applications` Application.
+ */
+export function healthChecks(choice: HealthCheckChoice = {}): readonly HealthCheck[] {
+  kinds ??= HEALTH_RULES.map(render);
+  if (!choice.applications) return kinds;
+  withApplications ??= [...kinds, render(APPLICATION_HEALTH)];
+  return withApplications;
 }
 
 /** The `argocd-cm` key Argo CD reads a kind's custom health check from. */
@@ -22,8 +35,8 @@ export function healthCheckKey(check: Pick<HealthCheck, 'group' | 'kind'>): stri
   return `resource.customizations.health.${check.group}_${check.kind}`;
 }
 
-/** An `argocd-cm` ConfigMap fragment holding the four checks, to merge into Argo CD's own. */
-export function argocdConfigMap(namespace: string): Record<string, unknown> {
+/** An `argocd-cm` ConfigMap fragment holding the checks, to merge into Argo CD's own. */
+export function argocdConfigMap(namespace: string, choice: HealthCheckChoice = {}): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -32,7 +45,7 @@ export function argocdConfigMap(namespace: string): Record<string, unknown> {
       namespace,
       labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' },
     },
-    data: Object.fromEntries(healthChecks().map((check) => [healthCheckKey(check), check.script])),
+    data: Object.fromEntries(healthChecks(choice).map((check) => [healthCheckKey(check), check.script])),
   };
 }
 
@@ -41,7 +54,7 @@ export function argocdConfigMap(namespace: string): Record<string, unknown> {
  * `spec.resourceHealthChecks` (a merge patch would replace the whole list, dropping the checks already there). With
  * `createList`, it first creates the list, for an ArgoCD resource that has none (appending to a missing list fails).
  */
-export function argocdOperatorPatch(createList = false): Record<string, unknown>[] {
-  const append = healthChecks().map(({ group, kind, script }) => ({ op: 'add', path: '/spec/resourceHealthChecks/-', value: { group, kind, check: script } }));
+export function argocdOperatorPatch(createList = false, choice: HealthCheckChoice = {}): Record<string, unknown>[] {
+  const append = healthChecks(choice).map(({ group, kind, script }) => ({ op: 'add', path: '/spec/resourceHealthChecks/-', value: { group, kind, check: script } }));
   return createList ? [{ op: 'add', path: '/spec/resourceHealthChecks', value: [] }, ...append] : append;
 }

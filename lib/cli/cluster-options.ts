@@ -41,11 +41,12 @@ export class ClusterConnections {
  * Loads and plans a config for a cluster command, keeping only the migration named `only` when given; input errors
  * throw, warnings are not repeated here.
  */
-export function loadPlans(configPath: string, only?: string): { config: LoadedConfig; plans: readonly MigrationPlan[] } {
+export function loadPlans(configPath: string, only?: string): { config: LoadedConfig; plans: readonly MigrationPlan[]; all: readonly MigrationPlan[] } {
   const bag = new DiagnosticBag();
   const config = loadConfig(configPath, bag);
   bag.throwIfErrors();
-  return { config: config!, plans: selectMigrations(config!.file, planMigrations(config!).plans, { migration: only }) };
+  const all = planMigrations(config!).plans;
+  return { config: config!, plans: selectMigrations(config!.file, all, { migration: only }), all };
 }
 
 /** Which migrations a command shows: one by name, those with a namespace or a cluster (folder) at either end. */

@@ -1,5 +1,6 @@
 import { Deadline } from '../cluster/cluster-calls.ts';
-import { preflightMigration, type Check } from '../cluster/preflight.ts';
+import type { BatchQueue } from '../cluster/migration-queue.ts';
+import { preflightMigration, preflightQueue, type Check } from '../cluster/preflight.ts';
 import { printable } from '../cluster/printable.ts';
 import { createStepLog } from '../cluster/step-log.ts';
 import { stringOption, type CommandRun } from './command.ts';
@@ -15,7 +16,7 @@ interface PreflightArguments extends ClusterFlags {
 }
 
 async function runPreflight(args: PreflightArguments, streams: Streams): Promise<number> {
-  const { config, plans: selected } = loadPlans(args.config, args.migration);
+  const { config, plans: selected, all: fleet } = loadPlans(args.config, args.migration);
   const connections = new ClusterConnections(args, config);
   const log = createStepLog('text', streams.stderr);
   const report: { migration: string; phase: string; checks: Check[] }[] = [];
@@ -29,15 +30,32 @@ async function runPreflight(args: PreflightArguments, streams: Streams): Promise
     const clusters = { source: connections.cluster(plan.source.cluster), destination: connections.cluster(plan.destination.cluster) };
     report.push({ migration: plan.name, phase: plan.phase, checks: await preflightMigration(plan, clusters, context) });
   }
-  const all = report.flatMap((r) => r.checks);
+  // The fleet's queue at each destination of the migrations checked: every migration of the config still to move
+  // counts, by batch.
+  const migrating = fleet.filter((p) => p.phase === 'migrate');
+  const queue: { checks: Check[]; queues: BatchQueue[] } = { checks: [], queues: [] };
+  for (const cluster of [...new Set(selected.filter((p) => p.phase === 'migrate').map((p) => p.destination.cluster))].sort()) {
+    const context = { log, deadline: new Deadline((2 * connections.requestTimeoutMs) / 1000), pollMs: 500 };
+    const batches = new Set(selected.filter((p) => p.destination.cluster === cluster).map((p) => p.batch));
+    const result = await preflightQueue(connections.cluster(cluster), context, cluster, migrating.filter((p) => batches.has(p.batch)));
+    queue.checks.push(...result.checks);
+    queue.queues.push(...result.queues);
+  }
+  const all = [...report.flatMap((r) => r.checks), ...queue.checks];
   const count = (result: Check['result']) => all.filter((c) => c.result === result).length;
   const ok = count('fail') === 0;
   if (args.output === 'json') {
-    streams.stdout(`${JSON.stringify({ ok, migrations: report }, null, 2)}\n`);
+    streams.stdout(`${JSON.stringify({ ok, migrations: report, queue }, null, 2)}\n`);
     return ok ? ExitCode.OK : ExitCode.INPUT;
   }
   const colour = useColour(streams);
   const shade = { pass: 'green', warn: 'yellow', fail: 'red' } as const;
+  const checkRows = (checks: readonly Check[]) =>
+    checks.flatMap((c) => [
+      // Details quote what the clusters say (condition messages): never raw control characters on a terminal.
+      [c.check, paint(colour, shade[c.result], c.result.toUpperCase()), printable(c.detail)],
+      ...(c.fix && c.result !== 'pass' ? [['', '', paint(colour, 'dim', `fix: ${printable(c.fix)}`)]] : []),
+    ]);
   for (const { migration, phase, checks } of report) {
     const plan = selected.find((p) => p.name === migration)!;
     streams.stdout(`${migration}: ${plan.source.cluster}/${plan.source.namespace} -> ${plan.destination.cluster}/${plan.destination.namespace}\n`);
@@ -45,12 +63,11 @@ async function runPreflight(args: PreflightArguments, streams: Streams): Promise
       streams.stdout(`  skipped: phase ${phase}\n\n`);
       continue;
     }
-    const rows = checks.flatMap((c) => [
-      // Details quote what the clusters say (condition messages): never raw control characters on a terminal.
-      [c.check, paint(colour, shade[c.result], c.result.toUpperCase()), printable(c.detail)],
-      ...(c.fix && c.result !== 'pass' ? [['', '', paint(colour, 'dim', `fix: ${printable(c.fix)}`)]] : []),
-    ]);
-    streams.stdout(`${renderTable(['CHECK', 'RESULT', 'DETAIL'], rows, '  ')}\n`);
+    streams.stdout(`${renderTable(['CHECK', 'RESULT', 'DETAIL'], checkRows(checks), '  ')}\n`);
+  }
+  if (queue.checks.length > 0) {
+    streams.stdout(`queue behind KubeVirt's migration limits, by destination and batch:\n`);
+    streams.stdout(`${renderTable(['CHECK', 'RESULT', 'DETAIL'], checkRows(queue.checks), '  ')}\n`);
   }
   streams.stdout(`${all.length} checks: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail\n`);
   return ok ? ExitCode.OK : ExitCode.INPUT;

@@ -10,6 +10,7 @@ import { clusterFlags, configPath, outputFormat, type ClusterFlags } from './com
 import { ClusterConnections, loadPlans, migrationFilter, selectMigrations, type MigrationFilter } from './cluster-options.ts';
 import { ExitCode, UsageError, useColour, type Streams } from './output.ts';
 import { paint, renderTable } from './table.ts';
+import { duration } from '../duration.ts';
 
 interface StatusArguments extends ClusterFlags {
   readonly config: string;
@@ -31,14 +32,6 @@ interface Row {
 /** Rows grouped by batch, then destination cluster, in config order within a group (a stable sort). */
 function grouped(rows: readonly Row[]): Row[] {
   return [...rows].sort((a, b) => a.batch - b.batch || (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
-}
-
-function duration(seconds: number | undefined): string {
-  if (seconds === undefined) return '-';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
 }
 
 function size(bytes: number): string {

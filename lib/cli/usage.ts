@@ -68,7 +68,7 @@ Exit codes (kubectl diff's): 0 nothing would change, 1 something would be create
 config or a cluster that cannot be read (unreachable: the message names the cluster and context), 3 bad usage.
 `;
 
-const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [-o yaml|json]
+const ARGOCD_HEALTH_HELP = `Usage: kvmigrate argocd-health [--namespace NS] [--format configmap|operator] [--applications] [-o yaml|json]
 
 Prints the Argo CD health checks that let kvmigrate's sync waves finish: DataVolume, VirtualMachine,
 VirtualMachineInstance and VirtualMachineInstanceMigration. They replace Argo CD's bundled checks for these kinds
@@ -84,6 +84,9 @@ instance-wide, keeping the bundled behaviour for every state a migration does no
 Options:
       --namespace NS   Argo CD's namespace (default argocd)
       --create-list    with --format operator: create spec.resourceHealthChecks first
+      --applications   add the check of argoproj.io/Application (Argo CD has none since 1.8), which a parent
+                       Application needs to sync a fleet's batches as sync waves; it makes every parent Application
+                       of the instance follow its children's health
   -o, --output FMT     yaml (default) or json
   -h, --help           show this help
 `;
@@ -163,6 +166,8 @@ Checks both ends of every migration in phase migrate before you commit it: the D
 gate and KubeVirt versions, the synchronization controller, the source VM and its VMI, the destination namespace,
 VM name, storage classes and referenced Secrets/ConfigMaps/networks, MAC addresses, two schedulable nodes (same
 cluster) or exchanged CA bundles (cross-cluster), and your permissions. Each check passes, warns or fails with a fix.
+Then, per destination cluster and batch, how the fleet queues behind KubeVirt's live migration limits: rounds, their
+time where it can be told, and a warning when hooks that wait (hook.wait) can time out still queued.
 A migration's checks give up on an API server that does not answer after twice --request-timeout (60s by default).
 
 Options:
@@ -302,7 +307,7 @@ export const USAGE = {
   abort: LIFECYCLE,
   retry: LIFECYCLE,
   'argocd-health': {
-    options: { ...OUTPUT_OPTION, namespace: { type: 'string' }, format: { type: 'string' }, 'create-list': { type: 'boolean' } },
+    options: { ...OUTPUT_OPTION, namespace: { type: 'string' }, format: { type: 'string' }, 'create-list': { type: 'boolean' }, applications: { type: 'boolean' } },
     help: ARGOCD_HEALTH_HELP,
   },
   pull: {

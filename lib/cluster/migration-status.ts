@@ -1,3 +1,4 @@
+import { parseQuantity, quantityValue } from '../kubernetes/quantity.ts';
 import type { MigrationPlan } from '../plan/plan.ts';
 import type { ClusterApi, KubeObject } from './cluster-api.ts';
 import { call, type CallContext } from './cluster-calls.ts';
@@ -78,9 +79,39 @@ export interface ClusterMigrations {
   readonly kubevirt?: KubeObject;
 }
 
-/** KubeVirt's defaults of the two limits (virt-config.go). */
+/**
+ * KubeVirt's migration settings that decide how a fleet queues, from the KubeVirt CR's
+ * `spec.configuration.migrations`, with KubeVirt's defaults (virt-config.go `ParallelMigrationsPerClusterDefault`,
+ * `ParallelOutboundMigrationsPerNodeDefault`, `BandwidthPerMigrationDefault`, `MigrationCompletionTimeoutPerGiB`, set
+ * in configuration.go `defaultClusterConfig`).
+ */
+export interface MigrationLimits {
+  readonly parallelMigrationsPerCluster: number;
+  readonly parallelOutboundMigrationsPerNode: number;
+  /** Bytes per second; undefined when unlimited (KubeVirt's default `0Mi`). */
+  readonly bandwidthPerMigration?: number;
+  /** As the CR states it, e.g. `64Mi`. */
+  readonly bandwidthText?: string;
+  /** Seconds per GB of a migration's data before virt-launcher aborts it (live-migration-source.go `acceptableCompletionTime`). */
+  readonly completionTimeoutPerGiB: number;
+}
+
 const PARALLEL_MIGRATIONS_PER_CLUSTER = 5;
 const PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE = 2;
+const COMPLETION_TIMEOUT_PER_GIB = 150;
+
+export function migrationLimits(kubevirt: KubeObject | undefined): MigrationLimits {
+  const migrations = kubevirt?.spec?.configuration?.migrations ?? {};
+  const bandwidth = migrations.bandwidthPerMigration === undefined ? undefined : parseQuantity(migrations.bandwidthPerMigration);
+  const bytesPerSecond = bandwidth && Number(quantityValue(bandwidth));
+  return {
+    parallelMigrationsPerCluster: Number(migrations.parallelMigrationsPerCluster ?? PARALLEL_MIGRATIONS_PER_CLUSTER),
+    parallelOutboundMigrationsPerNode: Number(migrations.parallelOutboundMigrationsPerNode ?? PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE),
+    // vcpu.go `QuantityToMebiByte`: 0 is no limit, and libvirt takes the rest as whole MiB/s.
+    ...(bytesPerSecond ? { bandwidthPerMigration: Math.max(1, Math.round(bytesPerSecond / 2 ** 20)) * 2 ** 20, bandwidthText: String(migrations.bandwidthPerMigration) } : {}),
+    completionTimeoutPerGiB: Number(migrations.completionTimeoutPerGiB ?? COMPLETION_TIMEOUT_PER_GIB),
+  };
+}
 
 /** `VirtualMachineInstanceMigration.IsRunning`: past the phases before a target pod, a decentralized source's Scheduling excepted. */
 function isRunning(migration: KubeObject): boolean {
@@ -89,27 +120,39 @@ function isRunning(migration: KubeObject): boolean {
   return !(phase === 'Scheduling' && migration.spec?.sendTo);
 }
 
+/** The migrations running in `cluster` (virt-controller migration.go `findRunningMigrations`, those `IsRunning` says run), `except` one. */
+export function runningMigrations(cluster: ClusterMigrations, except?: KubeObject): KubeObject[] {
+  const uid = except?.metadata?.uid;
+  return cluster.migrations.filter((m) => isRunning(m) && !(uid && m.metadata?.uid === uid));
+}
+
 /**
- * Why a Pending migration has no target pod yet, when KubeVirt's limits hold it back (virt-controller migration.go
- * `handleTargetPodCreation`): the running migrations (`findRunningMigrations`, here: those `IsRunning` says run) reach
- * `parallelMigrationsPerCluster`, or those whose VMI is on the same node reach `parallelOutboundMigrationsPerNode`
- * (`outboundMigrationsOnNode`). Decentralized targets go through it too (since v1.8): a receiver's VMI has no node
- * before it arrives, so receive sides count against each other's "node". Undefined when it is not queued (or the
- * migration is not Pending).
+ * Those of `running` whose VMI is on `node` or leaving it (migration.go `outboundMigrationsOnNode`). A receiver's VMI
+ * has no node until virt-handler acknowledges the migration's completion (migration-target.go
+ * `ackMigrationCompletion`), so for receive sides `node` is '' and they count against one another.
  */
-export function queuedBehind(migration: KubeObject | undefined, vmi: KubeObject | undefined, cluster: ClusterMigrations): QueuedBehind | undefined {
-  if (migration?.status?.phase !== 'Pending') return undefined;
-  const limits = cluster.kubevirt?.spec?.configuration?.migrations ?? {};
-  const uid = migration.metadata?.uid;
-  const running = cluster.migrations.filter((m) => isRunning(m) && !(uid && m.metadata?.uid === uid));
-  const perCluster = Number(limits.parallelMigrationsPerCluster ?? PARALLEL_MIGRATIONS_PER_CLUSTER);
-  if (running.length >= perCluster) return { limit: 'parallelMigrationsPerCluster', running: running.length, max: perCluster };
-  const node = vmi?.status?.nodeName ?? '';
-  const onNode = running.filter((m) => {
+export function runningOnNode(cluster: ClusterMigrations, running: readonly KubeObject[], node: string): KubeObject[] {
+  return running.filter((m) => {
     const instance = cluster.instances.find((i) => i.metadata?.namespace === m.metadata?.namespace && i.metadata?.name === m.spec?.vmiName);
     return instance !== undefined && ((instance.status?.nodeName ?? '') === node || instance.status?.migrationState?.sourceNode === node);
   });
-  const perNode = Number(limits.parallelOutboundMigrationsPerNode ?? PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE);
+}
+
+/**
+ * Why a Pending migration has no target pod yet, when KubeVirt's limits hold it back (virt-controller migration.go
+ * `handleTargetPodCreation`): the running migrations reach `parallelMigrationsPerCluster`, or those whose VMI is on
+ * the same node reach `parallelOutboundMigrationsPerNode`. Decentralized targets go through it too (since v1.8), and
+ * receive sides count against each other's "node" (see {@link runningOnNode}). Undefined when it is not queued (or
+ * the migration is not Pending).
+ */
+export function queuedBehind(migration: KubeObject | undefined, vmi: KubeObject | undefined, cluster: ClusterMigrations): QueuedBehind | undefined {
+  if (migration?.status?.phase !== 'Pending') return undefined;
+  const limits = migrationLimits(cluster.kubevirt);
+  const running = runningMigrations(cluster, migration);
+  const perCluster = limits.parallelMigrationsPerCluster;
+  if (running.length >= perCluster) return { limit: 'parallelMigrationsPerCluster', running: running.length, max: perCluster };
+  const onNode = runningOnNode(cluster, running, vmi?.status?.nodeName ?? '');
+  const perNode = limits.parallelOutboundMigrationsPerNode;
   return onNode.length >= perNode ? { limit: 'parallelOutboundMigrationsPerNode', running: onNode.length, max: perNode } : undefined;
 }
 

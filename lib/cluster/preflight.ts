@@ -8,6 +8,9 @@ import { call, type CallContext } from './cluster-calls.ts';
 import { conflictingMigrations, notMigratable } from './migration-admission.ts';
 import { sourceNotHaltedRefusal } from '../rules/migration.ts';
 import { findKubeVirt } from './sync-address.ts';
+import { duration } from '../duration.ts';
+import { batchQueues, type BatchQueue, type HookDeadline } from './migration-queue.ts';
+import { readClusterMigrations } from './migration-status.ts';
 
 export type CheckResult = 'pass' | 'warn' | 'fail';
 
@@ -520,4 +523,62 @@ export async function preflightMigration(plan: MigrationPlan, clusters: Prefligh
   } else checks.push(await checkNodes(clusters.source, context));
   checks.push(await checkPermissions(clusters.source, context, plan));
   return checks;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** How long a hook's migration waits queued: a range with a bandwidth, else at most. */
+function waited(hook: HookDeadline): string {
+  const least = hook.queuedLeastSeconds === undefined ? undefined : duration(hook.queuedLeastSeconds);
+  const most = hook.queuedMostSeconds === undefined ? 'without bound' : `up to ${duration(hook.queuedMostSeconds)}`;
+  if (least === undefined) return most;
+  return hook.queuedLeastSeconds === hook.queuedMostSeconds ? least : `at least ${least} and ${most}`;
+}
+
+/** The check of one batch's queue at its destination cluster. */
+function queueCheck(queue: BatchQueue): Check {
+  const { limits } = queue;
+  const check = `queue: ${queue.cluster}, batch ${queue.batch}`;
+  const pace =
+    queue.limit === 'parallelOutboundMigrationsPerNode'
+      ? `${queue.atATime} at a time (parallelOutboundMigrationsPerNode ${limits.parallelOutboundMigrationsPerNode}: receivers have no node yet and count against one another)`
+      : `${queue.atATime} at a time (parallelMigrationsPerCluster ${limits.parallelMigrationsPerCluster})`;
+  const now = queue.behindRunning ? `, behind the ${plural(queue.runningNow, 'migration')} running now` : '';
+  const most =
+    queue.mostSeconds === undefined
+      ? 'no bound: completionTimeoutPerGiB is 0, so KubeVirt never aborts a slow migration'
+      : `at most ${duration(queue.mostSeconds)} before KubeVirt's completion timeouts (completionTimeoutPerGiB ${limits.completionTimeoutPerGiB} s) abort one`;
+  const time =
+    queue.leastSeconds === undefined
+      ? `bandwidthPerMigration is unlimited, so how long each round takes depends on the network; ${most}`
+      : `at least ${duration(queue.leastSeconds)} at bandwidthPerMigration ${limits.bandwidthText} (memory and disks over the bandwidth), ${most}`;
+  const detail = `${plural(queue.migrations, 'migration')} in, ${pace}: ${plural(queue.rounds, 'round')}${now}; ${time}`;
+  if (queue.hookDeadlines.length === 0) return pass(check, detail);
+  const shown = queue.hookDeadlines.slice(0, 3).map((h) => h.migration).join(', ') + (queue.hookDeadlines.length > 3 ? `, and ${queue.hookDeadlines.length - 3} more` : '');
+  const longest = queue.hookDeadlines.at(-1)!;
+  const certain = longest.queuedLeastSeconds !== undefined && longest.queuedLeastSeconds >= longest.migrationTimeoutSeconds;
+  return warn(
+    check,
+    `${detail}. ${plural(queue.hookDeadlines.length, 'hook')} following ${queue.hookDeadlines.length === 1 ? 'its migration' : 'their migrations'} (hook.wait) ${certain ? 'will' : 'can'} time out still queued: ${shown} ` +
+      `wait ${waited(longest)} before their round, past hook.migrationTimeoutSeconds ${longest.migrationTimeoutSeconds} s`,
+    `raise hook.migrationTimeoutSeconds${longest.queuedMostSeconds === undefined ? '' : ` to ${longest.queuedMostSeconds + longest.migrationTimeoutSeconds} or more`}, use smaller batches (fleet.batchSize), or raise ${queue.limit} in the KubeVirt CR's spec.configuration.migrations`,
+  );
+}
+
+/**
+ * How each batch of the fleet queues at destination `cluster` behind KubeVirt's migration limits, read live: the
+ * KubeVirt CR's limits and the migrations running now (the reader `kvmigrate status` uses for Queued).
+ */
+export async function preflightQueue(api: ClusterApi, context: CallContext, cluster: string, plans: readonly MigrationPlan[]): Promise<{ checks: Check[]; queues: BatchQueue[] }> {
+  const kubevirtNamespace = plans.find((p) => p.destination.cluster === cluster && p.hook?.kubevirtNamespace)?.hook?.kubevirtNamespace;
+  const live = await readClusterMigrations(api, context, kubevirtNamespace);
+  if (!live) {
+    const check = `queue: ${cluster}`;
+    return {
+      checks: [warn(check, `may not list migrations and VMIs in every namespace on ${api.server}: how the fleet queues is not estimated`, 'run preflight with credentials that may list virtualmachineinstancemigrations and virtualmachineinstances cluster-wide')],
+      queues: [],
+    };
+  }
+  const queues = batchQueues(cluster, plans, live);
+  return { checks: queues.map(queueCheck), queues };
 }

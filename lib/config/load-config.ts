@@ -90,11 +90,12 @@ function statInput(path: string): { stat?: Stats; fault?: NodeJS.ErrnoException 
 
 /**
  * The text of a file that `stat` says is a file, or undefined with the reason at `where`: too large to be a config
- * or manifest (a bound like the YAML ones: it is read whole), or unreadable.
+ * or manifest (a bound like the YAML ones: it is read whole), or unreadable. `where` is asked only for a fault: a
+ * location in the config costs a positional parse of it, which a fleet of good files never needs.
  */
-function readInput(path: string, stat: Stats, what: string, where: Location, bag: DiagnosticBag): string | undefined {
+function readInput(path: string, stat: Stats, what: string, where: () => Location, bag: DiagnosticBag): string | undefined {
   if (stat.size > MAX_FILE_BYTES) {
-    bag.error(`${what} is ${stat.size.toLocaleString('en')} bytes, more than ${MAX_FILE_BYTES.toLocaleString('en')} (kvmigrate's bound on the size of a file)`, where, 'split the file');
+    bag.error(`${what} is ${stat.size.toLocaleString('en')} bytes, more than ${MAX_FILE_BYTES.toLocaleString('en')} (kvmigrate's bound on the size of a file)`, where(), 'split the file');
     return undefined;
   }
   try {
@@ -102,7 +103,7 @@ function readInput(path: string, stat: Stats, what: string, where: Location, bag
   } catch (error) {
     const fault = fileFault(error);
     if (!fault) throw error;
-    bag.error(`cannot read ${what}: ${fileFaultReason(fault)}`, where);
+    bag.error(`cannot read ${what}: ${fileFaultReason(fault)}`, where());
     return undefined;
   }
 }
@@ -125,7 +126,7 @@ export function loadConfig(configPath: string, bag: DiagnosticBag, text?: string
       bag.error(`config file not found`, { file }, 'pass --config FILE, set KVMIGRATE_CONFIG, or create migrations.yaml');
       return undefined;
     }
-    content = readInput(configPath, stat, 'the config', { file }, bag);
+    content = readInput(configPath, stat, 'the config', () => ({ file }), bag);
     if (content === undefined) return undefined;
   }
   const yaml = new YamlFile(file, content);
@@ -227,7 +228,7 @@ function resolveMigrations(config: MigrationsConfig, locate: Locator, baseDir: s
       const named = `source manifest "${abbreviate(migration.source.manifest)}"`;
       // One stat per manifest: a fleet has thousands.
       const { stat, fault } = statInput(manifestPath);
-      const text = stat?.isFile() ? readInput(manifestPath, stat, `${named} (${shown})`, at(['source', 'manifest']), bag) : undefined;
+      const text = stat?.isFile() ? readInput(manifestPath, stat, `${named} (${shown})`, () => at(['source', 'manifest']), bag) : undefined;
       if (fault) {
         bag.error(`cannot read ${named} (${shown}): ${fileFaultReason(fault)}`, at(['source', 'manifest']));
       } else if (stat?.isDirectory()) {

@@ -1,10 +1,18 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { renderCel } from '../health/cel.ts';
+import { renderCel, type HealthCheckExpression } from '../health/cel.ts';
 import { HEALTH_RULES } from '../health/rules.ts';
 import type { RunStrategyOwnedByKubeVirt } from './cluster-application.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './labels.ts';
 import { RUN_STRATEGY_POINTER } from '../rules/migration.ts';
+
+let healthCheckExprs: readonly HealthCheckExpression[] | undefined;
+
+/** The same for every Kustomization: rendered once (a fleet has one Kustomization per migration). */
+function kubevirtHealthCheckExprs(): readonly HealthCheckExpression[] {
+  healthCheckExprs ??= HEALTH_RULES.map(renderCel);
+  return healthCheckExprs;
+}
 
 /** The Flux source a {@link ClusterKustomization} reads. */
 export interface FluxSourceReference {
@@ -84,7 +92,7 @@ export class ClusterKustomization extends Construct {
         prune: true,
         wait: true,
         timeout: props.timeout,
-        healthCheckExprs: HEALTH_RULES.map(renderCel),
+        healthCheckExprs: kubevirtHealthCheckExprs(),
         ignore: ignore.length > 0 ? ignore : undefined,
       },
     });

@@ -14,6 +14,7 @@ const FLUX_STATUS: Readonly<Record<HealthStatus, FluxStatus>> = {
   Degraded: 'Failed',
   Progressing: 'InProgress',
   Suspended: 'InProgress',
+  Missing: 'InProgress',
   Unknown: 'InProgress',
 };
 

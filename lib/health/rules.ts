@@ -30,7 +30,7 @@ export type MessagePart =
   | { readonly firstOf: readonly MessagePart[] };
 
 /** Argo CD's health statuses that these checks give. */
-export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Unknown';
+export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
 
 export interface HealthRule {
   /** When the rule applies; a rule without `when` always does (the last rule of a kind). */
@@ -177,3 +177,35 @@ const VIRTUAL_MACHINE_INSTANCE_MIGRATION: KindHealth = {
 
 /** The four kinds, in the order Argo CD's config and Flux's Kustomization list them. */
 export const HEALTH_RULES: readonly KindHealth[] = [DATA_VOLUME, VIRTUAL_MACHINE, VIRTUAL_MACHINE_INSTANCE, VIRTUAL_MACHINE_INSTANCE_MIGRATION];
+
+const APP_HEALTH = ['status', 'health', 'status'];
+/** The child's own message, else its health status's name. */
+const APP_MESSAGE: readonly MessagePart[] = [{ firstOf: [{ field: ['status', 'health', 'message'] }, { field: APP_HEALTH }] }];
+const appHealthIs = (status: HealthStatus): HealthRule => ({ when: { equals: APP_HEALTH, value: status }, status, message: APP_MESSAGE });
+
+/**
+ * An Argo CD Application as a resource of a parent Application (app of apps): the health Argo CD computed for the
+ * child. Argo CD has had no health check for it since 1.8 (gitops-engine#153 dropped it from `pkg/health`, for
+ * argo-cd#3781), so a parent's sync waves of Applications would not wait for each other; the check argo-cd's
+ * docs/operator-manual/health.md ("Argo CD App") gives restores it, and these rules give its answers. Only Argo CD
+ * needs it (Flux's lanes order by `dependsOn`): it is not among {@link HEALTH_RULES}.
+ */
+export const APPLICATION_HEALTH: KindHealth = {
+  group: 'argoproj.io',
+  version: 'v1alpha1',
+  kind: 'Application',
+  about: [
+    "The health Argo CD computed for the child Application (status.health), as argo-cd's docs restore it since 1.8",
+    'dropped it: Progressing until it has one, so a parent syncing kvmigrate\'s batches as sync waves moves to the',
+    "next batch only once every Application of this one is Healthy, and stops on a Degraded one.",
+  ],
+  rules: [
+    { when: not({ present: APP_HEALTH }), status: 'Progressing', message: ['no health assessed yet'] },
+    appHealthIs('Healthy'),
+    appHealthIs('Degraded'),
+    appHealthIs('Suspended'),
+    appHealthIs('Missing'),
+    appHealthIs('Unknown'),
+    { status: 'Progressing', message: APP_MESSAGE },
+  ],
+};

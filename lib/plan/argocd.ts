@@ -34,6 +34,11 @@ export interface ApplicationPlan {
 export interface ArgoCdPlan {
   readonly namespace: string;
   readonly healthChecks: boolean;
+  /**
+   * With the health checks: the check of `argoproj.io/Application` too, when the Applications carry batches as sync
+   * waves (a parent Application waits on a wave of Applications only with it).
+   */
+  readonly applicationHealth: boolean;
   readonly applications: readonly ApplicationPlan[];
 }
 
@@ -124,5 +129,6 @@ export function planArgoCd(config: LoadedConfig, lanes: readonly Lane[], outdir:
       runStrategyOwnedByKubeVirt: runStrategyOwners(lane.plans, cluster),
     });
   }
-  return { namespace, healthChecks: argocd.healthChecks ?? true, applications };
+  const healthChecks = argocd.healthChecks ?? true;
+  return { namespace, healthChecks, applicationHealth: healthChecks && batches > 1, applications };
 }

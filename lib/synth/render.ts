@@ -74,7 +74,7 @@ export function renderArgoCd(plan: ArgoCdPlan | undefined): RenderedFile[] {
     }
     file('applications.k8s.yaml', chart.toJson());
   }
-  if (plan.healthChecks) file('argocd-cm.k8s.yaml', [argocdConfigMap(plan.namespace)]);
+  if (plan.healthChecks) file('argocd-cm.k8s.yaml', [argocdConfigMap(plan.namespace, { applications: plan.applicationHealth })]);
   return files.sort(byPath);
 }
 

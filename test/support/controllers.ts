@@ -210,7 +210,7 @@ const keyOf = (o: Json) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata
 
 /** Argo CD's sync of one Application and its health, reduced to what decides a migration's lifecycle. */
 export class ArgoApplication {
-  private readonly scripts = new Map(healthChecks().map((c) => [c.kind, c.script]));
+  private readonly scripts: ReadonlyMap<string, string>;
 
   public constructor(
     private readonly api: KubeApiServer,
@@ -221,8 +221,12 @@ export class ArgoApplication {
       readonly ignoreDifferences: readonly Json[];
       /** Runs a hook Job's pod and gives its exit code: by default the bundled hook as its own process. */
       readonly runJobPod?: (job: Json) => Promise<number | null>;
+      /** The custom health checks of Argo CD's argocd-cm, by kind: by default kvmigrate's four. */
+      readonly healthScripts?: ReadonlyMap<string, string>;
     },
-  ) {}
+  ) {
+    this.scripts = options.healthScripts ?? new Map(healthChecks().map((c) => [c.kind, c.script]));
+  }
 
   /** The health of a live object as Argo CD's controller gives it (`health.GetResourceHealth`, our Lua scripts). */
   public health(object: Json | undefined): Health {
