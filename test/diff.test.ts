@@ -145,12 +145,18 @@ describe('kvmigrate diff', () => {
     expect(json.objects.find((o: { kind: string }) => o.kind === 'ConfigMap')).not.toHaveProperty('diff');
   });
 
-  it('with flux: the dry runs apply as kustomize-controller; the Kustomizations are compared in the default cluster', async () => {
+  it('with flux: the dry runs apply as kustomize-controller; the Kustomizations are compared in the default cluster, the Job like any object', async () => {
     const { api, workspace } = await lab('1Gi', { flux: {} });
     applyAll(api, workspace);
     const run = await diff(workspace, api.writeKubeconfig(workspace.dir));
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('unchanged  _flux Kustomization flux-system/');
+    // kustomize-controller has no hooks: the hook Job is applied, and compared, like any object.
+    expect(lines(run.stdout)).toContainEqual(expect.stringMatching(/^unchanged  default Job src\/web-send-hook-\w+$/));
+    api.remove('Job', 'src', lines(run.stdout).find((line) => / Job /.test(line))!.split('/').at(-1)!);
+    const removed = await diff(workspace, api.writeKubeconfig(workspace.dir));
+    expect(removed.code).toBe(1);
+    expect(lines(removed.stdout)).toContainEqual(expect.stringMatching(/^create     default Job src\/web-send-hook-\w+$/));
     expect(new Set(api.requests.filter((r) => r.method === 'PATCH').map((r) => new URLSearchParams(r.query).get('fieldManager')))).toEqual(new Set(['kustomize-controller']));
   });
 

@@ -106,7 +106,7 @@ async function runDiff(args: DiffArguments, streams: Streams): Promise<number> {
     try {
       // Retries of one object's calls end after twice --request-timeout (60s by default), as for preflight.
       const context = { log, deadline: new Deadline((2 * connections.requestTimeoutMs) / 1000), pollMs: 500 };
-      return { ...target, diff: await diffObject(objectsOf(target.cluster), target.object, { fieldManager, ignored: ignoredOf(target), context }) };
+      return { ...target, diff: await diffObject(objectsOf(target.cluster), target.object, { fieldManager, argoHooks: !result.config.flux, ignored: ignoredOf(target), context }) };
     } catch (error) {
       if (!(error instanceof ClusterFailure)) throw error;
       const api = connections.cluster(target.cluster);

@@ -49,7 +49,8 @@ default cluster, and only when no migration is filtered.
   create     the object does not exist yet
   update     the apply would change it; a unified diff (YAML, sorted keys) of the live object and the result follows
   unchanged  the apply would leave it as it is
-  hook       an Argo CD hook (the PostSync Job): each sync runs it anew, so it is not compared
+  hook       an Argo CD hook (the PostSync Job): each sync runs it anew, so it is not compared (with flux:,
+             which has no hooks, the Job is compared like any object)
 
 The config's warnings and a count of each change go to stderr.
 

@@ -19,6 +19,11 @@ export interface DiffOptions {
   readonly fieldManager: string;
   /** JSON pointers the engine neither compares nor writes on this object (its ignoreDifferences, its spec.ignore). */
   readonly ignored: readonly string[];
+  /**
+   * Whether the engine runs Argo CD hooks as hooks. Argo CD does; kustomize-controller knows no hooks and applies a
+   * hook Job like any object (re-created when changed: `force: Enabled`), so under Flux it is compared.
+   */
+  readonly argoHooks: boolean;
   /** How this object's calls are retried, and until when. */
   readonly context: CallContext;
 }
@@ -64,10 +69,10 @@ export function comparable(object: KubeObject, ignored: readonly string[]): Kube
 /**
  * What the next sync would change on one object, decided by the server: a missing object is created; an existing one
  * is compared with the server's dry-run apply of the desired object (gitops-engine `diff.ServerSideDiff`, kubectl diff
- * `InfoObject.Merged` with --server-side). Hooks are not compared: each sync creates them anew.
+ * `InfoObject.Merged` with --server-side). Argo CD's hooks are not compared: each sync creates them anew.
  */
 export async function diffObject(objects: LiveObjects, desired: ObjectReference, options: DiffOptions): Promise<ObjectDiff> {
-  if (isHook(desired)) return { change: 'hook' };
+  if (options.argoHooks && isHook(desired)) return { change: 'hook' };
   const found = await objects.get(desired, options.context);
   if (!found) return { change: 'create' };
   const live = comparable(found, options.ignored);
