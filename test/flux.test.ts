@@ -41,6 +41,9 @@ describe('Flux output', () => {
       'kubevirt.io/v1 VirtualMachineInstance',
       'kubevirt.io/v1 VirtualMachineInstanceMigration',
     ]);
+    // current and failed only: fluxcd/pkg runtime/cel StatusEvaluator.Evaluate answers InProgress when neither holds
+    // (test/health.test.ts shows the pair agrees with the Lua checks on every fixture).
+    expect(healthCheckExprs.map((e: Json) => Object.keys(e).sort())).toEqual(Array(4).fill(['apiVersion', 'current', 'failed', 'kind']));
   });
 
   it('a timeout that covers the hook Job, whose completion the wait includes', () => {

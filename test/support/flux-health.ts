@@ -17,12 +17,13 @@ export function fluxHealth(entry: HealthCheckExpression, object: Json): KstatusR
   const observed = object.status?.observedGeneration;
   const generation = object.metadata?.generation;
   if (Number.isInteger(observed) && Number.isInteger(generation) && observed !== generation) return 'InProgress';
-  const steps: [string, FluxStatus][] = [
+  const steps: [string | undefined, FluxStatus][] = [
     [entry.inProgress, 'InProgress'],
     [entry.failed, 'Failed'],
     [entry.current, 'Current'],
   ];
   for (const [expression, status] of steps) {
+    if (expression === undefined) continue;
     let program = compiled.get(expression);
     if (!program) compiled.set(expression, (program = parse(expression)));
     try {
