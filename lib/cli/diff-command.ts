@@ -95,10 +95,15 @@ async function runDiff(args: DiffArguments, streams: Streams): Promise<number> {
     return objects;
   };
   const fieldManager = result.config.flux ? FLUX_FIELD_MANAGER : ARGOCD_FIELD_MANAGER;
-  // What the engines ignore, from the one list their Applications and Kustomizations are made of.
+  // What the engines ignore, from the one list their Applications and Kustomizations are made of (once per cluster).
+  const owners = new Map<string, Set<string>>();
+  const ownersOf = (cluster: string) => {
+    let names = owners.get(cluster);
+    if (!names) owners.set(cluster, (names = new Set(runStrategyOwners(result.plans, cluster).map((vm) => `${vm.namespace}/${vm.name}`))));
+    return names;
+  };
   const ignoredOf = ({ cluster, object }: Target) =>
-    object.kind === 'VirtualMachine' && object.apiVersion.startsWith('kubevirt.io/') &&
-    runStrategyOwners(result.plans, cluster).some((vm) => vm.name === object.metadata.name && vm.namespace === object.metadata.namespace)
+    object.kind === 'VirtualMachine' && object.apiVersion.startsWith('kubevirt.io/') && ownersOf(cluster).has(`${object.metadata.namespace}/${object.metadata.name}`)
       ? [RUN_STRATEGY_POINTER]
       : [];
 
