@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { manifestYaml } from '../lib/synth/yaml-output.ts';
+import { manifestYaml, repeatedValueDumper } from '../lib/synth/yaml-output.ts';
 
 /** What a YAML 1.1 reader (as Kubernetes tools use), a YAML 1.2 reader and js-yaml make of `text`. */
 function readers(text: string): unknown[][] {
@@ -42,4 +42,58 @@ describe('manifest YAML', () => {
     expect(manifestYaml([{ z: 1, a: 2 }], { sortKeys: true })).toBe('a: 2\nz: 1\n');
     expect(manifestYaml([{ a: 1 }, { b: 2 }])).toBe('a: 1\n---\nb: 2\n');
   });
+
+  describe('a value repeated at one path (repeatedAt)', () => {
+    const PATH = ['spec', 'checks'];
+    const placeholder = 'kvmigrate-repeated-value-placeholder';
+    const repeated = fc.oneof(value, fc.constant(placeholder), fc.constant([{ kind: placeholder }]), fc.constant([]), fc.constant({}));
+    // Objects holding the repeated value (a deep copy, so equality is by content), another value, or none there;
+    // some hold the placeholder's text in their own data, which must not be taken for the spliced line.
+    const documents = repeated.chain((shared) =>
+      fc.tuple(
+        fc.constant(shared),
+        fc.array(
+          fc.record({
+            kind: fc.oneof(fc.string(), fc.constant(placeholder), fc.constant(`  checks: ${placeholder}`)),
+            // The key's line with the placeholder, at the same depth, before or after the object's own.
+            metadata: fc.oneof(fc.constant({ checks: placeholder }), fc.constant({})),
+            spec: fc.oneof(
+              fc.dictionary(fc.oneof(tricky, fc.string()), value, { maxKeys: 3 }).map((rest) => ({ ...rest, checks: structuredClone(shared) })),
+              fc.record({ first: value, checks: fc.oneof(value, fc.constant(placeholder)), last: fc.oneof(fc.constant(placeholder), value) }),
+              fc.dictionary(fc.string(), value, { maxKeys: 3 }),
+              value,
+            ),
+            status: fc.oneof(fc.constant({ checks: placeholder }), fc.constant({})),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+      ),
+    );
+
+    it('writes the same bytes as dumping every object whole, sorted or not', () => {
+      fc.assert(
+        fc.property(documents, fc.boolean(), ([, objects], sortKeys) => {
+          expect(manifestYaml(objects, { repeatedAt: PATH, sortKeys })).toBe(manifestYaml(objects, { sortKeys }));
+        }),
+        { numRuns: Number(process.env.KVMIGRATE_PROPERTY_RUNS ?? 500), seed: process.env.KVMIGRATE_PROPERTY_RUNS ? undefined : 20261204 },
+      );
+    });
+
+    it('dumps the repeated value once, however many objects hold it', () => {
+      const checks = [{ current: "status.phase == 'Succeeded'", failed: "status.phase == 'Failed'", kind: 'DataVolume' }];
+      const objects = ['a', 'b', 'c'].map((name) => ({ metadata: { name }, spec: { checks: structuredClone(checks), path: `./${name}` } }));
+      const dumped: unknown[] = [];
+      const dumpObject = repeatedValueDumper(objects, PATH, (object) => {
+        dumped.push(object);
+        return manifestYaml([object]);
+      });
+      const text = objects.map(dumpObject).join('---\n');
+      expect(text).toBe(manifestYaml(objects));
+      const holdingChecks = dumped.filter((object) => JSON.stringify(object).includes('Succeeded'));
+      // Once in the template that gives its text, then each object with the placeholder in its place.
+      expect(holdingChecks).toHaveLength(1);
+      expect(dumped).toHaveLength(2 + objects.length);
+    });
+  });
 });
+

@@ -88,7 +88,7 @@ export function renderFlux(plan: FluxPlan | undefined): RenderedFile[] {
   const chart = new Chart(new App(), 'kustomizations', { disableResourceNameHashes: true });
   for (const kustomization of plan.kustomizations) new ClusterKustomization(chart, kustomization.name, kustomization);
   const objects = chart.toJson();
-  const files: RenderedFile[] = [{ cluster: FLUX_FOLDER, path: `${FLUX_FOLDER}/kustomizations.k8s.yaml`, content: manifestYaml(objects), objects: objects.length }];
+  const files: RenderedFile[] = [{ cluster: FLUX_FOLDER, path: `${FLUX_FOLDER}/kustomizations.k8s.yaml`, content: manifestYaml(objects, { repeatedAt: ['spec', 'healthCheckExprs'] }), objects: objects.length }];
   for (const { cluster, migration } of plan.kustomizations) {
     if (!migration) continue;
     const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [`../../../${cluster}/${migration}.k8s.yaml`] };
