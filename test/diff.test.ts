@@ -3,8 +3,8 @@
 // `diff.ServerSideDiff`), hooks not compared (gitops-engine `hook.IsHook`), kubectl diff's exit codes (`CheckDiffErr`).
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../lib/cli/main.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
+import { kvmigrate } from './support/cli.ts';
 import { KubeApiServer, twoClusterKubeconfig, type KubeObject } from './support/kube-api-server.ts';
 import { synth } from './support/synth.ts';
 
@@ -24,12 +24,7 @@ async function lab(size = '1Gi', config: Record<string, unknown> = {}) {
   return { api, workspace };
 }
 
-async function diff(workspace: Workspace, kubeconfig: string, args: string[] = []) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['diff', '--config', workspace.path('migrations.yaml'), '--kubeconfig', kubeconfig, ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const diff = (workspace: Workspace, kubeconfig: string, args: string[] = []) => kvmigrate(['diff', '--config', workspace.path('migrations.yaml'), '--kubeconfig', kubeconfig, ...args]);
 
 /** The first column and the object of each line that names one (diff bodies left out). */
 const lines = (stdout: string) => stdout.split('\n').filter((line) => /^(create|update|unchanged|hook) /.test(line));

@@ -3,57 +3,25 @@
 // health expressions; KubeVirt moving the VM; the bundled hook run by the Job controller as soon as its Job exists (no
 // PostSync in Flux: it waits for the parked receiver itself). Each scenario ends Ready, nothing is re-created after
 // success, and the VM never runs at both ends.
-import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../lib/cli/main.ts';
-import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { kubevirt } from './support/cluster-objects.ts';
-import { FluxKustomization, KubeVirtModel, type ReconcileResult } from './support/controllers.ts';
-import { KubeApiServer } from './support/kube-api-server.ts';
-import { synth, type Json } from './support/synth.ts';
+import { describe, expect, it } from 'vitest';
+import { FluxKustomization, type ReconcileResult } from './support/controllers.ts';
+import { expectArrived, expectCutOver, lifecycleLab } from './support/lifecycle-lab.ts';
+import type { Json } from './support/synth.ts';
 
-const servers: KubeApiServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-const machine = (name: string) => vm(name, withDataVolume('root', `${name}-root`), withDataVolumeTemplate(`${name}-root`, { size: '1Gi', storageClassName: 'fast' }));
-
-/** A cluster with KubeVirt and Flux, the source VMs running, and a repository that migrates them to namespace dst. */
+/** The lifecycle lab under Flux: each reconcile applies the folder as Git has it now, with its Kustomization's spec. */
 async function lab(entries: Json[]) {
-  const api = await KubeApiServer.start();
-  servers.push(api);
-  const kubevirtModel = new KubeVirtModel(api);
-  const workspace = new Workspace();
-  const vms = entries.map((e) => e.vm as string);
-  const writeConfig = (list: Json[]) => workspace.setup({ flux: {}, migrations: list.map((e) => migration(e.vm, e.extra)) }, Object.fromEntries(vms.map((v) => [v, [machine(v)]])));
-  writeConfig(entries);
-  api.put(kubevirt('kubevirt', { addresses: ['10.128.0.9:9185'] }));
-  for (const name of vms) api.put({ ...machine(name), metadata: { name, namespace: 'src' } } as never);
-  kubevirtModel.settle();
-  const kubeconfig = api.writeKubeconfig(workspace.dir);
-  const flux = new FluxKustomization(api, kubevirtModel, kubeconfig);
-  const splitBrain = () => vms.filter((name) => kubevirtModel.runningCopies(name) > 1);
-
+  const l = await lifecycleLab(entries, { flux: {} });
+  const flux = new FluxKustomization(l.api, l.kubevirt, l.kubeconfig);
   /** One reconcile of the folder as Git has it now, with the emitted Kustomization's spec. */
   const reconcile = async (): Promise<ReconcileResult> => {
-    const { byPath } = synth(workspace);
-    const objects = Object.entries(byPath).filter(([path]) => path.startsWith('default/')).flatMap(([, o]) => o);
+    const { byPath, objects } = l.desired();
     const kustomization = byPath['_flux/kustomizations.k8s.yaml']!.find((k) => k.metadata.name === 'kvmigrate-default')!;
     const result = await flux.reconcile(objects, kustomization.spec);
-    kubevirtModel.settle();
-    expect(splitBrain()).toEqual([]);
+    l.kubevirt.settle();
+    expect(l.splitBrain()).toEqual([]);
     return result;
   };
-  const command = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main([...args, '--config', workspace.path('migrations.yaml'), '--kubeconfig', kubeconfig], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { code, stdout, stderr };
-  };
-  const migrations = () => api.list('VirtualMachineInstanceMigration');
-  const unfinished = () => migrations().filter((m) => !['Succeeded', 'Failed'].includes(m.status?.phase)).map((m) => `${m.metadata.namespace}/${m.metadata.name}`);
-  const vmi = (namespace: string, name: string) => api.get('VirtualMachineInstance', namespace, name)?.status?.phase;
-  return { api, kubevirt: kubevirtModel, writeConfig, reconcile, command, migrations, unfinished, vmi };
+  return { ...l, reconcile };
 }
 
 const ready = { ready: true, message: 'Applied revision' };
@@ -65,12 +33,7 @@ describe('the lifecycle on a replay of Flux and KubeVirt', () => {
     expect(first).toMatchObject(ready);
     expect(Object.values(first.jobs)).toEqual([0]);
     expect(first.created.filter((c) => /^(DataVolume|VirtualMachine|Job) /.test(c))).toEqual(['DataVolume dst/web-root', 'VirtualMachine dst/web', 'Job src/web-send-hook-' + first.created.find((c) => c.startsWith('Job'))!.split('-send-hook-')[1]]);
-    expect(l.vmi('dst', 'web')).toBe('Running');
-    expect(l.vmi('src', 'web')).toBeUndefined();
-    expect(l.api.get('VirtualMachine', 'src', 'web')!.spec.runStrategy).toBe('Halted');
-    expect(l.api.get('VirtualMachine', 'dst', 'web')!.spec.runStrategy).toBe('Always');
-    expect(l.api.creates('VirtualMachineInstanceMigration').map((r) => r.status)).toEqual([201, 201]);
-    expect(l.unfinished()).toEqual([]);
+    expectArrived(l);
   });
 
   it('every later interval re-applies and re-creates nothing: the receiver keeps the runStrategy KubeVirt gave it', async () => {
@@ -170,9 +133,7 @@ describe('the lifecycle on a replay of Flux and KubeVirt', () => {
     const cutover = await l.command('cutover', 'web');
     expect(cutover.code, cutover.stderr).toBe(0);
     expect(await l.reconcile()).toMatchObject(ready);
-    expect(l.api.get('VirtualMachine', 'src', 'web')!.spec.runStrategy).toBe('Halted');
-    expect(l.api.get('VirtualMachine', 'dst', 'web')!.spec.runStrategy).toBe('Always');
-    expect(l.api.list('Job')).toEqual([]);
+    expectCutOver(l);
   });
 });
 

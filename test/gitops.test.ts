@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { healthChecks } from '../lib/argocd/health-checks.ts';
-import { main } from '../lib/cli/main.ts';
 import { synthesize } from '../lib/synth/synthesize.ts';
 import { InputError } from '../lib/diagnostics.ts';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, withRunStrategy, Workspace } from './support/builders.ts';
+import { kvmigrate } from './support/cli.ts';
 import { hookMigration, vmi } from './support/cluster-objects.ts';
 import { messagesOf } from './support/compile.ts';
 import { crdErrors, crdValidators } from './support/crds.ts';
@@ -295,12 +295,7 @@ function applyJsonPatch(document: Json, patch: { op: string; path: string; value
 }
 
 describe('kvmigrate argocd-health', () => {
-  async function run(args: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(['argocd-health', ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { code, stdout, stderr };
-  }
+  const run = (args: string[]) => kvmigrate(['argocd-health', ...args]);
 
   it('prints the argocd-cm fragment with the four scripts', async () => {
     const { code, stdout } = await run(['--namespace', 'openshift-gitops']);
@@ -380,11 +375,9 @@ migrations:
   }
 
   async function step(workspace: Workspace, args: string[], api?: KubeApiServer) {
-    let stdout = '';
-    let stderr = '';
     const kubeconfig = api ? ['--kubeconfig', api.writeKubeconfig(workspace.dir)] : [];
-    const code = await main([...args, '--config', workspace.path('migrations.yaml'), ...kubeconfig], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { code, stdout, stderr, config: readFileSync(workspace.path('migrations.yaml'), 'utf8') };
+    const run = await kvmigrate([...args, '--config', workspace.path('migrations.yaml'), ...kubeconfig]);
+    return { ...run, config: readFileSync(workspace.path('migrations.yaml'), 'utf8') };
   }
 
   function labWorkspace(config = CONFIG): Workspace {

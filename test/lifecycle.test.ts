@@ -2,63 +2,27 @@
 // synthesized folder, KubeVirt moving the VM, the bundled hook creating the migrations, the lifecycle commands editing
 // the config. Each scenario ends Synced and Healthy, with no unfinished migration left over and the VM never running
 // at both ends.
-import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../lib/cli/main.ts';
-import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { kubevirt } from './support/cluster-objects.ts';
-import { ArgoApplication, KubeVirtModel, type SyncResult } from './support/controllers.ts';
-import { KubeApiServer } from './support/kube-api-server.ts';
-import { synth, type Json } from './support/synth.ts';
-
-const servers: KubeApiServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
+import { describe, expect, it } from 'vitest';
+import { ArgoApplication, type SyncResult } from './support/controllers.ts';
+import { expectArrived, expectCutOver, lifecycleLab } from './support/lifecycle-lab.ts';
+import type { Json } from './support/synth.ts';
 
 const ARGOCD = { repoURL: 'https://git.example.com/platform/vm-moves.git' };
-const machine = (name: string) => vm(name, withDataVolume('root', `${name}-root`), withDataVolumeTemplate(`${name}-root`, { size: '1Gi', storageClassName: 'fast' }));
 
-/** A cluster with KubeVirt, the source VMs running, and a GitOps repository that migrates them to namespace dst. */
+/** The lifecycle lab under Argo CD: each sync applies the folder as Git has it now, with its Application's spec. */
 async function lab(entries: Json[], config: Json = {}) {
-  const api = await KubeApiServer.start();
-  servers.push(api);
-  const kubevirtModel = new KubeVirtModel(api);
-  const workspace = new Workspace();
-  const vms = entries.map((e) => e.vm as string);
-  const writeConfig = (list: Json[]) => workspace.setup({ argocd: ARGOCD, ...config, migrations: list.map((e) => migration(e.vm, e.extra)) }, Object.fromEntries(vms.map((v) => [v, [machine(v)]])));
-  writeConfig(entries);
-  api.put(kubevirt('kubevirt', { addresses: ['10.128.0.9:9185'] }));
-  for (const name of vms) api.put({ ...machine(name), metadata: { name, namespace: 'src' } } as never);
-  kubevirtModel.settle();
-  const kubeconfig = api.writeKubeconfig(workspace.dir);
-
-  /** What Git holds now for the cluster folder, and its Application's ignoreDifferences. */
-  const desired = () => {
-    const { byPath } = synth(workspace);
-    const objects = Object.entries(byPath).filter(([path]) => path.startsWith('default/')).flatMap(([, o]) => o);
-    const application = byPath['_argocd/applications.k8s.yaml']?.[0];
-    return { objects, ignoreDifferences: (application?.spec.ignoreDifferences ?? []) as Json[] };
-  };
-  const splitBrain = () => vms.filter((name) => kubevirtModel.runningCopies(name) > 1);
+  const l = await lifecycleLab(entries, { argocd: ARGOCD, ...config });
   /** One Argo CD sync of the folder as Git has it now, and the Application's state after it. */
   const sync = async (): Promise<SyncResult & { health: string; synced: boolean }> => {
-    const { objects, ignoreDifferences } = desired();
-    const app = new ArgoApplication(api, kubevirtModel, { name: 'kvmigrate-default', kubeconfig, ignoreDifferences });
+    const { byPath, objects } = l.desired();
+    const ignoreDifferences = (byPath['_argocd/applications.k8s.yaml']?.[0]?.spec.ignoreDifferences ?? []) as Json[];
+    const app = new ArgoApplication(l.api, l.kubevirt, { name: 'kvmigrate-default', kubeconfig: l.kubeconfig, ignoreDifferences });
     const result = await app.sync(objects);
-    kubevirtModel.settle();
-    expect(splitBrain()).toEqual([]);
+    l.kubevirt.settle();
+    expect(l.splitBrain()).toEqual([]);
     return { ...result, health: app.appHealth(objects), synced: app.synced(objects) };
   };
-  const command = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await main([...args, '--config', workspace.path('migrations.yaml'), '--kubeconfig', kubeconfig], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-    return { code, stdout, stderr };
-  };
-  const migrations = () => api.list('VirtualMachineInstanceMigration');
-  const unfinished = () => migrations().filter((m) => !['Succeeded', 'Failed'].includes(m.status?.phase)).map((m) => `${m.metadata.namespace}/${m.metadata.name}`);
-  const vmi = (namespace: string, name: string) => api.get('VirtualMachineInstance', namespace, name)?.status?.phase;
-  return { api, kubevirt: kubevirtModel, workspace, writeConfig, sync, command, migrations, unfinished, vmi, splitBrain };
+  return { ...l, sync };
 }
 
 const done = { phase: 'Succeeded', health: 'Healthy', synced: true };
@@ -70,12 +34,7 @@ describe('the lifecycle on a replay of Argo CD and KubeVirt', () => {
     expect(first).toMatchObject(done);
     expect(Object.values(first.hooks)).toEqual([0]);
     expect([...new Set(first.applied)]).toEqual(['ConfigMap 0', 'ServiceAccount 0', 'Role 0', 'RoleBinding 0', 'DataVolume 1', 'VirtualMachine 2', 'Job PostSync']);
-    expect(l.vmi('dst', 'web')).toBe('Running');
-    expect(l.vmi('src', 'web')).toBeUndefined();
-    expect(l.api.get('VirtualMachine', 'src', 'web')!.spec.runStrategy).toBe('Halted');
-    expect(l.api.get('VirtualMachine', 'dst', 'web')!.spec.runStrategy).toBe('Always');
-    expect(l.api.creates('VirtualMachineInstanceMigration').map((r) => r.status)).toEqual([201, 201]);
-    expect(l.unfinished()).toEqual([]);
+    expectArrived(l);
   });
 
   it('a second and a third sync after success create nothing and stay Synced and Healthy', async () => {
@@ -152,9 +111,7 @@ describe('the lifecycle on a replay of Argo CD and KubeVirt', () => {
     const cutover = await l.command('cutover', 'web');
     expect(cutover.code, cutover.stderr).toBe(0);
     expect(await l.sync()).toMatchObject(done);
-    expect(l.api.get('VirtualMachine', 'src', 'web')!.spec.runStrategy).toBe('Halted');
-    expect(l.api.get('VirtualMachine', 'dst', 'web')!.spec.runStrategy).toBe('Always');
-    expect(l.api.list('Job')).toEqual([]);
+    expectCutOver(l);
   });
 
   it('a static connectURL goes through the hook: success, and later syncs create nothing', async () => {
@@ -201,7 +158,7 @@ describe('the replay is faithful enough to catch the old output', () => {
   it('without ignoreDifferences, a sync after success would start the halted managed source again: split brain', async () => {
     const l = await lab([{ vm: 'web', extra: { source: { manage: true } } }]);
     await l.sync();
-    const source = synth(l.workspace).objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.namespace === 'src')!;
+    const source = l.desired().objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.namespace === 'src')!;
     const careless = new ArgoApplication(l.api, l.kubevirt, { name: 'kvmigrate-default', kubeconfig: '', ignoreDifferences: [] });
     await careless.sync([source]);
     l.kubevirt.settle();

@@ -2,8 +2,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../lib/cli/main.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
+import { kvmigrate } from './support/cli.ts';
 import { hookMigration, vmi } from './support/cluster-objects.ts';
 import { runHookProcess } from './support/hook-process.ts';
 import { KubeApiServer } from './support/kube-api-server.ts';
@@ -30,13 +30,6 @@ function kubeconfigFor(w: Workspace, server: string): string {
     'current-context': 'ctx',
   });
   return w.path('kubeconfig');
-}
-
-async function kvmigrate(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
 }
 
 describe('clusters that misbehave', () => {

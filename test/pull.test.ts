@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { main } from '../lib/cli/main.ts';
 import { Workspace } from './support/builders.ts';
+import { kvmigrate } from './support/cli.ts';
 import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
 import { only, synth } from './support/synth.ts';
 
@@ -103,18 +103,13 @@ function seedCluster(): void {
   });
 }
 
-async function kvmigrate(workspace: Workspace, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main([...args, '--kubeconfig', api.writeKubeconfig(workspace.dir)], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const kvmigrateOn = (workspace: Workspace, args: string[]) => kvmigrate([...args, '--kubeconfig', api.writeKubeconfig(workspace.dir)]);
 
 describe('kvmigrate pull', () => {
   it('writes the clean manifest of the golden file: VM as the cluster has it, disk facts, no status or server fields', async () => {
     seedCluster();
     const workspace = new Workspace();
-    const run = await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')]);
+    const run = await kvmigrateOn(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('VirtualMachine shop/web and 3 disk(s)');
     const text = readFileSync(workspace.path('vms/web.yaml'), 'utf8');
@@ -125,7 +120,7 @@ describe('kvmigrate pull', () => {
   it('keeps what identifies the VM and drops what the server manages', async () => {
     seedCluster();
     const workspace = new Workspace();
-    await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')]);
+    await kvmigrateOn(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')]);
     const [machine, root, data, scratch] = parseAllDocuments(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).map((d) => d.toJS());
     expect(Object.keys(machine)).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
     expect(machine.metadata).toEqual({ name: 'web', namespace: 'shop', labels: { app: 'shop' }, annotations: { 'shop.example.com/owner': 'team-web' } });
@@ -148,7 +143,7 @@ describe('kvmigrate pull', () => {
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'web', namespace: 'shop' }, status: { phase: 'Running', interfaces: [{ name: 'default', mac: '02:6b:cd:00:00:99' }] } });
     api.put({ apiVersion: 'instancetype.kubevirt.io/v1beta1', kind: 'VirtualMachineInstancetype', metadata: { name: 'shop-medium', namespace: 'shop', uid: 'x' }, spec: { cpu: { guest: 2 }, memory: { guest: '4Gi' } } });
     const workspace = new Workspace();
-    expect((await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')])).code).toBe(0);
+    expect((await kvmigrateOn(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')])).code).toBe(0);
     const docs = parseAllDocuments(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).map((d) => d.toJS());
     expect(docs[0].spec.template.spec.domain.devices.interfaces[0].macAddress).toBe('02:6b:cd:00:00:99');
     // The cluster-scoped preference stays where it is; preflight checks it at the destination.
@@ -162,7 +157,7 @@ describe('kvmigrate pull', () => {
     api.update('VirtualMachine', 'shop', 'web', (vm) => delete vm.spec.template.spec.domain.firmware);
     api.put({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'web', namespace: 'shop' }, spec: { domain: { firmware: { uuid: '5d307ca9-b3ef-428c-8861-06e72d69f223' } } }, status: { phase: 'Running' } });
     const workspace = new Workspace();
-    expect((await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')])).code).toBe(0);
+    expect((await kvmigrateOn(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')])).code).toBe(0);
     const [machine] = parseAllDocuments(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).map((d) => d.toJS());
     expect(machine.spec.template.spec.domain.firmware).toEqual({ uuid: '5d307ca9-b3ef-428c-8861-06e72d69f223' });
   });
@@ -172,7 +167,7 @@ describe('kvmigrate pull', () => {
     const workspace = new Workspace();
     const config = '# platform moves\nmigrations:\n  # the shop database moved last week\n  - vm: db\n    source: { namespace: shop, manifest: vms/db.yaml }\n    destination: { namespace: shop-new }   # done\n\n# end\n';
     workspace.write('migrations.yaml', config);
-    const run = await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms'), '--add', '--to', 'shop-new', '--config', workspace.path('migrations.yaml')]);
+    const run = await kvmigrateOn(workspace, ['pull', 'shop/web', '--out', workspace.path('vms'), '--add', '--to', 'shop-new', '--config', workspace.path('migrations.yaml')]);
     expect(run.code, run.stderr).toBe(0);
     const edited = readFileSync(workspace.path('migrations.yaml'), 'utf8');
     expect(edited).toBe(
@@ -199,7 +194,7 @@ describe('kvmigrate pull', () => {
     const workspace = new Workspace();
     const config = 'migrations:\n  - vm: db\n    source: { namespace: shop, manifest: vms/db.yaml }\n    destination: { namespace: shop-new }\n';
     workspace.write('migrations.yaml', config);
-    const run = await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms'), '--add', '--to', 'shop-new', '--dry-run', '--config', workspace.path('migrations.yaml')]);
+    const run = await kvmigrateOn(workspace, ['pull', 'shop/web', '--out', workspace.path('vms'), '--add', '--to', 'shop-new', '--dry-run', '--config', workspace.path('migrations.yaml')]);
     expect(run.code, run.stderr).toBe(0);
     expect(readFileSync(workspace.path('migrations.yaml'), 'utf8')).toBe(config);
     expect(existsSync(workspace.path('vms'))).toBe(false);
@@ -216,9 +211,9 @@ describe('kvmigrate pull', () => {
     seedCluster();
     const workspace = new Workspace();
     const args = ['pull', 'shop/web', '--out', workspace.path('vms'), '--add', '--to', 'shop-new', '--config', workspace.path('migrations.yaml')];
-    expect((await kvmigrate(workspace, args)).code).toBe(0);
+    expect((await kvmigrateOn(workspace, args)).code).toBe(0);
     expect(synth(workspace).plans.map((p) => p.name)).toEqual(['web']);
-    const again = await kvmigrate(workspace, args);
+    const again = await kvmigrateOn(workspace, args);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already migrates VM shop/web');
   });
@@ -229,7 +224,7 @@ describe('kvmigrate pull', () => {
     const config = `migrations:\n  - vm: db\n    source: { namespace: shop, manifest: vms/db.yaml }\n    destination: { namespace: shop-new }\n`;
     workspace.write('web.yaml', config);
     for (const extra of [[], ['--add', '--to', 'shop-new'], ['--force']]) {
-      const run = await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.dir, '--config', workspace.path('web.yaml'), ...extra]);
+      const run = await kvmigrateOn(workspace, ['pull', 'shop/web', '--out', workspace.dir, '--config', workspace.path('web.yaml'), ...extra]);
       expect(run.code, extra.join(' ')).toBe(2);
       expect(run.stderr).toContain('is the config; kvmigrate never writes a manifest over it');
       expect(readFileSync(workspace.path('web.yaml'), 'utf8')).toBe(config);
@@ -240,14 +235,14 @@ describe('kvmigrate pull', () => {
     seedCluster();
     const workspace = new Workspace();
     const args = ['pull', 'shop/web', '--out', workspace.path('vms')];
-    expect((await kvmigrate(workspace, args)).code).toBe(0);
-    expect((await kvmigrate(workspace, args)).code).toBe(0);
+    expect((await kvmigrateOn(workspace, args)).code).toBe(0);
+    expect((await kvmigrateOn(workspace, args)).code).toBe(0);
     workspace.write('vms/web.yaml', '# mine, tuned by hand\napiVersion: kubevirt.io/v1\n');
-    const refused = await kvmigrate(workspace, args);
+    const refused = await kvmigrateOn(workspace, args);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('exists and kvmigrate did not write it (its first line does not say "pulled by kvmigrate"); pass --force');
     expect(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).toBe('# mine, tuned by hand\napiVersion: kubevirt.io/v1\n');
-    expect((await kvmigrate(workspace, [...args, '--force'])).code).toBe(0);
+    expect((await kvmigrateOn(workspace, [...args, '--force'])).code).toBe(0);
     expect(readFileSync(workspace.path('vms/web.yaml'), 'utf8')).toBe(readFileSync(GOLDEN, 'utf8'));
   });
 
@@ -269,18 +264,14 @@ describe('kvmigrate pull', () => {
       'current-context': 'elsewhere',
     });
     workspace.write('migrations.yaml', 'clusters:\n  east: { kubeContext: east-admin }\nmigrations: []\n');
-    let stderr = '';
-    const code = await main(
-      ['pull', 'shop/web', '--out', workspace.path('vms'), '--source-cluster', 'east', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig')],
-      { stdout: () => {}, stderr: (t) => (stderr += t) },
-    );
+    const { code, stderr } = await kvmigrate(['pull', 'shop/web', '--out', workspace.path('vms'), '--source-cluster', 'east', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig')]);
     expect(code, stderr).toBe(0);
     expect(api.requests.every((r) => r.status !== 401)).toBe(true);
   });
 
   it('a VM that does not exist: exit 1, nothing written', async () => {
     const workspace = new Workspace();
-    const run = await kvmigrate(workspace, ['pull', 'shop/nope', '--out', workspace.path('vms')]);
+    const run = await kvmigrateOn(workspace, ['pull', 'shop/nope', '--out', workspace.path('vms')]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: VirtualMachine shop\/nope not found on http:\/\/127\.0\.0\.1:\d+\n$/);
     expect(() => workspace.files('vms')).toThrow();
@@ -288,7 +279,7 @@ describe('kvmigrate pull', () => {
 
   it('usage errors exit 2', async () => {
     const workspace = new Workspace();
-    expect((await kvmigrate(workspace, ['pull', 'web'])).stderr).toContain('expected <namespace>/<vm>');
-    expect((await kvmigrate(workspace, ['pull', 'shop/web', '--add'])).code).toBe(2);
+    expect((await kvmigrateOn(workspace, ['pull', 'web'])).stderr).toContain('expected <namespace>/<vm>');
+    expect((await kvmigrateOn(workspace, ['pull', 'shop/web', '--add'])).code).toBe(2);
   });
 });

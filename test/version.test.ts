@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../lib/cli/main.ts';
 import { Workspace } from './support/builders.ts';
+import { kvmigrate } from './support/cli.ts';
 import { kubevirt } from './support/cluster-objects.ts';
 import { KubeApiServer } from './support/kube-api-server.ts';
 
@@ -9,12 +9,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
 
-async function version(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['version', ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const version = (args: string[]) => kvmigrate(['version', ...args]);
 
 describe('kvmigrate version', () => {
   it('alone: the client version, without reading any cluster', async () => {

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/main.ts';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, withVolume, Workspace } from '../support/builders.ts';
+import { kvmigrate } from '../support/cli.ts';
 import { hookMigration } from '../support/cluster-objects.ts';
 import { KUBEVIRT_CRD, RealApiServer, realApiServerAvailable, UNPRIVILEGED, type Json } from '../support/real-api-server.ts';
 import { synth } from '../support/synth.ts';
@@ -21,12 +21,7 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 /** Runs a kvmigrate command in-process with a kubeconfig of the real server (as `token`, default the admin). */
-async function kvmigrate(workspace: Workspace, args: string[], token?: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main([...args, '--kubeconfig', server.writeKubeconfig(workspace.dir, 'real', token)], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const kvmigrateOn = (workspace: Workspace, args: string[], token?: string) => kvmigrate([...args, '--kubeconfig', server.writeKubeconfig(workspace.dir, 'real', token)]);
 
 describe.skipIf(!realApiServerAvailable)('kvmigrate pull from a real API server', () => {
   it("writes the golden file's clean manifest from what the real server returns (defaults, managed fields, canonical quantities)", async () => {
@@ -42,7 +37,7 @@ describe.skipIf(!realApiServerAvailable)('kvmigrate pull from a real API server'
     await server.create({ ...dataClaim, status: { phase: 'Bound', capacity: { storage: '10737418240' } } });
     await server.create({ ...scratch, spec: { ...scratch!.spec, source: { blank: {} } }, status: { phase: 'Pending' } });
     const workspace = new Workspace();
-    const run = await kvmigrate(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')]);
+    const run = await kvmigrateOn(workspace, ['pull', 'shop/web', '--out', workspace.path('vms')]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('VirtualMachine shop/web and 3 disk(s)');
     const pulled = readFileSync(workspace.path('vms/web.yaml'), 'utf8');
@@ -98,7 +93,7 @@ describe.skipIf(!realApiServerAvailable)('kvmigrate preflight against a real API
   it('passes on a ready cluster as the admin; as a user without the rights the permissions check fails, decided by the real SelfSubjectAccessReview', async () => {
     const workspace = await readyCluster();
     const checks = async (token?: string) => {
-      const run = await kvmigrate(workspace, ['preflight', '--config', workspace.path('migrations.yaml'), '-o', 'json'], token);
+      const run = await kvmigrateOn(workspace, ['preflight', '--config', workspace.path('migrations.yaml'), '-o', 'json'], token);
       return Object.fromEntries(JSON.parse(run.stdout).migrations[0].checks.map((c: Json) => [c.check, `${c.result}: ${c.detail}`])) as Record<string, string>;
     };
     const asAdmin = await checks();
@@ -161,7 +156,7 @@ describe.skipIf(!realApiServerAvailable)('kvmigrate status against a real API se
     await server.create({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'web', namespace: dst }, spec: { domain: { devices: {} } }, status: { phase: 'WaitingForSync', nodeName: 'worker-2' } });
     const receive = await server.create(hookMigration(plan.receiveMigrationName, dst, { receive: { migrationID: plan.migrationID } }, 'WaitingForSync'));
     const send = await server.create(hookMigration(plan.sendMigrationName, src, { sendTo: { migrationID: plan.migrationID, connectURL: '10.0.0.9:9185' } }, 'Synchronizing'));
-    const status = async (args: string[]) => kvmigrate(workspace, ['status', '--config', workspace.path('migrations.yaml'), ...args]);
+    const status = async (args: string[]) => kvmigrateOn(workspace, ['status', '--config', workspace.path('migrations.yaml'), ...args]);
     return { receive, send, status };
   }
 

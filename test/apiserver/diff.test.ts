@@ -2,8 +2,8 @@
 // defaults, its managed fields, its merge with what other managers own), as kubectl diff `InfoObject.Merged`
 // (--server-side) and gitops-engine `diff.ServerSideDiff` let it decide.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/main.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from '../support/builders.ts';
+import { kvmigrate } from '../support/cli.ts';
 import { RealApiServer, realApiServerAvailable } from '../support/real-api-server.ts';
 import { synth } from '../support/synth.ts';
 
@@ -17,15 +17,7 @@ afterAll(() => server?.stop());
 
 const machine = (size: string) => ({ ...vm('web', withDataVolume('root', 'web-root'), withDataVolumeTemplate('web-root', { size })), metadata: { name: 'web', namespace: 'df-src' } });
 
-async function diff(workspace: Workspace, args: string[] = []) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['diff', '--config', workspace.path('migrations.yaml'), '--kubeconfig', server.writeKubeconfig(workspace.dir), ...args], {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-  });
-  return { code, stdout, stderr };
-}
+const diff = (workspace: Workspace, args: string[] = []) => kvmigrate(['diff', '--config', workspace.path('migrations.yaml'), '--kubeconfig', server.writeKubeconfig(workspace.dir), ...args]);
 
 describe.skipIf(!realApiServerAvailable)('kvmigrate diff against a real API server', () => {
   it('after a server-side apply as Argo CD: unchanged (defaults and managed fields are the server\'s); a new disk size: update', async () => {

@@ -1,0 +1,16 @@
+// The command line run in-process, as a user runs it from a shell: its exit code and what it printed.
+import { main } from '../../lib/cli/main.ts';
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `kvmigrate <args>`; `tty` makes stdout a terminal (redrawn progress, colours). */
+export async function kvmigrate(args: readonly string[], options: { tty?: boolean } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), tty: options.tty });
+  return { code, stdout, stderr };
+}
