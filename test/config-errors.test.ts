@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GENERATED_HEADER_PREFIX } from '../lib/synth/write-output.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, withNamespace, Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 
 const goodVm = (name: string) => vm(name, withDataVolume('root', 'root-dv'), withDataVolumeTemplate('root-dv', { size: '1Gi' }));
 
@@ -9,7 +9,7 @@ const goodVm = (name: string) => vm(name, withDataVolume('root', 'root-dv'), wit
 async function synthFails(workspace: Workspace) {
   workspace.write('dist/default/previous.k8s.yaml', `${GENERATED_HEADER_PREFIX}../migrations.yaml\nkind: Previous\n`);
   const before = workspace.files('dist');
-  const run = await kvmigrate(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
+  const run = await kvmigrateInProcess(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
   return { ...run, distUnchanged: JSON.stringify(workspace.files('dist')) === JSON.stringify(before) };
 }
 
@@ -72,7 +72,7 @@ describe('config errors name file:line:col and change nothing on disk', () => {
   it('a manifest without a namespace is taken to be in the source namespace', async () => {
     const workspace = workspaceWith(`migrations:\n${entry('a')}`);
     workspace.write('vms/a.yaml', [goodVm('a')].map((m) => ({ ...m, metadata: { name: 'a' } })));
-    const { code } = await kvmigrate(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
+    const { code } = await kvmigrateInProcess(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
     expect(code).toBe(0);
   });
 
@@ -134,7 +134,7 @@ describe('the out dir', () => {
     const workspace = new Workspace();
     workspace.setup({ migrations: [migration('a')] }, { a: [goodVm('a')] });
     const before = workspace.files('.');
-    const { code, stderr } = await kvmigrate(['synth', '--config', workspace.path('migrations.yaml'), '--out', out === 'WORKSPACE' ? workspace.dir : out]);
+    const { code, stderr } = await kvmigrateInProcess(['synth', '--config', workspace.path('migrations.yaml'), '--out', out === 'WORKSPACE' ? workspace.dir : out]);
     expect(code).toBe(1);
     expect(stderr).toContain(what);
     expect(workspace.files('.')).toEqual(before);
@@ -145,7 +145,7 @@ describe('a valid config', () => {
   it('may hold anchors under an x- key and merge them into entries with <<', async () => {
     const config = `x-common: &common\n  source: { namespace: src, manifest: vms/a.yaml }\n  destination: { namespace: dst }\nmigrations:\n  - <<: *common\n    vm: a\n`;
     const workspace = workspaceWith(config);
-    const { code } = await kvmigrate(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
+    const { code } = await kvmigrateInProcess(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
     expect(code).toBe(0);
     expect(Object.keys(workspace.files('dist'))).toEqual(['default/a.k8s.yaml']);
     expect(workspace.files('dist')['default/a.k8s.yaml']).toContain('namespace: dst');
@@ -155,7 +155,7 @@ describe('a valid config', () => {
     const workspace = new Workspace();
     workspace.setup({ migrations: [migration('a')] }, { a: [goodVm('a')] });
     workspace.write('dist/default/removed-migration.k8s.yaml', `${GENERATED_HEADER_PREFIX}../migrations.yaml\nkind: Stale\n`);
-    const { code } = await kvmigrate(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
+    const { code } = await kvmigrateInProcess(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
     expect(code).toBe(0);
     expect(Object.keys(workspace.files('dist'))).toEqual(['default/a.k8s.yaml']);
   });
@@ -191,7 +191,7 @@ describe('values from the config cannot inject fields or arguments', () => {
   it('an image name that looks like a flag stays the image: the Job arguments are a list, never a command line', async () => {
     const workspace = new Workspace();
     workspace.setup({ hook: { image: '--wait' }, migrations: [migration('a')] }, { a: [goodVm('a')] });
-    const { code } = await kvmigrate(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
+    const { code } = await kvmigrateInProcess(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
     expect(code).toBe(0);
     const job = workspace.files('dist')['default/a.k8s.yaml']!;
     expect(job).toContain('image: "--wait"');
@@ -225,7 +225,7 @@ describe('source manifests are checked against the KubeVirt and CDI CRD schemas'
     const machine = { ...goodVm('a'), status: { printableStatus: 5, conditions: 'none' } };
     const workspace = new Workspace();
     workspace.setup({ migrations: [migration('a')] }, { a: [machine] });
-    const { code } = await kvmigrate(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
+    const { code } = await kvmigrateInProcess(['synth', '--config', workspace.path('migrations.yaml'), '--out', workspace.path('dist')]);
     expect(code).toBe(0);
     // The same value in spec is still an error: only status is left out.
     const inSpec = goodVm('a');

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 import { KubeApiServer, twoClusterKubeconfig, type KubeObject } from './support/kube-api-server.ts';
 import { synth } from './support/synth.ts';
 
@@ -24,7 +24,7 @@ async function lab(size = '1Gi', config: Record<string, unknown> = {}) {
   return { api, workspace };
 }
 
-const diff = (workspace: Workspace, kubeconfig: string, args: string[] = []) => kvmigrate(['diff', '--config', workspace.path('migrations.yaml'), '--kubeconfig', kubeconfig, ...args]);
+const diff = (workspace: Workspace, kubeconfig: string, args: string[] = []) => kvmigrateInProcess(['diff', '--config', workspace.path('migrations.yaml'), '--kubeconfig', kubeconfig, ...args]);
 
 /** The first column and the object of each line that names one (diff bodies left out). */
 const lines = (stdout: string) => stdout.split('\n').filter((line) => /^(create|update|unchanged|hook) /.test(line));

@@ -6,7 +6,7 @@ import { healthChecks } from '../lib/argocd/health-checks.ts';
 import { synthesize } from '../lib/synth/synthesize.ts';
 import { InputError } from '../lib/diagnostics.ts';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, withRunStrategy, Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 import { hookMigration, vmi } from './support/cluster-objects.ts';
 import { messagesOf } from './support/compile.ts';
 import { crdErrors, crdValidators } from './support/crds.ts';
@@ -295,7 +295,7 @@ function applyJsonPatch(document: Json, patch: { op: string; path: string; value
 }
 
 describe('kvmigrate argocd-health', () => {
-  const run = (args: string[]) => kvmigrate(['argocd-health', ...args]);
+  const run = (args: string[]) => kvmigrateInProcess(['argocd-health', ...args]);
 
   it('prints the argocd-cm fragment with the four scripts', async () => {
     const { code, stdout } = await run(['--namespace', 'openshift-gitops']);
@@ -376,7 +376,7 @@ migrations:
 
   async function step(workspace: Workspace, args: string[], api?: KubeApiServer) {
     const kubeconfig = api ? ['--kubeconfig', api.writeKubeconfig(workspace.dir)] : [];
-    const run = await kvmigrate([...args, '--config', workspace.path('migrations.yaml'), ...kubeconfig]);
+    const run = await kvmigrateInProcess([...args, '--config', workspace.path('migrations.yaml'), ...kubeconfig]);
     return { ...run, config: readFileSync(workspace.path('migrations.yaml'), 'utf8') };
   }
 

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { ClusterApi } from '../lib/cluster/cluster-api.ts';
 import { connect } from '../lib/cluster/kube-clients.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 import { KubeApiServer, twoClusterKubeconfig } from './support/kube-api-server.ts';
 import { ofKind, synth } from './support/synth.ts';
 
@@ -29,7 +29,7 @@ async function crossCluster() {
   // The destination folder, synced: its ServiceAccount exists on west.
   const { byPath } = synth(workspace);
   for (const account of ofKind(byPath['west/a.k8s.yaml']!, 'ServiceAccount')) west.put(account as never);
-  const run = (args: string[]) => kvmigrate(['hook-kubeconfig', 'a', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig'), ...args]);
+  const run = (args: string[]) => kvmigrateInProcess(['hook-kubeconfig', 'a', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig'), ...args]);
   return { east, west, workspace, run };
 }
 

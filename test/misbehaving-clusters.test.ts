@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 import { hookMigration, vmi } from './support/cluster-objects.ts';
 import { runHookProcess } from './support/hook-process.ts';
 import { KubeApiServer } from './support/kube-api-server.ts';
@@ -41,7 +41,7 @@ describe('clusters that misbehave', () => {
     const { port } = probe.address() as AddressInfo;
     await new Promise((ok) => probe.close(ok));
     const started = Date.now();
-    const run = await kvmigrate(['preflight', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfigFor(w, `http://127.0.0.1:${port}`)]);
+    const run = await kvmigrateInProcess(['preflight', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfigFor(w, `http://127.0.0.1:${port}`)]);
     expect(run.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(run.stderr).toContain('cannot reach the API server');
@@ -60,7 +60,7 @@ describe('clusters that misbehave', () => {
     stops.push(() => new Promise((ok) => proxy.close(() => ok())));
     const server = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     for (const command of ['status', 'preflight']) {
-      const run = await kvmigrate([command, '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfigFor(w, server)]);
+      const run = await kvmigrateInProcess([command, '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfigFor(w, server)]);
       expect(run.code, command).toBe(1);
       expect(run.stderr).toContain('the server is not a Kubernetes API');
       expect(run.stdout).not.toContain('PASS');
@@ -70,17 +70,17 @@ describe('clusters that misbehave', () => {
   it('-o json reports an error as one JSON object, with the same exit code', async () => {
     const w = workspace();
     w.write('migrations.yaml', 'migrations: [\n');
-    const broken = await kvmigrate(['synth', '--config', w.path('migrations.yaml'), '-o', 'json']);
+    const broken = await kvmigrateInProcess(['synth', '--config', w.path('migrations.yaml'), '-o', 'json']);
     expect(broken.code).toBe(1);
     const report = JSON.parse(broken.stdout);
     expect(report.error).toMatchObject({ kind: 'input', exitCode: 1, diagnostics: [expect.objectContaining({ severity: 'error', location: expect.objectContaining({ line: expect.any(Number) }) })] });
-    const usage = await kvmigrate(['status', '--nope', '-o', 'json']);
+    const usage = await kvmigrateInProcess(['status', '--nope', '-o', 'json']);
     expect(usage.code).toBe(2);
     expect(JSON.parse(usage.stdout).error).toMatchObject({ kind: 'usage', exitCode: 2 });
   });
 
   it("a usage error points to the subcommand's --help", async () => {
-    const run = await kvmigrate(['preflight', '--nope']);
+    const run = await kvmigrateInProcess(['preflight', '--nope']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("Run 'kvmigrate preflight --help' for usage.");
   });
@@ -94,7 +94,7 @@ describe('clusters that misbehave', () => {
     api.put(vmi('web', 'dst', 'WaitingForSync'));
     const evil = 'boom\x1b]0;pwned\x07\x1b[2J\rfake: Succeeded';
     api.put({ ...hookMigration(plan.receiveMigrationName, 'dst', { receive: { migrationID: plan.migrationID } }, 'Failed'), status: { phase: 'Failed', migrationState: { failureReason: evil } } });
-    const run = await kvmigrate(['status', '--config', w.path('migrations.yaml'), '--kubeconfig', api.writeKubeconfig(w.dir)]);
+    const run = await kvmigrateInProcess(['status', '--config', w.path('migrations.yaml'), '--kubeconfig', api.writeKubeconfig(w.dir)]);
     expect(run.code).toBe(1);
     expect(run.stdout).not.toMatch(/[\x1b\x07\r]/);
     expect(run.stdout).toContain('boom\\x1b]0;pwned\\x07\\x1b[2J\\x0dfake: Succeeded');
@@ -133,7 +133,7 @@ describe('clusters that lie never pass for success (http-transport.ts)', () => {
     api.inject({ method: 'GET', times: 1000, body: HTML, contentType: 'text/html' });
     const before = w.files('.');
     for (const args of [['pull', 'src/web', '--add', '--to', 'dst', '--out', w.path('pulled'), '--config', w.path('migrations.yaml')], ['status', '--config', w.path('migrations.yaml')]]) {
-      const run = await kvmigrate([...args, '--kubeconfig', kubeconfig]);
+      const run = await kvmigrateInProcess([...args, '--kubeconfig', kubeconfig]);
       expect(run.code, args[0]).toBe(1);
       expect(run.stderr).toContain(`${api.url} answered GET`);
       expect(run.stderr).toContain('"text/html", not JSON: not a Kubernetes API');
@@ -157,10 +157,10 @@ describe('clusters that lie never pass for success (http-transport.ts)', () => {
     api.inject({ method: 'GET', path: /virtualmachines\/web$/, times: 1000, body: JSON.stringify(object) });
     api.inject({ method: 'GET', path: /virtualmachineinstances\/web$/, times: 1000, body: JSON.stringify({ ...object, apiVersion: 'kubevirt.io/v1' }) });
     api.inject({ method: 'GET', path: /kubevirts$/, times: 1000, body: JSON.stringify({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirtList', metadata: 'x', items: 'none' }) });
-    const pull = await kvmigrate(['pull', 'src/web', '--out', w.path('pulled'), '--kubeconfig', kubeconfig]);
+    const pull = await kvmigrateInProcess(['pull', 'src/web', '--out', w.path('pulled'), '--kubeconfig', kubeconfig]);
     expect(pull.code).toBe(1);
     expect(pull.stderr).toContain(message);
-    const preflight = await kvmigrate(['preflight', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
+    const preflight = await kvmigrateInProcess(['preflight', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
     expect(preflight.code).toBe(1);
     expect(preflight.stderr).toContain('not the Kubernetes API it should be');
     expect(preflight.stderr).not.toMatch(/TypeError|internal error/);
@@ -173,7 +173,7 @@ describe('clusters that lie never pass for success (http-transport.ts)', () => {
     const { api, w, kubeconfig } = await hostile();
     // 9 MiB, over the 8 MiB an object may take: as a gzip bomb it is a few kilobytes on the wire.
     api.inject({ method: 'GET', path: /virtualmachines\/web$/, times: 1000, body: `{"kind":"VirtualMachine","pad":"${' '.repeat(9 * 1024 * 1024)}"}`, gzip });
-    const run = await kvmigrate(['pull', 'src/web', '--out', w.path('pulled'), '--kubeconfig', kubeconfig]);
+    const run = await kvmigrateInProcess(['pull', 'src/web', '--out', w.path('pulled'), '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${api.url} answered with more than 8 MiB${gzip ? ' (gzip, decompressed)' : ''}; kvmigrate reads no more`);
   });
@@ -183,7 +183,7 @@ describe('clusters that lie never pass for success (http-transport.ts)', () => {
     const elsewhere = await KubeApiServer.start();
     stops.push(() => elsewhere.stop());
     api.inject({ times: 1000, status: 307, body: '', headers: { Location: `${elsewhere.url}/apis/kubevirt.io/v1/namespaces/default/virtualmachines/web` } });
-    const run = await kvmigrate(['pull', 'src/web', '--out', w.path('pulled'), '--kubeconfig', kubeconfig]);
+    const run = await kvmigrateInProcess(['pull', 'src/web', '--out', w.path('pulled'), '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('kvmigrate follows no redirect');
     expect(elsewhere.requests).toHaveLength(0);
@@ -194,7 +194,7 @@ describe('every documented timeout holds against a server that accepts and never
   it('status --watch --timeout 3 --request-timeout 1 ends, exit 1', async () => {
     const { api, w, kubeconfig } = await hostile();
     api.inject({ times: 100_000, hang: true });
-    const run = await kvmigrate(['status', '--watch', '--timeout', '3', '--request-timeout', '1', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
+    const run = await kvmigrateInProcess(['status', '--watch', '--timeout', '3', '--request-timeout', '1', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/gave up after 1s|timed out after 3s/);
   }, 30_000);
@@ -202,10 +202,10 @@ describe('every documented timeout holds against a server that accepts and never
   it('preflight --request-timeout 1 gives up after twice that, as its --help says', async () => {
     const { api, w, kubeconfig } = await hostile();
     api.inject({ times: 100_000, hang: true });
-    const run = await kvmigrate(['preflight', '--request-timeout', '1', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
+    const run = await kvmigrateInProcess(['preflight', '--request-timeout', '1', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('gave up after 2s');
-    expect((await kvmigrate(['preflight', '--help'])).stdout).toContain('after twice --request-timeout (60s by default)');
+    expect((await kvmigrateInProcess(['preflight', '--help'])).stdout).toContain('after twice --request-timeout (60s by default)');
   }, 30_000);
 });
 
@@ -215,7 +215,7 @@ describe('never print credentials or terminal escapes', () => {
     w.write('bad.kubeconfig', 'apiVersion: v1\nusers:\n- name: u\n  user:\n    token: sekrit-token-1234567890\n  : [\n');
     for (const command of ['status', 'preflight', 'pull']) {
       const args = command === 'pull' ? ['pull', 'src/web', '--out', w.path('pulled')] : [command, '--config', w.path('migrations.yaml')];
-      const run = await kvmigrate([...args, '--kubeconfig', w.path('bad.kubeconfig')]);
+      const run = await kvmigrateInProcess([...args, '--kubeconfig', w.path('bad.kubeconfig')]);
       expect(run.code, command).toBe(1);
       expect(run.stderr).toContain('bad.kubeconfig: not valid YAML');
       expect(run.stderr).not.toContain('sekrit');
@@ -230,7 +230,7 @@ describe('never print credentials or terminal escapes', () => {
     const message = `forbidden for Authorization: Bearer ${api.token} \x1b]0;pwned\x07\x1b[2J`;
     api.inject({ times: 1000, status: 403, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403, reason: 'Forbidden', message: `${message} raw ${api.token}` }) });
     for (const args of [['status', '--config', w.path('migrations.yaml')], ['preflight', '--config', w.path('migrations.yaml')], ['pull', 'src/web', '--out', w.path('pulled')]]) {
-      const run = await kvmigrate([...args, '--kubeconfig', kubeconfig]);
+      const run = await kvmigrateInProcess([...args, '--kubeconfig', kubeconfig]);
       expect(run.code, args[0]).toBe(1);
       expect(run.stderr + run.stdout).not.toContain(api.token);
       expect(run.stderr + run.stdout).not.toMatch(/[\x1b\x07]/);
@@ -244,7 +244,7 @@ describe('never print credentials or terminal escapes', () => {
   it('the "Seen in the clusters" line of abort shows a phase holding escapes escaped', async () => {
     const { api, w, kubeconfig } = await hostile();
     api.put(vmi('web', 'src', 'Running\x1b]0;pwned\x07\x1b[2J'));
-    const run = await kvmigrate(['abort', 'web', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
+    const run = await kvmigrateInProcess(['abort', 'web', '--config', w.path('migrations.yaml'), '--kubeconfig', kubeconfig]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('source VMI: Running\\x1b]0;pwned\\x07\\x1b[2J');
     expect(run.stdout).not.toMatch(/[\x1b\x07]/);
@@ -253,7 +253,7 @@ describe('never print credentials or terminal escapes', () => {
   it("synth's errors show a manifest path holding ESC escaped", async () => {
     const w = workspace();
     w.write('migrations.yaml', 'migrations:\n  - vm: web\n    source: { namespace: default, manifest: "vms/\\e]0;pwned\\a.yaml" }\n    destination: { namespace: dst }\n');
-    const run = await kvmigrate(['synth', '--config', w.path('migrations.yaml'), '--out', w.path('out')]);
+    const run = await kvmigrateInProcess(['synth', '--config', w.path('migrations.yaml'), '--out', w.path('out')]);
     expect(run.code).toBe(1);
     expect(run.stderr).not.toMatch(/[\x1b\x07]/);
     expect(run.stderr).toContain('vms/\\x1b]0;pwned\\x07.yaml');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, withSpecField, withVolume, Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 import { caBundle, csiDriver, instancetype, kubevirt, lease, namespace, node, pod, secret, storageClass, storageProfile, vmi } from './support/cluster-objects.ts';
 import { KubeApiServer, twoClusterKubeconfig, type KubeObject } from './support/kube-api-server.ts';
 import { synth } from './support/synth.ts';
@@ -47,7 +47,7 @@ function healthy(api: KubeApiServer, side: 'both' | 'source' | 'destination' = '
 }
 
 const preflight = (workspace: Workspace, api: KubeApiServer, args: string[] = []) =>
-  kvmigrate(['preflight', '--config', workspace.path('migrations.yaml'), '--kubeconfig', api.writeKubeconfig(workspace.dir, 'kube'), ...args]);
+  kvmigrateInProcess(['preflight', '--config', workspace.path('migrations.yaml'), '--kubeconfig', api.writeKubeconfig(workspace.dir, 'kube'), ...args]);
 
 function sameClusterWorkspace(): Workspace {
   const workspace = new Workspace();
@@ -346,7 +346,7 @@ describe('kvmigrate preflight, across clusters', () => {
       { web: [machine] },
     );
     const run = async () => {
-      const { code, stdout } = await kvmigrate(['preflight', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig'), '-o', 'json']);
+      const { code, stdout } = await kvmigrateInProcess(['preflight', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig'), '-o', 'json']);
       const report = JSON.parse(stdout);
       return { code, checks: Object.fromEntries(report.migrations[0].checks.map((c: { check: string; result: string }) => [c.check, c.result])) };
     };
@@ -478,7 +478,7 @@ describe("kvmigrate preflight: how the fleet queues behind KubeVirt's migration 
     }));
     // Both contexts reach the one emulated cluster: only its role as destination matters here.
     across.write('kubeconfig', twoClusterKubeconfig(api, api));
-    const { stdout } = await kvmigrate(['preflight', '--config', across.path('migrations.yaml'), '--kubeconfig', across.path('kubeconfig'), '--migration', 'vm-0', '-o', 'json']);
+    const { stdout } = await kvmigrateInProcess(['preflight', '--config', across.path('migrations.yaml'), '--kubeconfig', across.path('kubeconfig'), '--migration', 'vm-0', '-o', 'json']);
     // The planned destination disk has room for CDI's filesystem overhead on top: 186 s a round, 13 GB.
     expect(JSON.parse(stdout).queue.queues).toEqual([expect.objectContaining({ cluster: 'west', atATime: 4, rounds: 2, leastSeconds: 372, mostSeconds: 2600 })]);
   });

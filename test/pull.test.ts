@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
 import { only, synth } from './support/synth.ts';
 
@@ -103,7 +103,7 @@ function seedCluster(): void {
   });
 }
 
-const kvmigrateOn = (workspace: Workspace, args: string[]) => kvmigrate([...args, '--kubeconfig', api.writeKubeconfig(workspace.dir)]);
+const kvmigrateOn = (workspace: Workspace, args: string[]) => kvmigrateInProcess([...args, '--kubeconfig', api.writeKubeconfig(workspace.dir)]);
 
 describe('kvmigrate pull', () => {
   it('writes the clean manifest of the golden file: VM as the cluster has it, disk facts, no status or server fields', async () => {
@@ -264,7 +264,7 @@ describe('kvmigrate pull', () => {
       'current-context': 'elsewhere',
     });
     workspace.write('migrations.yaml', 'clusters:\n  east: { kubeContext: east-admin }\nmigrations: []\n');
-    const { code, stderr } = await kvmigrate(['pull', 'shop/web', '--out', workspace.path('vms'), '--source-cluster', 'east', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig')]);
+    const { code, stderr } = await kvmigrateInProcess(['pull', 'shop/web', '--out', workspace.path('vms'), '--source-cluster', 'east', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig')]);
     expect(code, stderr).toBe(0);
     expect(api.requests.every((r) => r.status !== 401)).toBe(true);
   });

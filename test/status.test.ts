@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 import { hookMigration, kubevirt, vmi } from './support/cluster-objects.ts';
 import { KubeApiServer, type KubeObject } from './support/kube-api-server.ts';
 import { synth } from './support/synth.ts';
@@ -43,7 +43,7 @@ async function lab(): Promise<Lab> {
   return { api, workspace, receiveName: plan.receiveMigrationName, sendName: plan.sendMigrationName, migrationID: plan.migrationID };
 }
 
-const status = (l: Lab, args: string[], tty = false) => kvmigrate(['status', '--config', l.workspace.path('migrations.yaml'), '--kubeconfig', l.api.writeKubeconfig(l.workspace.dir), ...args], { tty });
+const status = (l: Lab, args: string[], tty = false) => kvmigrateInProcess(['status', '--config', l.workspace.path('migrations.yaml'), '--kubeconfig', l.api.writeKubeconfig(l.workspace.dir), ...args], { tty });
 
 /** Moves the receive side through `phases`, one every `ms`, with the VMIs' live migration state. */
 function script(l: Lab, phases: string[], ms: number, last?: (l: Lab) => void): void {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Workspace } from './support/builders.ts';
-import { kvmigrate } from './support/cli.ts';
+import { kvmigrateInProcess } from './support/cli.ts';
 import { kubevirt } from './support/cluster-objects.ts';
 import { KubeApiServer } from './support/kube-api-server.ts';
 
@@ -9,7 +9,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
 
-const version = (args: string[]) => kvmigrate(['version', ...args]);
+const version = (args: string[]) => kvmigrateInProcess(['version', ...args]);
 
 describe('kvmigrate version', () => {
   it('alone: the client version, without reading any cluster', async () => {

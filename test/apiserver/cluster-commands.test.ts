@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, withVolume, Workspace } from '../support/builders.ts';
-import { kvmigrate } from '../support/cli.ts';
+import { kvmigrateInProcess } from '../support/cli.ts';
 import { hookMigration } from '../support/cluster-objects.ts';
 import { KUBEVIRT_CRD, RealApiServer, realApiServerAvailable, UNPRIVILEGED, type Json } from '../support/real-api-server.ts';
 import { synth } from '../support/synth.ts';
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 /** Runs a kvmigrate command in-process with a kubeconfig of the real server (as `token`, default the admin). */
-const kvmigrateOn = (workspace: Workspace, args: string[], token?: string) => kvmigrate([...args, '--kubeconfig', server.writeKubeconfig(workspace.dir, 'real', token)]);
+const kvmigrateOn = (workspace: Workspace, args: string[], token?: string) => kvmigrateInProcess([...args, '--kubeconfig', server.writeKubeconfig(workspace.dir, 'real', token)]);
 
 describe.skipIf(!realApiServerAvailable)('kvmigrate pull from a real API server', () => {
   it("writes the golden file's clean manifest from what the real server returns (defaults, managed fields, canonical quantities)", async () => {

@@ -3,7 +3,7 @@
 // (--server-side) and gitops-engine `diff.ServerSideDiff` let it decide.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from '../support/builders.ts';
-import { kvmigrate } from '../support/cli.ts';
+import { kvmigrateInProcess } from '../support/cli.ts';
 import { RealApiServer, realApiServerAvailable } from '../support/real-api-server.ts';
 import { synth } from '../support/synth.ts';
 
@@ -17,7 +17,7 @@ afterAll(() => server?.stop());
 
 const machine = (size: string) => ({ ...vm('web', withDataVolume('root', 'web-root'), withDataVolumeTemplate('web-root', { size })), metadata: { name: 'web', namespace: 'df-src' } });
 
-const diff = (workspace: Workspace, args: string[] = []) => kvmigrate(['diff', '--config', workspace.path('migrations.yaml'), '--kubeconfig', server.writeKubeconfig(workspace.dir), ...args]);
+const diff = (workspace: Workspace, args: string[] = []) => kvmigrateInProcess(['diff', '--config', workspace.path('migrations.yaml'), '--kubeconfig', server.writeKubeconfig(workspace.dir), ...args]);
 
 describe.skipIf(!realApiServerAvailable)('kvmigrate diff against a real API server', () => {
   it('after a server-side apply as Argo CD: unchanged (defaults and managed fields are the server\'s); a new disk size: update', async () => {

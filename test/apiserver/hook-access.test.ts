@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { documents, migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from '../support/builders.ts';
-import { kvmigrate } from '../support/cli.ts';
+import { kvmigrateInProcess } from '../support/cli.ts';
 import { runHookProcess } from '../support/hook-process.ts';
 import { root } from '../support/processes.ts';
 import { KUBEVIRT_CRD, RealApiServer, realApiServerAvailable, type Json } from '../support/real-api-server.ts';
@@ -190,7 +190,7 @@ describe.skipIf(!realApiServerAvailable)("hook-kubeconfig's cross-cluster creden
     );
     const { byPath } = synth(workspace);
     await sync(byPath['west/a.k8s.yaml']!);
-    const { code, stdout, stderr } = await kvmigrate(['hook-kubeconfig', 'a', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig'), '--duration', '2h']);
+    const { code, stdout, stderr } = await kvmigrateInProcess(['hook-kubeconfig', 'a', '--config', workspace.path('migrations.yaml'), '--kubeconfig', workspace.path('kubeconfig'), '--duration', '2h']);
     expect(code, stderr).toBe(0);
     const secret = parse(stdout);
     const destination = JSON.parse(secret.stringData.kubeconfig);

@@ -1,4 +1,5 @@
-// The command line run in-process, as a user runs it from a shell: its exit code and what it printed.
+// The command line run in this process (its `main`, with captured output): its exit code and what it printed. Tests
+// that need it as a separate process, as CI runs it, use processes.ts `kvmigrate`.
 import { main } from '../../lib/cli/main.ts';
 
 export interface CliRun {
@@ -8,7 +9,7 @@ export interface CliRun {
 }
 
 /** `kvmigrate <args>`; `tty` makes stdout a terminal (redrawn progress, colours). */
-export async function kvmigrate(args: readonly string[], options: { tty?: boolean } = {}): Promise<CliRun> {
+export async function kvmigrateInProcess(args: readonly string[], options: { tty?: boolean } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), tty: options.tty });

@@ -3,7 +3,7 @@
 // namespace src, a repository that migrates them to namespace dst, and the checks every scenario ends with.
 import { expect, onTestFinished } from 'vitest';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './builders.ts';
-import { kvmigrate } from './cli.ts';
+import { kvmigrateInProcess } from './cli.ts';
 import { kubevirt } from './cluster-objects.ts';
 import { KubeVirtModel } from './controllers.ts';
 import { KubeApiServer } from './kube-api-server.ts';
@@ -42,7 +42,7 @@ export async function lifecycleLab(entries: Json[], config: Json) {
     },
     /** The VMs running at both ends: after every pass of the engine and KubeVirt, none. */
     splitBrain,
-    command: (...args: string[]) => kvmigrate([...args, '--config', workspace.path('migrations.yaml'), '--kubeconfig', kubeconfig]),
+    command: (...args: string[]) => kvmigrateInProcess([...args, '--config', workspace.path('migrations.yaml'), '--kubeconfig', kubeconfig]),
     migrations,
     /** Migrations neither Succeeded nor Failed, as `namespace/name`. */
     unfinished: () => migrations().filter((m) => !['Succeeded', 'Failed'].includes(m.status?.phase)).map((m) => `${m.metadata.namespace}/${m.metadata.name}`),
