@@ -1,9 +1,9 @@
 // The README's quick start, followed as a new user would on a fresh repository: every shell line of the section runs
 // as written, in bash, with `npx kvmigrate` answered by this checkout's bin/kvmigrate.js and `git push` going to a
-// local bare repository; the YAML block is added to migrations.yaml as the text says. The world around it is the
-// project's test API server with the replays of Argo CD (syncing what was pushed, as its Application says) and
-// KubeVirt, and the bundled hook as its own process. A step that stops working, or output the section quotes that
-// no longer appears, fails here.
+// local bare repository (the remote `origin` that `init --engine argocd` names in migrations.yaml). The world around
+// it is the project's test API server with the replays of Argo CD (syncing what was pushed, as its Application says)
+// and KubeVirt, and the bundled hook as its own process. A step that stops working, or output the section quotes
+// that no longer appears, fails here.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -205,11 +205,7 @@ async function newUser() {
     return runs;
   };
 
-  /** The YAML block, added at the end of migrations.yaml as the section says. */
-  const addYamlBlocks = () => {
-    for (const part of parts.filter((p) => p.language === 'yaml')) writeFileSync(join(repo, 'migrations.yaml'), readFileSync(join(repo, 'migrations.yaml'), 'utf8') + part.body);
-  };
-  return { api, kubevirt: kubevirtModel, repo, follow, runLine, addYamlBlocks, syncs, git: (...args: string[]) => git(repo, ...args), read: (path: string) => readFileSync(join(repo, path), 'utf8') };
+  return { api, kubevirt: kubevirtModel, repo, follow, runLine, syncs, git: (...args: string[]) => git(repo, ...args), read: (path: string) => readFileSync(join(repo, path), 'utf8') };
 }
 
 const byCommand = (runs: readonly LineRun[], name: string) => runs.filter((r) => new RegExp(`^npx kvmigrate ${name}\\b`).test(r.line));
@@ -217,8 +213,7 @@ const byCommand = (runs: readonly LineRun[], name: string) => runs.filter((r) =>
 describe('the README quick start, followed on the test API server with the Argo CD and KubeVirt replays', () => {
   it('the section has the blocks this test follows: setup, move, cutover, abort/retry', () => {
     expect(shellBlocks).toHaveLength(4);
-    expect(shellBlocks[0]!.map(command)).toEqual(['npx kvmigrate init']);
-    expect(parts.filter((p) => p.language === 'yaml').map((p) => p.body)).toEqual([expect.stringMatching(/^argocd:\n {2}repoURL: \S+\n$/)]);
+    expect(shellBlocks[0]!.map(command)).toEqual(['npx kvmigrate init --engine argocd']);
     expect(promisedOutput().map((p) => p.command)).toEqual(['pull', 'pull', 'synth']);
   });
 
@@ -226,7 +221,7 @@ describe('the README quick start, followed on the test API server with the Argo 
     const user = await newUser();
     const [setup, move, cutover] = shellBlocks as [string[], string[], string[], string[]];
     await user.follow(setup);
-    user.addYamlBlocks();
+    expect(parseAllDocuments(user.read('migrations.yaml'))[0]!.toJS().argocd).toEqual({ repoURL: user.git('remote', 'get-url', 'origin').trim() });
     const moved = await user.follow(move);
 
     // What the prose says these commands print, they print.
@@ -273,7 +268,6 @@ describe('the README quick start, followed on the test API server with the Argo 
     const user = await newUser();
     const [setup, move, , stop] = shellBlocks as [string[], string[], string[], string[]];
     await user.follow(setup);
-    user.addYamlBlocks();
     user.kubevirt.failNext = true;
     // The move's lines up to the push and Argo CD's sync; then status --watch ends with the failure (exit 1, as its
     // help says).

@@ -281,17 +281,25 @@ Options:
   -h, --help          show this help
 `;
 
-const INIT_HELP = `Usage: kvmigrate init [--dir DIR]
+const INIT_HELP = `Usage: kvmigrate init [--engine argocd|flux [--repo-url URL]] [--dir DIR]
 
 Starts a GitOps repository for kvmigrate: writes migrations.yaml (no migrations yet), vms/.gitkeep and a GitHub
 Actions workflow, .github/workflows/kvmigrate.yml, that runs \`npx kvmigrate synth --check\` on every push and pull
 request; prints a README section to paste. Writes nothing when any of these files exists.
 
+With --engine, migrations.yaml gets the engine's section, so that synth also writes what the engine applies:
+\`argocd:\` with the repository's URL (that of the Git remote origin, without credentials, unless --repo-url), whose
+Applications go to dist/_argocd; or \`flux: {}\` (the GitRepository flux-system), whose Kustomizations go to
+dist/_flux.
+
 Options:
+      --engine NAME   argocd or flux: the engine that applies dist/ (default: none; synth then warns once)
+      --repo-url URL  with --engine argocd: the repository Argo CD reads (default: the Git remote origin)
       --dir DIR       where to write (default: the current folder)
   -h, --help          show this help
 
-Exit codes: 0 written, 1 a file exists (nothing written), 2 bad usage.
+Exit codes: 0 written, 1 a file exists (nothing written), 2 bad usage (also: --engine argocd without an origin
+remote or --repo-url).
 `;
 
 const CLUSTER_COMMAND = { ...CONFIG_OPTION, ...OUTPUT_OPTION, ...CLUSTER_FLAGS } as const;
@@ -354,7 +362,7 @@ export const USAGE = {
   },
   version: { options: { ...OUTPUT_OPTION, ...CLUSTER_FLAGS }, help: VERSION_HELP },
   completion: { options: { ...CONFIG_OPTION }, help: COMPLETION_HELP },
-  init: { options: { dir: { type: 'string' } }, help: INIT_HELP },
+  init: { options: { engine: { type: 'string' }, 'repo-url': { type: 'string' }, dir: { type: 'string' } }, help: INIT_HELP },
   'hook-kubeconfig': {
     options: { ...CONFIG_OPTION, ...CLUSTER_FLAGS, output: { type: 'string', short: 'o' }, duration: { type: 'string' }, create: { type: 'boolean' } },
     help: HOOK_KUBECONFIG_HELP,
