@@ -5,7 +5,7 @@ import { main } from '../lib/cli/main.ts';
 import { ISOLATION_THRESHOLD } from '../lib/plan/fleet.ts';
 import { migration, vm, withDataVolume, withDataVolumeTemplate, Workspace } from './support/builders.ts';
 import { kubevirt } from './support/cluster-objects.ts';
-import { ArgoApplication, FluxKustomization, hookArgs, KubeVirtModel } from './support/controllers.ts';
+import { ArgoApplication, FluxKustomization, hookArgs, KubeVirtModel, notReadyDependencies } from './support/controllers.ts';
 import { crdErrors, crdValidators } from './support/crds.ts';
 import { KubeApiServer } from './support/kube-api-server.ts';
 import { synth, type Json } from './support/synth.ts';
@@ -49,7 +49,7 @@ describe('isolation: one Application / Kustomization per migration above the thr
     const migrations = [long('one'), long('two')].map((name) => migration(name, { source: { cluster } }));
     const { byPath } = fleet({ argocd: ARGOCD, flux: {}, clusters: { [cluster]: { server: 'https://east.example:6443', kubeConfigSecret: 'east-kubeconfig' } }, fleet: { batchSize: 1 } }, migrations);
     for (const path of ['_argocd/applications.k8s.yaml', '_flux/kustomizations.k8s.yaml']) {
-      const lanes = names(byPath[path]);
+      const lanes = names(byPath[path]).filter((name) => !name.startsWith('kvmigrate.batch-'));
       expect(lanes).toHaveLength(2);
       expect(new Set(lanes).size).toBe(2);
       for (const name of lanes) {
@@ -57,9 +57,10 @@ describe('isolation: one Application / Kustomization per migration above the thr
         expect(name).toMatch(/^kvmigrate-production-east-datacenter-cluster-a-very-[a-z-]*-[0-9a-f]{8}$/);
       }
     }
-    // The second batch's Kustomization depends on the first's by the name it has.
-    const [first, second] = byPath['_flux/kustomizations.k8s.yaml']!;
-    expect(second!.spec.dependsOn).toEqual([{ name: first!.metadata.name }]);
+    // The first batch's gate depends on its lane by the name it has; the second batch's lane on the gate.
+    const [first, second, gate] = byPath['_flux/kustomizations.k8s.yaml']!;
+    expect(gate!.spec.dependsOn).toEqual([{ name: first!.metadata.name }]);
+    expect(second!.spec.dependsOn).toEqual([{ name: 'kvmigrate.batch-1' }]);
     // Names that fit are kept whole.
     expect(names(fleet({ argocd: ARGOCD, fleet: { isolation: 'migration' } }, many(1)).byPath['_argocd/applications.k8s.yaml'])).toEqual(['kvmigrate-default-vm-000']);
   });
@@ -95,15 +96,25 @@ describe('order between lanes', () => {
     ]);
   });
 
-  it('batches: fleet.batchSize in config order, `batch` per entry; a batch depends on every lane of the one before', () => {
+  it("batches: fleet.batchSize in config order, `batch` per entry; under Flux a batch's lanes depend on the gate of the one before, which depends on each of its lanes", () => {
     const { byPath } = fleet({ argocd: ARGOCD, flux: {}, fleet: { batchSize: 2 } }, [...many(3), migration('late', { batch: 5 })]);
     const kustomizations = byPath['_flux/kustomizations.k8s.yaml']!;
     expect(kustomizations.map((k) => [k.metadata.name, (k.spec.dependsOn ?? []).map((d: Json) => d.name)])).toEqual([
-      ['kvmigrate-default-late', ['kvmigrate-default-vm-002']],
+      ['kvmigrate-default-late', ['kvmigrate.batch-2']],
       ['kvmigrate-default-vm-000', []],
       ['kvmigrate-default-vm-001', []],
-      ['kvmigrate-default-vm-002', ['kvmigrate-default-vm-000', 'kvmigrate-default-vm-001']],
+      ['kvmigrate-default-vm-002', ['kvmigrate.batch-1']],
+      ['kvmigrate.batch-1', ['kvmigrate-default-vm-000', 'kvmigrate-default-vm-001']],
+      ['kvmigrate.batch-2', ['kvmigrate-default-vm-002']],
     ]);
+    // A gate applies nothing (kustomize-controller TestKustomizationReconciler_PruneEmpty, "reconciles empty
+    // kustomization": Ready with an empty inventory) in the cluster Flux runs in.
+    const gate = kustomizations.find((k) => k.metadata.name === 'kvmigrate.batch-1')!;
+    expect(gate.spec).toMatchObject({ path: './dist/_flux-lanes/_batches/1', prune: true, wait: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } });
+    expect(gate.spec.kubeConfig).toBeUndefined();
+    expect(byPath['_flux-lanes/_batches/1/kustomization.yaml']).toEqual([{ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' }]);
+    expect(byPath['_flux-lanes/_batches/5/kustomization.yaml']).toBeUndefined();
+    if (crdValidators) expect(crdErrors(gate as any)).toEqual([]);
     expect(byPath['_argocd/applications.k8s.yaml']!.map((a) => [a.metadata.name, a.metadata.annotations['argocd.argoproj.io/sync-wave']])).toEqual([
       ['kvmigrate-default-late', '5'],
       ['kvmigrate-default-vm-000', '1'],
@@ -186,10 +197,14 @@ describe('a 200-migration fleet over three clusters', () => {
     const { byPath, files } = fleet({ argocd: ARGOCD, flux: {}, fleet: { batchSize: 50 } }, entries);
     expect(byPath['_argocd/applications.k8s.yaml']).toHaveLength(200);
     const kustomizations = byPath['_flux/kustomizations.k8s.yaml']!;
-    expect(kustomizations).toHaveLength(200);
-    expect(files.filter((f) => f.path.startsWith('_flux-lanes/'))).toHaveLength(200);
+    const gates = kustomizations.filter((k) => k.metadata.name.startsWith('kvmigrate.batch-'));
+    expect(gates.map((k) => k.metadata.name)).toEqual(['kvmigrate.batch-1', 'kvmigrate.batch-2', 'kvmigrate.batch-3']);
+    expect(kustomizations).toHaveLength(200 + gates.length);
+    expect(files.filter((f) => f.path.startsWith('_flux-lanes/'))).toHaveLength(200 + gates.length);
+    // Each lane depends on one gate at most (not on the 50 lanes of the batch before); each gate on its 50 lanes.
     const batchOf = (k: Json) => Math.floor(Number(k.metadata.name.slice(-3)) / 50) + 1;
-    for (const k of kustomizations) expect(k.spec.dependsOn?.length ?? 0).toBe(batchOf(k) === 1 ? 0 : 50);
+    for (const k of kustomizations.filter((k) => !gates.includes(k))) expect((k.spec.dependsOn ?? []).map((d: Json) => d.name)).toEqual(batchOf(k) === 1 ? [] : [`kvmigrate.batch-${batchOf(k) - 1}`]);
+    for (const [i, gate] of gates.entries()) expect(gate.spec.dependsOn.map((d: Json) => batchOf({ metadata: { name: d.name } }))).toEqual(Array(50).fill(i + 1));
   }, 300_000);
 
   /** Three emulated clusters with KubeVirt, each running its share of the fleet's source VMs, and one stuck disk. */
@@ -241,6 +256,43 @@ describe('a 200-migration fleet over three clusters', () => {
     }
     expect([...results].filter(([, ready]) => !ready).map(([name]) => name)).toEqual(['kvmigrate-east-vm-004']);
     // Flux has no waves: the stuck lane's hook ran too, and its VM moved; the lane still shows the disk's error.
+    everyVmArrivedOnce();
+  }, 600_000);
+
+  it("on the Flux replay with batches, a stuck lane holds its batch's gate and every batch after it; the rest of its batch is Ready", async () => {
+    const { workspace, byPath } = fleet({ flux: {}, hook: { kubevirtNamespace: 'kubevirt' }, fleet: { batchSize: 50 } }, entries);
+    const { cluster, runPod, everyVmArrivedOnce } = await clustersWithStuckDisk(workspace, byPath);
+    const kustomizations = byPath['_flux/kustomizations.k8s.yaml']!;
+    const ready = new Map<string, boolean>();
+    /** Flux's intervals: each Kustomization whose dependencies are Ready is reconciled; the rest wait. */
+    const reconcileAll = async () => {
+      for (let progress = true; progress; ) {
+        progress = false;
+        for (const kustomization of kustomizations.filter((k) => !ready.get(k.metadata.name) && notReadyDependencies(k.spec, ready).length === 0)) {
+          const lane = /^\.\/dist\/_flux-lanes\/([^/]+)\/(.+)$/.exec(kustomization.spec.path)!;
+          // A gate's folder holds an empty kustomization.yaml: nothing to apply, in the cluster Flux runs in.
+          const [clusterName, objects] = lane[1] === '_batches' ? ['default', []] : [lane[1]!, byPath[`${lane[1]}/${lane[2]}.k8s.yaml`]!];
+          const target = cluster.get(clusterName)!;
+          const result = await new FluxKustomization(target.api, target.kubevirt, target.kubeconfig, runPod(target.kubeconfig)).reconcile(objects, kustomization.spec);
+          progress ||= result.ready !== ready.get(kustomization.metadata.name);
+          ready.set(kustomization.metadata.name, result.ready);
+        }
+      }
+    };
+    await reconcileAll();
+    expect([...ready].filter(([, isReady]) => !isReady).map(([name]) => name)).toEqual(['kvmigrate-east-vm-004']);
+    // Its gate waits for it, and every lane after the first batch waits for a gate.
+    const waiting = kustomizations.map((k) => k.metadata.name).filter((name) => !ready.has(name));
+    expect(waiting).toHaveLength(150 + 3);
+    expect(waiting.every((name) => /-vm-(0[5-9]\d|1\d\d)$|^kvmigrate\.batch-[123]$/.test(name))).toBe(true);
+    // The first batch moved (the stuck lane's hook ran too: Flux applies a folder in one pass); none after it did.
+    everyVmArrivedOnce(entries.slice(50).map((e) => e.vm));
+
+    // CDI recovers: the lane turns Ready, then its gate, and the batches after it go through in turn.
+    const disk = byPath['east/vm-004.k8s.yaml']!.find((o) => o.kind === 'DataVolume')!;
+    cluster.get('east')!.api.update('DataVolume', disk.metadata.namespace, disk.metadata.name, (o) => (o.status = { phase: 'PendingPopulation', claimName: o.metadata.name }));
+    await reconcileAll();
+    expect(kustomizations.filter((k) => !ready.get(k.metadata.name)).map((k) => k.metadata.name)).toEqual([]);
     everyVmArrivedOnce();
   }, 600_000);
 

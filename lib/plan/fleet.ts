@@ -22,7 +22,8 @@ export interface Lane {
   readonly batch: number;
   /**
    * Lanes that must be done first: for the source side of a migration across clusters, its destination lane (the
-   * receiver parked before the hook starts); for a batch after the first, every lane of the batch before.
+   * receiver parked before the hook starts). The order between batches is each engine's own (Argo CD: sync waves of
+   * the Applications; Flux: a gate per batch, see planFlux).
    */
   readonly after: readonly string[];
 }
@@ -66,15 +67,7 @@ export function planLanes(plans: readonly MigrationPlan[], files: readonly (read
     }));
   }
   const lanes = files.map(([cluster, migration]) => ({ cluster, migration, plan: byName.get(migration)! }));
-  const batchLanes = new Map<number, string[]>();
-  for (const { cluster, migration, plan } of lanes) {
-    const names = batchLanes.get(plan.batch) ?? [];
-    names.push(laneName(cluster, migration));
-    batchLanes.set(plan.batch, names);
-  }
-  const batches = [...batchLanes.keys()].sort((a, b) => a - b);
   return lanes.map(({ cluster, migration, plan }) => {
-    const previous = batches[batches.indexOf(plan.batch) - 1];
     const crossCluster = plan.source.cluster !== plan.destination.cluster;
     const destinationFirst = crossCluster && cluster === plan.source.cluster && lanes.some((l) => l.migration === migration && l.cluster === plan.destination.cluster);
     return {
@@ -83,7 +76,7 @@ export function planLanes(plans: readonly MigrationPlan[], files: readonly (read
       name: laneName(cluster, migration),
       plans: [plan],
       batch: plan.batch,
-      after: [...(destinationFirst ? [laneName(plan.destination.cluster, migration)] : []), ...(previous === undefined ? [] : batchLanes.get(previous)!)],
+      after: destinationFirst ? [laneName(plan.destination.cluster, migration)] : [],
     };
   });
 }

@@ -11,6 +11,8 @@ import { DEFAULT_CLUSTER, type MigrationPlan } from './plan.ts';
  * lists the sub-folders that hold one).
  */
 export const FLUX_LANES_FOLDER = '_flux-lanes';
+/** The folder under FLUX_LANES_FOLDER of the batch gates' kustomization.yaml; a cluster name (a DNS label) has no `_`. */
+const BATCH_GATES_FOLDER = '_batches';
 
 /** Flux's default interval for the Kustomizations kvmigrate emits. */
 const DEFAULT_INTERVAL = '5m';
@@ -19,11 +21,21 @@ const TIMEOUT_MARGIN_SECONDS = 60;
 /** Flux's own timeout when nothing in the folder takes longer (the Kustomization's default is its interval). */
 const MINIMUM_TIMEOUT_SECONDS = 300;
 
+/** The kustomization.yaml a Kustomization's folder holds, written by synth: where, and the files it lists. */
+export interface KustomizationFile {
+  /** The folder, relative to the out dir. */
+  readonly folder: string;
+  /** Paths relative to the folder. */
+  readonly resources: readonly string[];
+}
+
 export interface KustomizationPlan {
   readonly cluster: string;
-  /** For a per-migration Kustomization: its migration, whose file the lane's kustomization.yaml lists. */
+  /** For a per-migration Kustomization: its migration. */
   readonly migration?: string;
-  /** Kustomizations that must be Ready first (the destination side, the previous batch). */
+  /** The kustomization.yaml of its folder, for a per-migration Kustomization (its migration's file) or a gate (none). */
+  readonly kustomizationFile?: KustomizationFile;
+  /** Kustomizations that must be Ready first (the destination side, the previous batch's gate; a gate: its batch). */
   readonly dependsOn: readonly string[];
   readonly name: string;
   readonly namespace: string;
@@ -50,9 +62,43 @@ function timeoutFor(plans: readonly MigrationPlan[], cluster: string): string {
 }
 
 /**
- * One Kustomization per lane (a cluster folder, or one migration's file in it), when the config asks for Flux output.
- * Every cluster but the default one (where Flux runs) needs `clusters.<name>.kubeConfigSecret`. Order between lanes is
- * `dependsOn`, which waits for Ready (with `wait`, every object healthy and the hook Job complete).
+ * The name of the gate of batch `batch`: `kvmigrate.batch-<n>`. Lane names start with `kvmigrate-`, so no lane can
+ * take it.
+ */
+export function batchGateName(batch: number): string {
+  return `kvmigrate.batch-${batch}`;
+}
+
+/**
+ * A gate for each batch that has a next one: a Kustomization that applies nothing (an empty kustomization.yaml, which
+ * kustomize-controller reconciles to Ready: `TestKustomizationReconciler_PruneEmpty`, "reconciles empty kustomization")
+ * and `dependsOn` every lane of its batch. kustomize-controller `checkDependencies` holds a Kustomization until each
+ * dependency is Ready at the source's current revision, so the gate is Ready once the whole batch is, at this commit;
+ * the next batch's lanes depend on the gate alone. Without it each of them would list every lane of the batch before:
+ * a batch's size in every Kustomization, and one migration added to a batch would change every one of the next.
+ */
+function batchGates(lanes: readonly KustomizationPlan[], batchOf: ReadonlyMap<string, number>, template: Pick<KustomizationPlan, 'namespace' | 'interval' | 'sourceRef'>, outPath: string): KustomizationPlan[] {
+  const batches = [...new Set(lanes.map((lane) => batchOf.get(lane.name)!))].sort((a, b) => a - b);
+  return batches.slice(0, -1).map((batch) => {
+    const folder = `${FLUX_LANES_FOLDER}/${BATCH_GATES_FOLDER}/${batch}`;
+    return {
+      ...template,
+      cluster: DEFAULT_CLUSTER,
+      kustomizationFile: { folder, resources: [] },
+      dependsOn: lanes.filter((lane) => batchOf.get(lane.name) === batch).map((lane) => lane.name),
+      name: batchGateName(batch),
+      path: `./${outPath}/${folder}`,
+      timeout: `${MINIMUM_TIMEOUT_SECONDS}s`,
+      runStrategyOwnedByKubeVirt: [],
+    };
+  });
+}
+
+/**
+ * One Kustomization per lane (a cluster folder, or one migration's file in it), when the config asks for Flux output,
+ * and with batches a gate per batch (see batchGates). Every cluster but the default one (where Flux runs) needs
+ * `clusters.<name>.kubeConfigSecret`. Order between lanes is `dependsOn`, which waits for Ready (with `wait`, every
+ * object healthy and the hook Job complete).
  */
 export function planFlux(config: LoadedConfig, lanes: readonly Lane[], outdir: OutdirInRepository, bag: DiagnosticBag): FluxPlan | undefined {
   const flux = config.flux;
@@ -64,6 +110,8 @@ export function planFlux(config: LoadedConfig, lanes: readonly Lane[], outdir: O
     name: flux.sourceRef?.name ?? 'flux-system',
     namespace: flux.sourceRef?.namespace ?? namespace,
   };
+  const interval = flux.interval ?? DEFAULT_INTERVAL;
+  const batches = [...new Set(lanes.map((lane) => lane.batch))].sort((a, b) => a - b);
   const kustomizations: KustomizationPlan[] = [];
   const missing = new Set<string>();
   for (const lane of lanes) {
@@ -79,19 +127,24 @@ export function planFlux(config: LoadedConfig, lanes: readonly Lane[], outdir: O
       );
       continue;
     }
+    const previous = batches[batches.indexOf(lane.batch) - 1];
+    // A per-migration lane's folder, three levels below the out dir, lists its migration's file in the cluster folder.
+    const file = lane.migration ? { folder: `${FLUX_LANES_FOLDER}/${cluster}/${lane.migration}`, resources: [`../../../${cluster}/${lane.migration}.k8s.yaml`] } : undefined;
     kustomizations.push({
       cluster,
       migration: lane.migration,
-      dependsOn: lane.after,
+      kustomizationFile: file,
+      dependsOn: [...lane.after, ...(previous === undefined ? [] : [batchGateName(previous)])],
       name: lane.name,
       namespace,
-      path: lane.migration ? `./${path}/${FLUX_LANES_FOLDER}/${cluster}/${lane.migration}` : `./${path}/${cluster}`,
-      interval: flux.interval ?? DEFAULT_INTERVAL,
+      path: `./${path}/${file ? file.folder : cluster}`,
+      interval,
       timeout: timeoutFor(lane.plans, cluster),
       sourceRef,
       kubeConfigSecret,
       runStrategyOwnedByKubeVirt: runStrategyOwners(lane.plans, cluster),
     });
   }
-  return { kustomizations };
+  const batchOf = new Map(lanes.map((lane) => [lane.name, lane.batch]));
+  return { kustomizations: [...kustomizations, ...batchGates(kustomizations, batchOf, { namespace, interval, sourceRef }, path)] };
 }

@@ -89,10 +89,10 @@ export function renderFlux(plan: FluxPlan | undefined): RenderedFile[] {
   for (const kustomization of plan.kustomizations) new ClusterKustomization(chart, kustomization.name, kustomization);
   const objects = chart.toJson();
   const files: RenderedFile[] = [{ cluster: FLUX_FOLDER, path: `${FLUX_FOLDER}/kustomizations.k8s.yaml`, content: manifestYaml(objects, { repeatedAt: ['spec', 'healthCheckExprs'] }), objects: objects.length }];
-  for (const { cluster, migration } of plan.kustomizations) {
-    if (!migration) continue;
-    const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [`../../../${cluster}/${migration}.k8s.yaml`] };
-    files.push({ cluster: FLUX_LANES_FOLDER, path: `${FLUX_LANES_FOLDER}/${cluster}/${migration}/kustomization.yaml`, content: manifestYaml([kustomization]), objects: 0 });
+  for (const { kustomizationFile: file } of plan.kustomizations) {
+    if (!file) continue;
+    const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...(file.resources.length > 0 && { resources: file.resources }) };
+    files.push({ cluster: FLUX_LANES_FOLDER, path: `${file.folder}/kustomization.yaml`, content: manifestYaml([kustomization]), objects: 0 });
   }
   return files.sort(byPath);
 }

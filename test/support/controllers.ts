@@ -346,6 +346,14 @@ export class ArgoApplication {
   }
 }
 
+/**
+ * kustomize-controller `checkDependencies`: a Kustomization is reconciled only once each Kustomization it `dependsOn`
+ * is Ready (its revision check always holds here: one commit of one source). The names of those not Ready yet.
+ */
+export function notReadyDependencies(spec: Json, ready: ReadonlyMap<string, boolean>): string[] {
+  return ((spec.dependsOn ?? []) as Json[]).map((dependency) => dependency.name as string).filter((name) => ready.get(name) !== true);
+}
+
 export interface ReconcileResult {
   /** The Kustomization's Ready condition after the reconcile. */
   readonly ready: boolean;
