@@ -30,9 +30,6 @@ export interface KustomizationFile {
 }
 
 export interface KustomizationPlan {
-  readonly cluster: string;
-  /** For a per-migration Kustomization: its migration. */
-  readonly migration?: string;
   /** The kustomization.yaml of its folder, for a per-migration Kustomization (its migration's file) or a gate (none). */
   readonly kustomizationFile?: KustomizationFile;
   /** Kustomizations that must be Ready first (the destination side, the previous batch's gate; a gate: its batch). */
@@ -65,7 +62,7 @@ function timeoutFor(plans: readonly MigrationPlan[], cluster: string): string {
  * The name of the gate of batch `batch`: `kvmigrate.batch-<n>`. Lane names start with `kvmigrate-`, so no lane can
  * take it.
  */
-export function batchGateName(batch: number): string {
+function batchGateName(batch: number): string {
   return `kvmigrate.batch-${batch}`;
 }
 
@@ -77,15 +74,13 @@ export function batchGateName(batch: number): string {
  * the next batch's lanes depend on the gate alone. Without it each of them would list every lane of the batch before:
  * a batch's size in every Kustomization, and one migration added to a batch would change every one of the next.
  */
-function batchGates(lanes: readonly KustomizationPlan[], batchOf: ReadonlyMap<string, number>, template: Pick<KustomizationPlan, 'namespace' | 'interval' | 'sourceRef'>, outPath: string): KustomizationPlan[] {
-  const batches = [...new Set(lanes.map((lane) => batchOf.get(lane.name)!))].sort((a, b) => a - b);
+function batchGates(lanes: readonly Lane[], batches: readonly number[], template: Pick<KustomizationPlan, 'namespace' | 'interval' | 'sourceRef'>, outPath: string): KustomizationPlan[] {
   return batches.slice(0, -1).map((batch) => {
     const folder = `${FLUX_LANES_FOLDER}/${BATCH_GATES_FOLDER}/${batch}`;
     return {
       ...template,
-      cluster: DEFAULT_CLUSTER,
       kustomizationFile: { folder, resources: [] },
-      dependsOn: lanes.filter((lane) => batchOf.get(lane.name) === batch).map((lane) => lane.name),
+      dependsOn: lanes.filter((lane) => lane.batch === batch).map((lane) => lane.name),
       name: batchGateName(batch),
       path: `./${outPath}/${folder}`,
       timeout: `${MINIMUM_TIMEOUT_SECONDS}s`,
@@ -131,8 +126,6 @@ export function planFlux(config: LoadedConfig, lanes: readonly Lane[], outdir: O
     // A per-migration lane's folder, three levels below the out dir, lists its migration's file in the cluster folder.
     const file = lane.migration ? { folder: `${FLUX_LANES_FOLDER}/${cluster}/${lane.migration}`, resources: [`../../../${cluster}/${lane.migration}.k8s.yaml`] } : undefined;
     kustomizations.push({
-      cluster,
-      migration: lane.migration,
       kustomizationFile: file,
       dependsOn: [...lane.after, ...(previous === undefined ? [] : [batchGateName(previous)])],
       name: lane.name,
@@ -145,6 +138,5 @@ export function planFlux(config: LoadedConfig, lanes: readonly Lane[], outdir: O
       runStrategyOwnedByKubeVirt: runStrategyOwners(lane.plans, cluster),
     });
   }
-  const batchOf = new Map(lanes.map((lane) => [lane.name, lane.batch]));
-  return { kustomizations: [...kustomizations, ...batchGates(kustomizations, batchOf, { namespace, interval, sourceRef }, path)] };
+  return { kustomizations: [...kustomizations, ...batchGates(lanes, batches, { namespace, interval, sourceRef }, path)] };
 }
